@@ -1,0 +1,152 @@
+import { Schema } from "effect"
+
+/**
+ * The typed errors of parallax-connect. Every error that crosses a boundary is a `Schema.TaggedError`
+ * with data fields and a readable `message` that says what was wrong and where.
+ */
+
+/** Credentials were refused by the source system. */
+export class AuthFailed extends Schema.TaggedError<AuthFailed>()("AuthFailed", {
+  service: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `authentication to ${this.service} failed: ${this.reason}`
+  }
+}
+
+/** A call to the source system's API failed. `retryable` marks transient failures (5xx, connection resets). */
+export class ApiError extends Schema.TaggedError<ApiError>()("ApiError", {
+  service: Schema.String,
+  reason: Schema.String,
+  status: Schema.optional(Schema.Number),
+  url: Schema.optional(Schema.String),
+  retryable: Schema.Boolean
+}) {
+  override get message(): string {
+    const where = this.url === undefined ? "" : ` (${this.url})`
+    const status = this.status === undefined ? "" : ` [HTTP ${this.status}]`
+    return `${this.service} API error${status}${where}: ${this.reason}`
+  }
+}
+
+/** The source system asked us to slow down; `retryAfterMs` is how long it asked us to wait. */
+export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
+  service: Schema.String,
+  retryAfterMs: Schema.Number,
+  url: Schema.optional(Schema.String)
+}) {
+  override get message(): string {
+    return `${this.service} rate limit reached; retry after ${this.retryAfterMs} ms`
+  }
+}
+
+/** An emitted object is not valid: `subject` names it (`entity host/web-01`), `property` the offending field. */
+export class ValidationFailed extends Schema.TaggedError<ValidationFailed>()("ValidationFailed", {
+  subject: Schema.String,
+  property: Schema.optional(Schema.String),
+  reason: Schema.String
+}) {
+  override get message(): string {
+    const property = this.property === undefined ? "" : ` property "${this.property}"`
+    return `invalid ${this.subject}${property}: ${this.reason}`
+  }
+}
+
+/** The same id was emitted twice in one sync with different content. */
+export class DuplicateKey extends Schema.TaggedError<DuplicateKey>()("DuplicateKey", {
+  subject: Schema.String,
+  id: Schema.String,
+  step: Schema.String,
+  firstStep: Schema.String
+}) {
+  override get message(): string {
+    return `${this.subject} (id ${this.id}) emitted by step "${this.step}" with content different from what step "${this.firstStep}" emitted`
+  }
+}
+
+/** One invalid field of a connector's configuration. */
+export class ConfigIssue extends Schema.Class<ConfigIssue>("ConfigIssue")({
+  path: Schema.String,
+  message: Schema.String
+}) {}
+
+/** The connector's configuration does not decode; `issues` lists every invalid field with its path. */
+export class ConfigInvalid extends Schema.TaggedError<ConfigInvalid>()("ConfigInvalid", {
+  connector: Schema.String,
+  issues: Schema.Array(ConfigIssue)
+}) {
+  override get message(): string {
+    const lines = this.issues.map((issue) => `  - ${issue.path === "" ? "(config)" : issue.path}: ${issue.message}`)
+    return `invalid configuration for connector "${this.connector}":\n${lines.join("\n")}`
+  }
+}
+
+/** A step ran longer than its timeout. */
+export class Timeout extends Schema.TaggedError<Timeout>()("Timeout", {
+  step: Schema.String,
+  afterMs: Schema.Number
+}) {
+  override get message(): string {
+    return `step "${this.step}" timed out after ${this.afterMs} ms`
+  }
+}
+
+/** The steps' dependencies form a cycle; `cycle` spells it out, first step repeated at the end. */
+export class DependencyCycle extends Schema.TaggedError<DependencyCycle>()("DependencyCycle", {
+  connector: Schema.String,
+  cycle: Schema.Array(Schema.String)
+}) {
+  override get message(): string {
+    return `connector "${this.connector}" has a dependency cycle: ${this.cycle.join(" -> ")}`
+  }
+}
+
+/** A step depends on a step the connector does not have. */
+export class UnknownDependency extends Schema.TaggedError<UnknownDependency>()("UnknownDependency", {
+  connector: Schema.String,
+  step: Schema.String,
+  dependency: Schema.String
+}) {
+  override get message(): string {
+    return `connector "${this.connector}": step "${this.step}" depends on unknown step "${this.dependency}"`
+  }
+}
+
+/** Two steps of one connector share an id. */
+export class DuplicateStep extends Schema.TaggedError<DuplicateStep>()("DuplicateStep", {
+  connector: Schema.String,
+  step: Schema.String
+}) {
+  override get message(): string {
+    return `connector "${this.connector}" has more than one step with id "${this.step}"`
+  }
+}
+
+/** The general error for connector authors: anything else that made a step or discovery fail. */
+export class ConnectorFailed extends Schema.TaggedError<ConnectorFailed>()("ConnectorFailed", {
+  reason: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {
+  override get message(): string {
+    return this.reason
+  }
+}
+
+/** What a step or `discover` may fail with. */
+export type ConnectorError =
+  | AuthFailed
+  | ApiError
+  | RateLimited
+  | ValidationFailed
+  | DuplicateKey
+  | ConfigInvalid
+  | Timeout
+  | ConnectorFailed
+
+/** A connector that cannot be loaded: its step graph is not a DAG. */
+export type DefinitionError = DependencyCycle | UnknownDependency | DuplicateStep
+
+/** Whether a retry may help: rate limits and transient API errors. */
+export const isRetryable = (error: ConnectorError): boolean =>
+  error._tag === "RateLimited" || (error._tag === "ApiError" && error.retryable)

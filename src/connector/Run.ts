@@ -1,0 +1,121 @@
+import { Effect, Layer, Stream } from "effect"
+import type { ConfigInvalid, ConnectorError, DefinitionError } from "../Errors.ts"
+import type { EntityRecord, RelationshipRecord, ValidationWarning } from "../model/Records.ts"
+import type { EventSink, StepOutcome, SyncEvent } from "../scheduler/Events.ts"
+import { runSteps } from "../scheduler/Scheduler.ts"
+import { MemoryStaging, type Staging } from "../sync/Staging.ts"
+import { type Connector, Connector as Connectors } from "./Connector.ts"
+
+/** How to run a connector. */
+export interface RunOptions<R = never> {
+  /** The account (connector instance) being synced; default `"default"`. */
+  readonly account?: string
+  /** A sync id; default a random UUID. */
+  readonly syncId?: string
+  /** Raw configuration, decoded with the connector's schema. */
+  readonly config?: unknown
+  /** How many steps may run at once (default 4). */
+  readonly concurrency?: number
+  /** Unknown classes and verbs are errors instead of warnings. */
+  readonly strict?: boolean
+  /** Replaces the connector's own services (its `layer`): a fake API for tests and the harness. */
+  readonly layer?: Layer.Layer<R, ConnectorError>
+  readonly onEvent?: EventSink
+}
+
+/** What collection produced, before anything is committed. */
+export interface Collected {
+  readonly connector: string
+  readonly account: string
+  readonly syncId: string
+  readonly startedAt: Date
+  readonly finishedAt: Date
+  readonly steps: ReadonlyArray<StepOutcome>
+  readonly warnings: ReadonlyArray<ValidationWarning>
+}
+
+/** The output of `runConnector`: the step outcomes and the staged objects, each with its owning step. */
+export interface RunOutput extends Collected {
+  readonly entities: ReadonlyArray<EntityRecord & { readonly step: string }>
+  readonly relationships: ReadonlyArray<RelationshipRecord & { readonly step: string }>
+}
+
+/** Why a run could not even start collecting. */
+export type RunError = ConfigInvalid | DefinitionError | ConnectorError
+
+/**
+ * Configure → Discover → Collect into `staging`: checks the step graph, decodes the config, runs
+ * `discover`, then the steps. Fails only before collection (bad definition, bad config, discovery);
+ * step failures are outcomes, not failures.
+ */
+export const collect = <C, R>(
+  connector: Connector<C, R>,
+  staging: Staging,
+  options: RunOptions<R> = {}
+): Effect.Effect<Collected, RunError> =>
+  Effect.gen(function* () {
+    yield* Connectors.validate(connector)
+    const config = yield* Connectors.decodeConfig(connector, options.config ?? {})
+    const account = options.account ?? "default"
+    const syncId = options.syncId ?? crypto.randomUUID()
+    const emit = options.onEvent ?? (() => {})
+    const warnings: Array<ValidationWarning> = []
+    const layer = options.layer ?? connector.layer?.(config) ?? (Layer.empty as Layer.Layer<R>)
+    const startedAt = new Date()
+    emit({ _tag: "SyncStarted", connector: connector.name, account, syncId })
+    const steps = yield* Effect.gen(function* () {
+      if (connector.discover) yield* connector.discover({ config, account })
+      return yield* runSteps(connector.steps, {
+        connector: connector.name,
+        account,
+        syncId,
+        config,
+        staging,
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        ...(options.strict === undefined ? {} : { strict: options.strict }),
+        onEvent: emit,
+        onWarning: (warning) => warnings.push(warning)
+      })
+    }).pipe(Effect.provide(layer))
+    emit({ _tag: "SyncFinished", syncId, steps })
+    return { connector: connector.name, account, syncId, startedAt, finishedAt: new Date(), steps, warnings }
+  })
+
+/**
+ * Runs a connector and returns everything it emitted, in memory: for tests and small sources. `sync`
+ * streams into the store instead.
+ *
+ * @example
+ * const output = yield* runConnector(myConnector, { account: "prod", config: { region: "eu-west-1" } })
+ */
+export const runConnector = <C, R>(
+  connector: Connector<C, R>,
+  options: RunOptions<R> = {}
+): Effect.Effect<RunOutput, RunError> =>
+  Effect.gen(function* () {
+    const staging = new MemoryStaging()
+    const collected = yield* collect(connector, staging, options)
+    return {
+      ...collected,
+      entities: staging.owned(staging.entities).map(({ record, step }) => ({ ...record, step })),
+      relationships: staging.owned(staging.relationships).map(({ record, step }) => ({ ...record, step }))
+    }
+  })
+
+/**
+ * Runs a connector and streams its events; the stream ends after `SyncFinished` and fails if the run
+ * could not start.
+ */
+export const runConnectorStream = <C, R>(
+  connector: Connector<C, R>,
+  options: RunOptions<R> = {}
+): Stream.Stream<SyncEvent, RunError> =>
+  Stream.asyncPush<SyncEvent, RunError>((emit) =>
+    runConnector(connector, { ...options, onEvent: (event) => emit.single(event) }).pipe(
+      Effect.matchEffect({
+        onFailure: (error) => Effect.sync(() => emit.fail(error)),
+        onSuccess: () => Effect.sync(() => emit.end())
+      }),
+      Effect.forkScoped
+    )
+  )

@@ -1,0 +1,85 @@
+import { ValidationFailed } from "../Errors.ts"
+import { contentHash, entityId, type PropertyValue } from "./Ids.ts"
+import type { EntityRecord } from "./Records.ts"
+import { checkProperties, TYPE_PATTERN } from "./Validate.ts"
+
+/**
+ * A fluent description of one entity, turned into an `EntityRecord` when it is emitted.
+ *
+ * @example
+ * entity("host", "web-01").class("Host").displayName("Web Server 01").property("state", "running")
+ */
+export class EntityBuilder {
+  /** @internal */
+  _class = ""
+  /** @internal */
+  _displayName: string | undefined = undefined
+  /** @internal */
+  readonly _properties: Record<string, unknown> = {}
+
+  constructor(
+    readonly type: string,
+    readonly key: string
+  ) {}
+
+  /** The entity's class, from the closed set (`Host`, `User`, `Service`, ...). */
+  class(klass: string): this {
+    this._class = klass
+    return this
+  }
+
+  /** A human-readable name; defaults to the key. */
+  displayName(name: string): this {
+    this._displayName = name
+    return this
+  }
+
+  /** One flat property: string, finite number, boolean, null or array of strings. */
+  property(name: string, value: PropertyValue): this {
+    this._properties[name] = value
+    return this
+  }
+
+  /** Several flat properties at once. */
+  properties(values: Readonly<Record<string, PropertyValue>>): this {
+    Object.assign(this._properties, values)
+    return this
+  }
+
+  /** `type/key`, as errors name the entity. */
+  get subject(): string {
+    return `entity ${this.type}/${this.key}`
+  }
+
+  /** Validates and identifies the entity within `account`; fails with `ValidationFailed`. */
+  toRecord(account: string): EntityRecord | ValidationFailed {
+    const subject = this.subject
+    if (!TYPE_PATTERN.test(this.type)) {
+      return new ValidationFailed({ subject, reason: `type "${this.type}" is not snake_case ([a-z][a-z0-9_]*)` })
+    }
+    if (typeof this.key !== "string" || this.key.length === 0) {
+      return new ValidationFailed({ subject, reason: "key must be a non-empty string" })
+    }
+    if (this._class === "") return new ValidationFailed({ subject, reason: "class is missing" })
+    const properties = checkProperties(subject, this._properties)
+    if (properties instanceof ValidationFailed) return properties
+    const displayName = this._displayName ?? this.key
+    return {
+      id: entityId(account, this.type, this.key),
+      type: this.type,
+      key: this.key,
+      class: this._class,
+      displayName,
+      properties,
+      hash: contentHash(this._class, displayName, properties)
+    }
+  }
+}
+
+/**
+ * Starts an entity of `type` (snake_case, e.g. `aws_ec2_instance`) identified by the source's own `key`.
+ *
+ * @example
+ * yield* ctx.emitEntity(entity("service", "nginx").class("Service").displayName("Nginx"))
+ */
+export const entity = (type: string, key: string): EntityBuilder => new EntityBuilder(type, key)

@@ -1,0 +1,54 @@
+import { ValidationFailed } from "../Errors.ts"
+import type { Properties, PropertyValue } from "./Ids.ts"
+
+export const TYPE_PATTERN = /^[a-z][a-z0-9_]*$/
+export const VERB_PATTERN = /^[A-Z][A-Z0-9_]*$/
+
+const describe = (value: unknown): string => {
+  if (value === undefined) return "undefined"
+  if (typeof value === "number") return String(value)
+  if (typeof value === "bigint") return "a bigint"
+  if (typeof value === "function") return "a function"
+  if (typeof value === "symbol") return "a symbol"
+  if (Array.isArray(value)) return "an array with a non-string element"
+  return "a nested object"
+}
+
+const isFlat = (value: unknown): value is PropertyValue => {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true
+    case "number":
+      return Number.isFinite(value)
+    case "object":
+      if (value === null) return true
+      return Array.isArray(value) && value.every((item) => typeof item === "string")
+    default:
+      return false
+  }
+}
+
+/**
+ * Checks that every property is flat (string, finite number, boolean, null, array of strings) and
+ * returns a copy, so that later changes to the builder cannot alter what was emitted.
+ */
+export const checkProperties = (
+  subject: string,
+  properties: Readonly<Record<string, unknown>>
+): Properties | ValidationFailed => {
+  const copy: Record<string, PropertyValue> = {}
+  for (const name in properties) {
+    const value = properties[name]
+    if (name.length === 0) return new ValidationFailed({ subject, property: name, reason: "property name is empty" })
+    if (!isFlat(value)) {
+      return new ValidationFailed({
+        subject,
+        property: name,
+        reason: `value is ${describe(value)}; expected a string, a finite number, a boolean, null or an array of strings`
+      })
+    }
+    copy[name] = Array.isArray(value) ? Object.freeze([...value]) : value
+  }
+  return copy
+}

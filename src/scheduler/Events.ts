@@ -1,0 +1,43 @@
+import type { ConnectorError } from "../Errors.ts"
+
+/** How a step ended. */
+export type StepStatus = "succeeded" | "failed" | "timed_out" | "skipped"
+
+/** The outcome of one step in a run. */
+export interface StepOutcome {
+  readonly id: string
+  readonly status: StepStatus
+  readonly entities: number
+  readonly relationships: number
+  readonly attempts: number
+  readonly durationMs: number
+  /** Why it failed or timed out. */
+  readonly error?: ConnectorError
+  /** Why it was skipped: the dependency that did not succeed. */
+  readonly skippedBecause?: string
+}
+
+/** What happens during a run, in order, as the CLI renders it and as JSON logs carry it (DESIGN §5). */
+export type SyncEvent =
+  | { readonly _tag: "SyncStarted"; readonly connector: string; readonly account: string; readonly syncId: string }
+  | { readonly _tag: "StepStarted"; readonly step: string; readonly attempt: number }
+  | {
+      readonly _tag: "StepCompleted"
+      readonly step: string
+      readonly entities: number
+      readonly relationships: number
+      readonly durationMs: number
+    }
+  | { readonly _tag: "StepFailed"; readonly step: string; readonly error: ConnectorError; readonly durationMs: number }
+  | { readonly _tag: "StepSkipped"; readonly step: string; readonly because: string }
+  | {
+      readonly _tag: "StepRetrying"
+      readonly step: string
+      readonly attempt: number
+      readonly delayMs: number
+      readonly error: ConnectorError
+    }
+  | { readonly _tag: "SyncFinished"; readonly syncId: string; readonly steps: ReadonlyArray<StepOutcome> }
+
+/** Receives events as they happen. */
+export type EventSink = (event: SyncEvent) => void

@@ -1,0 +1,263 @@
+import { Deferred, Duration, Effect, Schedule } from "effect"
+import type { Step } from "../connector/Step.ts"
+import type { Prior, StepContext, StepLogger } from "../connector/StepContext.ts"
+import {
+  type ConnectorError,
+  ConnectorFailed,
+  DuplicateKey,
+  isRetryable,
+  Timeout,
+  ValidationFailed
+} from "../Errors.ts"
+import type { EntityBuilder } from "../model/Entity.ts"
+import { entityId } from "../model/Ids.ts"
+import type { EntityRecord, RelationshipRecord, ValidationWarning } from "../model/Records.ts"
+import type { RelationshipBuilder } from "../model/Relationship.ts"
+import { ENTITY_CLASSES, RELATIONSHIP_VERBS } from "../model/Vocabulary.ts"
+import type { Staging } from "../sync/Staging.ts"
+import { ancestors } from "./Dag.ts"
+import type { EventSink, StepOutcome, StepStatus } from "./Events.ts"
+
+/** The default retry policy: three jittered exponential retries from 200 ms. */
+export const defaultRetry: Schedule.Schedule<unknown, ConnectorError> = Schedule.exponential("200 millis").pipe(
+  Schedule.jittered,
+  Schedule.intersect(Schedule.recurs(3))
+)
+
+export interface SchedulerOptions<C> {
+  readonly connector: string
+  readonly account: string
+  readonly syncId: string
+  readonly config: C
+  readonly staging: Staging
+  /** How many steps may run at once (default 4). */
+  readonly concurrency?: number
+  /** Unknown classes and verbs fail the emit instead of warning. */
+  readonly strict?: boolean
+  readonly onEvent?: EventSink
+  readonly onWarning?: (warning: ValidationWarning) => void
+}
+
+const elapsed = (start: number): number => Math.round(performance.now() - start)
+
+const makeLogger = (annotations: Record<string, string>): StepLogger => {
+  const at =
+    (log: (...message: ReadonlyArray<unknown>) => Effect.Effect<void>) =>
+    (message: string, ...rest: ReadonlyArray<unknown>) =>
+      log(message, ...rest).pipe(Effect.annotateLogs(annotations))
+  return {
+    debug: at(Effect.logDebug),
+    info: at(Effect.logInfo),
+    warn: at(Effect.logWarning),
+    error: at(Effect.logError)
+  }
+}
+
+/**
+ * Runs a connector's steps as a dependency DAG (DESIGN §5): a step starts once all its dependencies
+ * have finished, up to `concurrency` at once. A failed step never stops independent steps; the steps
+ * that depend on it are skipped. Returns every step's outcome in declaration order; never fails.
+ */
+export const runSteps = <C, R>(
+  steps: ReadonlyArray<Step<C, R>>,
+  options: SchedulerOptions<C>
+): Effect.Effect<ReadonlyArray<StepOutcome>, never, R> =>
+  Effect.gen(function* () {
+    const { connector, account, syncId, config, staging } = options
+    const emit = options.onEvent ?? (() => {})
+    const warn = options.onWarning ?? (() => {})
+    const semaphore = yield* Effect.makeSemaphore(Math.max(1, options.concurrency ?? 4))
+    const done = new Map<string, Deferred.Deferred<StepStatus>>()
+    for (const step of steps) done.set(step.id, yield* Deferred.make<StepStatus>())
+
+    const checkVocabulary = (stepId: string, subject: string, known: boolean, what: string) => {
+      if (known) return undefined
+      if (options.strict) return new ValidationFailed({ subject, reason: `unknown ${what} (strict mode)` })
+      warn({ step: stepId, subject, message: `unknown ${what}` })
+      return undefined
+    }
+
+    const context = (step: Step<C, R>, counts: { entities: number; relationships: number }): StepContext<C> => {
+      const visible = ancestors(steps, step.id)
+      const prior: Prior = {
+        entities: (type) => staging.entitiesOf(visible, type),
+        entity: (type, key) => staging.entityById(visible, entityId(account, type, key)),
+        hasEntity: (type, key) => staging.entityById(visible, entityId(account, type, key)) !== undefined,
+        relationships: (verb) => staging.relationshipsOf(visible, verb)
+      }
+      return {
+        connector,
+        account,
+        syncId,
+        stepId: step.id,
+        config,
+        prior,
+        log: makeLogger({ connector, account, step: step.id }),
+        counts: () => ({ ...counts }),
+        emitEntity: (builder: EntityBuilder) =>
+          Effect.suspend((): Effect.Effect<EntityRecord, ValidationFailed | DuplicateKey> => {
+            const record = builder.toRecord(account)
+            if (record instanceof ValidationFailed) return Effect.fail(record)
+            const unknown = checkVocabulary(
+              step.id,
+              builder.subject,
+              ENTITY_CLASSES.has(record.class),
+              `class "${record.class}"`
+            )
+            if (unknown) return Effect.fail(unknown)
+            const result = staging.putEntity(step.id, record)
+            if (result._tag === "Conflict") {
+              return Effect.fail(
+                new DuplicateKey({
+                  subject: builder.subject,
+                  id: record.id,
+                  step: step.id,
+                  firstStep: result.firstStep
+                })
+              )
+            }
+            if (result._tag === "Added") counts.entities++
+            return Effect.succeed(record)
+          }),
+        emitRelationship: (builder: RelationshipBuilder) =>
+          Effect.suspend((): Effect.Effect<RelationshipRecord, ValidationFailed | DuplicateKey> => {
+            const record = builder.toRecord(account)
+            if (record instanceof ValidationFailed) return Effect.fail(record)
+            const unknown = checkVocabulary(
+              step.id,
+              builder.subject,
+              RELATIONSHIP_VERBS.has(record.verb),
+              `verb "${record.verb}"`
+            )
+            if (unknown) return Effect.fail(unknown)
+            const result = staging.putRelationship(step.id, record)
+            if (result._tag === "Conflict") {
+              return Effect.fail(
+                new DuplicateKey({
+                  subject: builder.subject,
+                  id: record.id,
+                  step: step.id,
+                  firstStep: result.firstStep
+                })
+              )
+            }
+            if (result._tag === "Added") counts.relationships++
+            return Effect.succeed(record)
+          })
+      }
+    }
+
+    const attempt = (step: Step<C, R>, counts: { entities: number; relationships: number }, number: number) => {
+      const run = Effect.suspend(() => step.run(context(step, counts))).pipe(
+        Effect.catchAllDefect((defect) =>
+          Effect.fail(new ConnectorFailed({ reason: `step "${step.id}" crashed: ${String(defect)}`, cause: defect }))
+        )
+      )
+      const timed =
+        step.timeout === undefined
+          ? run
+          : run.pipe(
+              Effect.timeoutFail({
+                duration: step.timeout,
+                onTimeout: () => new Timeout({ step: step.id, afterMs: Duration.toMillis(step.timeout ?? 0) })
+              })
+            )
+      return Effect.zipRight(
+        Effect.sync(() => {
+          counts.entities = 0
+          counts.relationships = 0
+          emit({ _tag: "StepStarted", step: step.id, attempt: number })
+        }),
+        timed
+      ).pipe(Effect.tapError(() => Effect.sync(() => staging.discardStep(step.id))))
+    }
+
+    const retrying = (step: Step<C, R>) => {
+      let attempts = 0
+      let lastError: ConnectorError | undefined
+      const retryAfter = Schedule.identity<ConnectorError>().pipe(
+        Schedule.intersect(step.retry ?? defaultRetry),
+        Schedule.modifyDelay(([error], delay) =>
+          error._tag === "RateLimited" ? Duration.max(delay, Duration.millis(error.retryAfterMs)) : delay
+        ),
+        Schedule.whileInput((error: ConnectorError) => isRetryable(error)),
+        Schedule.delays,
+        Schedule.tapInput((error: ConnectorError) => Effect.sync(() => (lastError = error))),
+        Schedule.tapOutput((delay) =>
+          Effect.sync(() => {
+            if (lastError !== undefined) {
+              emit({
+                _tag: "StepRetrying",
+                step: step.id,
+                attempt: attempts,
+                delayMs: Duration.toMillis(delay),
+                error: lastError
+              })
+            }
+          })
+        )
+      )
+      const counts = { entities: 0, relationships: 0 }
+      return {
+        counts,
+        attempts: () => attempts,
+        run: Effect.suspend(() => attempt(step, counts, ++attempts)).pipe(Effect.retry(retryAfter))
+      }
+    }
+
+    const runOne = (step: Step<C, R>) =>
+      Effect.gen(function* () {
+        for (const dependency of step.dependsOn) {
+          const status = yield* Deferred.await(done.get(dependency) as Deferred.Deferred<StepStatus>)
+          if (status !== "succeeded") {
+            const because = `dependency "${dependency}" ${status === "skipped" ? "was skipped" : status === "timed_out" ? "timed out" : "failed"}`
+            emit({ _tag: "StepSkipped", step: step.id, because })
+            return {
+              id: step.id,
+              status: "skipped",
+              entities: 0,
+              relationships: 0,
+              attempts: 0,
+              durationMs: 0,
+              skippedBecause: because
+            } satisfies StepOutcome
+          }
+        }
+        return yield* semaphore.withPermits(1)(
+          Effect.gen(function* () {
+            const start = performance.now()
+            const running = retrying(step)
+            const exit = yield* Effect.either(running.run)
+            const durationMs = elapsed(start)
+            const { entities, relationships } = running.counts
+            if (exit._tag === "Right") {
+              emit({ _tag: "StepCompleted", step: step.id, entities, relationships, durationMs })
+              return {
+                id: step.id,
+                status: "succeeded",
+                entities,
+                relationships,
+                attempts: running.attempts(),
+                durationMs
+              } satisfies StepOutcome
+            }
+            const error = exit.left
+            emit({ _tag: "StepFailed", step: step.id, error, durationMs })
+            return {
+              id: step.id,
+              status: error._tag === "Timeout" ? "timed_out" : "failed",
+              entities: 0,
+              relationships: 0,
+              attempts: running.attempts(),
+              durationMs,
+              error
+            } satisfies StepOutcome
+          })
+        )
+      }).pipe(
+        Effect.tap((outcome) => Deferred.succeed(done.get(step.id) as Deferred.Deferred<StepStatus>, outcome.status)),
+        Effect.onInterrupt(() => Deferred.interrupt(done.get(step.id) as Deferred.Deferred<StepStatus>))
+      )
+
+    return yield* Effect.forEach(steps, runOne, { concurrency: "unbounded" })
+  })
