@@ -41,3 +41,45 @@ export { ENTITY_CLASSES, RELATIONSHIP_VERBS } from "./model/Vocabulary.ts"
 export { waves as planWaves } from "./scheduler/Dag.ts"
 export type { EventSink, StepOutcome, StepStatus, SyncEvent } from "./scheduler/Events.ts"
 export { defaultRetry } from "./scheduler/Scheduler.ts"
+export {
+  type CommitOutcome,
+  type CommitRequest,
+  DanglingEndpoint,
+  type DumpRow,
+  type EntityFilter,
+  type GraphEntity,
+  type GraphItem,
+  type GraphRelationship,
+  type HistoryFilter,
+  MassDeletion,
+  type MassDeletionPolicy,
+  NotADatabase,
+  type OpenError,
+  ReferentialIntegrity,
+  type RelationshipFilter,
+  type RunRecord,
+  type RunStep,
+  SchemaTooNew,
+  ScopeLocked,
+  type ScopeRef,
+  type ScopeSummary,
+  type Source,
+  Store,
+  type StoreDump,
+  StoreError,
+  type StoreService,
+  type StoreStats,
+  type SyncSession,
+  type TypeCount
+} from "./store/Store.ts"
+export * as SqliteStore from "./store/sqlite/SqliteStore.ts"
+export {
+  type CommitError,
+  type CommitOptions,
+  commitSync,
+  type SyncError,
+  type SyncOptions,
+  statusOf,
+  sync
+} from "./sync/Sync.ts"
+export { emptyStats, type SyncResult, type SyncStats, type SyncStatus } from "./sync/SyncResult.ts"

@@ -1,4 +1,5 @@
 import type { ConnectorError } from "../Errors.ts"
+import type { SyncStats, SyncStatus } from "../sync/SyncResult.ts"
 
 /** How a step ended. */
 export type StepStatus = "succeeded" | "failed" | "timed_out" | "skipped"
@@ -38,6 +39,14 @@ export type SyncEvent =
       readonly error: ConnectorError
     }
   | { readonly _tag: "SyncFinished"; readonly syncId: string; readonly steps: ReadonlyArray<StepOutcome> }
+  | {
+      readonly _tag: "SyncCommitted"
+      readonly syncId: string
+      readonly generation: number
+      readonly status: SyncStatus
+      readonly dryRun: boolean
+      readonly stats: SyncStats
+    }
 
 /** Receives events as they happen. */
 export type EventSink = (event: SyncEvent) => void

@@ -1,0 +1,120 @@
+import { cpus, totalmem } from "node:os"
+import { median } from "./measure.ts"
+
+/** One scenario at one size: every run's measurements. */
+export interface Row {
+  readonly n: number
+  readonly scenario: "floor" | "first" | "same" | "churn" | "scoped"
+  readonly wallMs: ReadonlyArray<number>
+  readonly peakRssKiB: ReadonlyArray<number>
+  readonly storeBytes: ReadonlyArray<number>
+  readonly stats: ReadonlyArray<Record<string, number> | undefined>
+  readonly detail: ReadonlyArray<unknown>
+  readonly problems: ReadonlyArray<string>
+}
+
+/** Cross-run findings for the report. */
+export interface Verdicts {
+  sameWrittenPages?: number
+  readonly notes: Array<string>
+}
+
+const MIB = 1024 * 1024
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
+const spread = (values: ReadonlyArray<number>, format: (v: number) => string) =>
+  values.length === 1
+    ? format(values[0] as number)
+    : `**${format(median(values))}** (${format(Math.min(...values))}–${format(Math.max(...values))})`
+
+const targets: Record<string, { readonly wallMs?: number; readonly floorRatio?: number; readonly label: string }> = {
+  first: { wallMs: 30_000, floorRatio: 1.3, label: "≤ 30 s, ≤ 1.3× floor" },
+  same: { wallMs: 8_000, label: "≤ 8 s, 0 rows written" },
+  churn: { wallMs: 20_000, label: "≤ 20 s" },
+  scoped: { label: "a untouched" },
+  floor: { label: "" }
+}
+const RSS_TARGET_KIB = 512 * 1024
+
+const statsCell = (stats: Record<string, number> | undefined): string =>
+  stats === undefined
+    ? "–"
+    : `+${stats.entitiesCreated} ~${stats.entitiesUpdated} −${stats.entitiesDeleted} / ` +
+      `+${stats.relationshipsCreated} ~${stats.relationshipsUpdated} −${stats.relationshipsDeleted}`
+
+const git = (...args: ReadonlyArray<string>) => Bun.spawnSync(["git", ...args]).stdout.toString().trim()
+
+/** The markdown of `bench/RESULTS.md`. */
+export const renderResults = (input: {
+  readonly rows: ReadonlyArray<Row>
+  readonly startupMs: ReadonlyArray<number>
+  readonly runs: number
+  readonly quick: boolean
+  readonly gnuTime: boolean
+  readonly verdicts: Verdicts
+}): string => {
+  const { rows, startupMs, runs } = input
+  const lines: Array<string> = []
+  const dirty = git("status", "--porcelain").length > 0 ? " + uncommitted changes" : ""
+  lines.push("# Benchmark results", "")
+  lines.push(
+    `Produced by \`npm run bench${input.quick ? " -- --quick" : ""}\` (bench/run.ts) on ${new Date().toISOString()}, ` +
+      `commit ${git("rev-parse", "--short", "HEAD")}${dirty}; ${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, ` +
+      `${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Bun ${Bun.version}. Workload: WORKLOAD.md ` +
+      `(2.5·n entities, n relationships). Median of ${runs} run${runs === 1 ? "" : "s"} (min–max); wall time of ` +
+      `the whole process, peak RSS from ${input.gnuTime ? "GNU `time -v`" : "/proc VmHWM sampling"}, store size = ` +
+      "db + wal after the process exits. Stats: entities created ~updated −deleted / relationships likewise.",
+    ""
+  )
+  const startup = median(startupMs)
+  lines.push(
+    `\`parallax --version\` start-up: **${startup.toFixed(1)} ms** median of ${startupMs.length} ` +
+      `(target ≤ 100 ms: ${startup <= 100 ? "met" : "NOT met"}).`,
+    ""
+  )
+  for (const n of [...new Set(rows.map((row) => row.n))]) {
+    const sized = rows.filter((row) => row.n === n)
+    const floor = sized.find((row) => row.scenario === "floor")
+    const floorMs = floor ? median(floor.wallMs) : Number.NaN
+    lines.push(`## n = ${n.toLocaleString("en-US")} (${(2.5 * n).toLocaleString("en-US")} entities, ${n.toLocaleString("en-US")} relationships)`, "")
+    lines.push("| scenario | wall time | × floor | peak RSS | store size | stats | target (n = 1M) | verdict |")
+    lines.push("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for (const row of sized) {
+      const wall = median(row.wallMs)
+      const rss = median(row.peakRssKiB)
+      const target = targets[row.scenario]
+      const failures: Array<string> = []
+      if (rss > RSS_TARGET_KIB) failures.push("RSS > 512 MiB")
+      if (n === 1_000_000 && target?.wallMs !== undefined && wall > target.wallMs) failures.push("too slow")
+      if (n === 1_000_000 && target?.floorRatio !== undefined && wall > target.floorRatio * floorMs) {
+        failures.push(`> ${target.floorRatio}× floor`)
+      }
+      failures.push(...row.problems)
+      const verdict =
+        row.scenario === "floor" ? "" : failures.length === 0 ? (n === 1_000_000 ? "met" : "ok") : failures.join("; ")
+      lines.push(
+        `| ${row.scenario} | ${spread(row.wallMs, seconds)} | ${row.scenario === "floor" ? "1.00" : (wall / floorMs).toFixed(2)} | ` +
+          `${spread(row.peakRssKiB, (k) => `${(k / 1024).toFixed(0)} MiB`)} | ` +
+          `${spread(row.storeBytes, (b) => `${(b / MIB).toFixed(0)} MiB`)} | ${statsCell(row.stats[0])} | ` +
+          `${target?.label ?? ""} | ${verdict} |`
+      )
+    }
+    const detail = floor?.detail[0] as Record<string, number> | undefined
+    if (detail) {
+      lines.push(
+        "",
+        `Floor breakdown (run 1): rows generated and hashed in ${seconds(detail.generateMs ?? 0)}, inserted in ` +
+          `${seconds(detail.insertMs ?? 0)}, committed in ${seconds(detail.commitMs ?? 0)}.`
+      )
+    }
+    lines.push("")
+  }
+  if (input.verdicts.sameWrittenPages !== undefined) {
+    lines.push(
+      `\`same\`: pages of entity/relationship tables and indexes written (compared page by page after a checkpoint): ` +
+        `**${input.verdicts.sameWrittenPages}**.`,
+      ""
+    )
+  }
+  for (const note of input.verdicts.notes) lines.push(`- ${note}`)
+  return `${lines.join("\n")}\n`
+}

@@ -1,0 +1,174 @@
+/**
+ * The benchmark suite of WORKLOAD.md, through the real compiled binary:
+ *
+ *   npm run bench                 # n = 100,000 and 1,000,000, three runs each, writes bench/RESULTS.md
+ *   npm run bench -- --quick      # n = 10,000, one run: fast iteration (writes bench/out/RESULTS-quick.md)
+ *   npm run bench -- --sizes 100000 --runs 3 --no-build
+ *
+ * For each n and run: the floor (bench/floor.ts, bare bun:sqlite), then on a fresh store `first`
+ * (generation 0 of account a), `same` (generation 0 again: must change and write nothing), `churn`
+ * (generation 1 on top of 0) and `scoped` (generation 0 of account b into a store holding a's generation
+ * 0; a must be untouched). Each is a separate process measured for wall time and peak RSS.
+ */
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
+import { dirname, join, resolve } from "node:path"
+import { type ExpectedStats, expectedStats } from "./lib/expected.ts"
+import { hasGnuTime, lastJson, type Measured, measure, median, storeBytes } from "./lib/measure.ts"
+import { changedPages, snapshotPages } from "./lib/pages.ts"
+import { renderResults, type Row, type Verdicts } from "./lib/report.ts"
+import { scopeDigest } from "./lib/scope.ts"
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), "..")
+const args = process.argv.slice(2)
+const flag = (name: string) => args.includes(`--${name}`)
+const option = (name: string) => {
+  const index = args.indexOf(`--${name}`)
+  return index >= 0 ? args[index + 1] : undefined
+}
+
+const quick = flag("quick")
+const sizes = (option("sizes") ?? (quick ? "10000" : "100000,1000000")).split(",").map(Number)
+const runs = Number(option("runs") ?? (quick ? 1 : 3))
+const binary = resolve(root, option("bin") ?? "dist/parallax")
+const out = resolve(root, "bench/out")
+const resultsFile = resolve(root, option("out") ?? (quick ? "bench/out/RESULTS-quick.md" : "bench/RESULTS.md"))
+const keep = flag("keep")
+
+const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`)
+
+if (!flag("no-build")) {
+  log("building dist/parallax (npm run build)")
+  const build = Bun.spawnSync(["npm", "run", "build"], { cwd: root, stdout: "inherit", stderr: "inherit" })
+  if (build.exitCode !== 0) throw new Error("npm run build failed")
+}
+if (!existsSync(binary)) throw new Error(`no binary at ${binary}: run npm run build`)
+mkdirSync(out, { recursive: true })
+
+interface SyncRun extends Measured {
+  readonly result: Record<string, unknown> | undefined
+  readonly storeBytes: number
+}
+
+const sync = async (db: string, account: string, n: number, generation: number): Promise<SyncRun> => {
+  const argv = [binary, "sync", "bench", "--account", account, "--db", db]
+  argv.push("--set", `n=${n}`, "--set", `generation=${generation}`, "--json")
+  const measured = await measure(argv)
+  const result = lastJson(measured.stdout) as Record<string, unknown> | undefined
+  if (measured.exitCode !== 0) {
+    log(`sync exited ${measured.exitCode}: ${measured.stderr.slice(-2000)}${measured.stdout.slice(-2000)}`)
+  }
+  return { ...measured, result, storeBytes: storeBytes(db) }
+}
+
+const statsOf = (run: SyncRun): Record<string, number> | undefined => {
+  const stats = run.result?.stats
+  return typeof stats === "object" && stats !== null ? (stats as Record<string, number>) : undefined
+}
+
+const statsMatch = (run: SyncRun, expected: ExpectedStats): string | undefined => {
+  const stats = statsOf(run)
+  if (run.exitCode !== 0) return `exit ${run.exitCode}`
+  if (stats === undefined) return "no stats in --json output"
+  const wrong = Object.entries(expected).filter(([key, value]) => stats[key] !== value)
+  return wrong.length === 0 ? undefined : wrong.map(([key, value]) => `${key}=${stats[key]} (want ${value})`).join(", ")
+}
+
+const versionStartup = async (): Promise<ReadonlyArray<number>> => {
+  const times: Array<number> = []
+  for (let i = 0; i < 11; i++) {
+    const run = await measure([binary, "--version"])
+    if (run.exitCode !== 0) throw new Error(`parallax --version exited ${run.exitCode}: ${run.stderr}`)
+    times.push(run.wallMs)
+  }
+  return times
+}
+
+const rows: Array<Row> = []
+const verdicts: Verdicts = { notes: [] }
+
+log(`peak RSS from ${hasGnuTime ? "GNU time -v" : "/proc/<pid>/status VmHWM sampling"}`)
+const startup = await versionStartup()
+log(`parallax --version: median ${median(startup).toFixed(1)} ms`)
+
+for (const n of sizes) {
+  const expectFirst = expectedStats(n, undefined, 0)
+  const expectSame = expectedStats(n, 0, 0)
+  const expectChurn = expectedStats(n, 0, 1)
+  const samples: Record<string, Array<SyncRun>> = { floor: [], first: [], same: [], churn: [], scoped: [] }
+  const checks: Record<string, Array<string>> = { first: [], same: [], churn: [], scoped: [] }
+  for (let r = 1; r <= runs; r++) {
+    const dir = join(out, `n${n}`, `run${r}`)
+    rmSync(dir, { recursive: true, force: true })
+    mkdirSync(dir, { recursive: true })
+
+    log(`n=${n} run ${r}/${runs}: floor`)
+    const floorDb = join(dir, "floor.db")
+    const floor = await measure([process.execPath, resolve(root, "bench/floor.ts"), "--n", String(n), "--db", floorDb])
+    if (floor.exitCode !== 0) throw new Error(`floor failed: ${floor.stderr}`)
+    samples.floor?.push({ ...floor, result: lastJson(floor.stdout) as Record<string, unknown>, storeBytes: storeBytes(floorDb) })
+    if (!keep) rmSync(floorDb, { force: true })
+
+    const db = join(dir, "store.db")
+    log(`n=${n} run ${r}/${runs}: first`)
+    const first = await sync(db, "a", n, 0)
+    samples.first?.push(first)
+    const firstWrong = statsMatch(first, expectFirst)
+    if (firstWrong) checks.first?.push(`run ${r}: ${firstWrong}`)
+
+    const before = snapshotPages(db)
+    log(`n=${n} run ${r}/${runs}: same`)
+    const same = await sync(db, "a", n, 0)
+    samples.same?.push(same)
+    const sameWrong = statsMatch(same, expectSame)
+    if (sameWrong) checks.same?.push(`run ${r}: ${sameWrong}`)
+    const after = snapshotPages(db)
+    const written = [...changedPages(before, after)].filter(([name]) => /entit|relation/i.test(name))
+    if (written.length > 0) {
+      checks.same?.push(`run ${r}: wrote pages of ${written.map(([name, pages]) => `${name} (${pages})`).join(", ")}`)
+    }
+    verdicts.sameWrittenPages = Math.max(verdicts.sameWrittenPages ?? 0, written.reduce((t, [, p]) => t + p, 0))
+
+    const scopedDb = join(dir, "scoped.db")
+    copyFileSync(db, scopedDb)
+
+    log(`n=${n} run ${r}/${runs}: churn`)
+    const churn = await sync(db, "a", n, 1)
+    samples.churn?.push(churn)
+    const churnWrong = statsMatch(churn, expectChurn)
+    if (churnWrong) checks.churn?.push(`run ${r}: ${churnWrong}`)
+    if (!keep) rmSync(db, { force: true })
+
+    log(`n=${n} run ${r}/${runs}: scoped`)
+    const digestBefore = scopeDigest(scopedDb, "a")
+    const scoped = await sync(scopedDb, "b", n, 0)
+    samples.scoped?.push(scoped)
+    const scopedWrong = statsMatch(scoped, expectFirst)
+    if (scopedWrong) checks.scoped?.push(`run ${r}: ${scopedWrong}`)
+    const digestAfter = scopeDigest(scopedDb, "a")
+    if (digestBefore !== digestAfter) checks.scoped?.push(`run ${r}: account a changed (${digestBefore} → ${digestAfter})`)
+    else if (r === 1) verdicts.notes.push(`n=${n}: account a digest before/after scoped: ${digestAfter}`)
+    if (!keep) rmSync(dir, { recursive: true, force: true })
+    log(
+      `n=${n} run ${r}: floor ${(floor.wallMs / 1000).toFixed(2)} s, first ${(first.wallMs / 1000).toFixed(2)} s, ` +
+        `same ${(same.wallMs / 1000).toFixed(2)} s, churn ${(churn.wallMs / 1000).toFixed(2)} s, ` +
+        `scoped ${(scoped.wallMs / 1000).toFixed(2)} s`
+    )
+  }
+  for (const scenario of ["floor", "first", "same", "churn", "scoped"] as const) {
+    const list = samples[scenario] ?? []
+    rows.push({
+      n,
+      scenario,
+      wallMs: list.map((s) => s.wallMs),
+      peakRssKiB: list.map((s) => s.peakRssKiB),
+      storeBytes: list.map((s) => s.storeBytes),
+      stats: list.map((s) => (scenario === "floor" ? undefined : statsOf(s))),
+      detail: list.map((s) => (scenario === "floor" ? s.result : undefined)),
+      problems: scenario === "floor" ? [] : (checks[scenario] ?? [])
+    })
+  }
+  writeFileSync(resultsFile, renderResults({ rows, startupMs: startup, runs, quick, gnuTime: hasGnuTime, verdicts }))
+  log(`wrote ${resultsFile}`)
+}
+writeFileSync(resultsFile, renderResults({ rows, startupMs: startup, runs, quick, gnuTime: hasGnuTime, verdicts }))
+log(`wrote ${resultsFile}`)

@@ -1,0 +1,123 @@
+import { Effect, Schema } from "effect"
+import { Connector, ConnectorFailed, step } from "parallax-connect"
+import {
+  exists,
+  HOST,
+  host,
+  hostKey,
+  indexOf,
+  newCount,
+  RUNS,
+  runs,
+  SERVICE,
+  service,
+  serviceKey,
+  USER,
+  USES,
+  user,
+  userKey,
+  uses
+} from "./Workload.ts"
+
+/** A whole number given as a number or as its decimal text (`--set n=1000000`). */
+const Integer = Schema.Union(
+  Schema.Number,
+  Schema.NumberFromString.annotations({ message: () => "expected an integer written in decimal" })
+).pipe(Schema.filter((value) => Number.isSafeInteger(value) || `expected an integer, got ${value}`))
+
+/** The size of the workload: an even integer ≥ 2. */
+const Size = Integer.pipe(
+  Schema.filter((n) => (n >= 2 && n % 2 === 0) || `n must be an even integer ≥ 2, got ${n}`, {
+    identifier: "BenchSize"
+  })
+)
+
+/** The generation: 0 is the base, g > 0 applies the churn rules to it. */
+const Generation = Integer.pipe(
+  Schema.filter((g) => g >= 0 || `generation must be an integer ≥ 0, got ${g}`, { identifier: "BenchGeneration" })
+)
+
+/** The `bench` connector's configuration. */
+export const BenchConfig = Schema.Struct({
+  n: Schema.optionalWith(Size, { default: () => 10000 }),
+  generation: Schema.optionalWith(Generation, { default: () => 0 })
+})
+
+/** The decoded configuration of `bench`. */
+export type BenchConfig = typeof BenchConfig.Type
+
+/**
+ * The benchmark workload of `WORKLOAD.md` as a connector: 2.5·n entities and n relationships, a pure
+ * function of the indexes, with churn rules for generations g > 0. Every object is emitted by its own
+ * emit call, and the services and relationships are built from what the earlier steps emitted.
+ *
+ * @example
+ * parallax sync bench --set n=1000000 --set generation=1
+ */
+export const bench = Connector.make({
+  name: "bench",
+  description: "The benchmark workload: n hosts, n users, n/2 services, n relationships (config n, generation)",
+  config: BenchConfig,
+  steps: [
+    step("fetch-hosts", "Emit the hosts, one emit call per host")
+      .entities(HOST)
+      .run<BenchConfig>((ctx) =>
+        Effect.gen(function* () {
+          const { n, generation } = ctx.config
+          const end = n + newCount(n, generation)
+          for (let i = 0; i < end; i++) {
+            if (exists(n, generation, i)) yield* ctx.emitEntity(host(n, generation, i))
+          }
+        })
+      ),
+    step("fetch-users", "Emit the users, one emit call per user")
+      .entities(USER)
+      .run<BenchConfig>((ctx) =>
+        Effect.gen(function* () {
+          const { n, generation } = ctx.config
+          const end = n + newCount(n, generation)
+          for (let i = 0; i < end; i++) {
+            if (exists(n, generation, i)) yield* ctx.emitEntity(user(n, generation, i))
+          }
+        })
+      ),
+    step("fetch-services", "Emit service j for each even host 2j emitted before, with that host's hostname")
+      .dependsOn("fetch-hosts")
+      .entities(SERVICE)
+      .run<BenchConfig>((ctx) =>
+        Effect.gen(function* () {
+          const { n, generation } = ctx.config
+          for (const emitted of ctx.prior.entities(HOST)) {
+            const index = indexOf(emitted.key)
+            if (index % 2 !== 0) continue
+            const name = emitted.properties.hostname
+            if (typeof name !== "string") {
+              return yield* new ConnectorFailed({ reason: `host ${emitted.key} was emitted without a hostname` })
+            }
+            yield* ctx.emitEntity(service(n, generation, index / 2, name))
+          }
+        })
+      ),
+    step("build-relationships", "Emit RUNS and USES between endpoints emitted before")
+      .dependsOn("fetch-hosts", "fetch-users", "fetch-services")
+      .relationships(RUNS, USES)
+      .run<BenchConfig>((ctx) =>
+        Effect.gen(function* () {
+          const { n, generation } = ctx.config
+          const services = Math.ceil((n + newCount(n, generation)) / 2)
+          for (let j = 0; j < services; j++) {
+            if (ctx.prior.hasEntity(HOST, hostKey(2 * j)) && ctx.prior.hasEntity(SERVICE, serviceKey(j))) {
+              yield* ctx.emitRelationship(runs(j))
+            }
+          }
+          for (let j = 0; j < n / 2; j++) {
+            if (ctx.prior.hasEntity(USER, userKey(j)) && ctx.prior.hasEntity(HOST, hostKey(2 * j + 1))) {
+              yield* ctx.emitRelationship(uses(j))
+            }
+          }
+        })
+      )
+  ]
+})
+
+export default bench

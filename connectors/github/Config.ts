@@ -1,0 +1,22 @@
+import { Schema } from "effect"
+
+/** The configuration of `github`: the organisation, a token (kept `Redacted`) and the API's base URL. */
+export const GitHubConfig = Schema.Struct({
+  /** The organisation's login (`my-org`). */
+  org: Schema.String.pipe(
+    Schema.pattern(/^[A-Za-z0-9][A-Za-z0-9-]*$/, { message: () => "expected an organisation login" })
+  ),
+  /** A personal access token or app token with read access to the organisation; never logged. */
+  token: Schema.Redacted(Schema.String.pipe(Schema.minLength(1, { message: () => "the token is empty" }))),
+  /** The REST API's base URL: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server. */
+  baseUrl: Schema.optionalWith(
+    Schema.String.pipe(
+      Schema.pattern(/^https?:\/\/[^\s]+$/, { message: () => "expected an http(s) URL" }),
+      Schema.transform(Schema.String, { strict: true, decode: (url) => url.replace(/\/+$/, ""), encode: (url) => url })
+    ),
+    { default: () => "https://api.github.com" }
+  )
+})
+
+/** The decoded configuration of `github`. */
+export type GitHubConfig = typeof GitHubConfig.Type

@@ -1,0 +1,35 @@
+/**
+ * parallax-connect/harness: proves a connector keeps the SDK's invariants (DESIGN §4 and §7):
+ * idempotency, source scoping, fault isolation, atomicity, convergence, order independence and secrecy,
+ * each on many generated cases against fresh embedded stores. See docs/harness.md.
+ *
+ * @example
+ * import { assertHolds, verifyConnector } from "parallax-connect/harness"
+ *
+ * test("my connector keeps the invariants", async () => {
+ *   assertHolds(await verifyConnector(myConnector, { sources, layerFor: FakeApi.layer, seed: 42 }))
+ * }, 120_000)
+ */
+export type {
+  HarnessBackend,
+  StoreDump,
+  StoredRow,
+  StoredRun,
+  SyncOutcome,
+  TrialStore,
+  TrialSyncOptions
+} from "./Backend.ts"
+export { type CheckFlags, type HarnessSetup, parseProperties, runCheck, UnknownProperty } from "./Check.ts"
+export { isPropertyName, PROPERTY_NAMES, type PropertyName, type VerifyOptions } from "./Options.ts"
+export {
+  assertHolds,
+  type CounterexamplePart,
+  formatFailure,
+  formatReport,
+  type HarnessReport,
+  type PropertyFailure,
+  type PropertyReport
+} from "./Report.ts"
+export { sqliteBackend } from "./SqliteBackend.ts"
+export { type StoreLayerFactory, storeBackend } from "./StoreBackend.ts"
+export { DEFAULT_RUNS, PROPERTIES, verify, verifyConnector } from "./Verify.ts"

@@ -1,0 +1,127 @@
+import { Effect } from "effect"
+import fc from "fast-check"
+import { canonical, rowsOf } from "../internal/Dump.ts"
+import { defineProperty, scopeOf, sourceArbitrary, sourcePart } from "../internal/Property.ts"
+import { committed, runTrial, syncOnce, violate } from "../internal/Trial.ts"
+import {
+  dependents,
+  describePlan,
+  type FaultPlan,
+  faultPlan,
+  isFailing,
+  PROBE_TYPE,
+  withFaults
+} from "../internal/Wrap.ts"
+
+interface Input {
+  readonly before: unknown
+  readonly after: unknown
+  readonly plan: FaultPlan
+}
+
+const rowName = (row: { kind: string; id: string; step: string }) =>
+  `${row.kind} ${row.id} (owned by step "${row.step}")`
+
+/**
+ * C06 and C07: steps made to fail or time out do not stop the steps that do not depend on them, which
+ * still commit; nothing a failed, timed-out or skipped step owned is deleted; the run is `partial`.
+ */
+export const faultIsolation = defineProperty<Input>({
+  name: "fault-isolation",
+  invariant: "C06, C07",
+  guards:
+    "a failed step does not stop steps that do not depend on it; a step that fails, times out or is skipped never causes deletion of the rows it owned, and the sync is reported partial",
+  notRun: (target) => (target.connector.steps.length === 0 ? "the connector has no steps" : undefined),
+  arbitrary: (target) => {
+    const sources = sourceArbitrary(target)
+    return fc.record({ before: sources, after: sources, plan: faultPlan(target.connector.steps.length) })
+  },
+  check: (target, input) =>
+    runTrial(target, (open) =>
+      Effect.gen(function* () {
+        const scope = scopeOf(target)
+        const reference = yield* open
+        const clean = yield* Effect.flatMap(syncOnce(target, reference, { source: input.after }), (o) =>
+          committed(o, "a sync without faults")
+        )
+        const expected = new Map(rowsOf(yield* reference.dump, scope).map((row) => [`${row.kind} ${row.id}`, row]))
+        const store = yield* open
+        yield* syncOnce(target, store, { source: input.before })
+        const before = rowsOf(yield* store.dump, scope)
+        const connector = withFaults(target.connector, input.plan)
+        const result = yield* Effect.flatMap(syncOnce(target, store, { source: input.after, connector }), (o) =>
+          committed(o, "a sync with failing steps (C06: the other steps' data must still be committed)")
+        )
+        const after = new Map(rowsOf(yield* store.dump, scope).map((row) => [`${row.kind} ${row.id}`, row]))
+        const probes = [...after.values()].filter((row) => canonical(row.raw).includes(PROBE_TYPE))
+        if (probes.length > 0) {
+          return yield* violate(
+            "a retried step's failed first attempt reached the store (its staged output was not discarded)",
+            [...probes.map((row) => `${rowName(row)} ${canonical(row.raw)}`)]
+          )
+        }
+
+        const injected = new Set(target.connector.steps.filter((_, i) => isFailing(input.plan[i])).map((s) => s.id))
+        const downstream = dependents(target.connector, injected)
+        const status = new Map(result.steps.map((outcome) => [outcome.id, outcome.status]))
+        const cleanStatus = new Map(clean.steps.map((outcome) => [outcome.id, outcome.status]))
+        const wrong: Array<string> = []
+        for (const step of target.connector.steps) {
+          const got = status.get(step.id)
+          if (injected.has(step.id) || downstream.has(step.id)) {
+            if (got === "succeeded")
+              wrong.push(`step "${step.id}" had a fault injected (or depends on one) yet succeeded`)
+          } else if (got !== cleanStatus.get(step.id)) {
+            wrong.push(
+              `step "${step.id}" is independent of the faults but ${got ?? "did not run"} (without faults: ${cleanStatus.get(step.id)})`
+            )
+          }
+        }
+        if (wrong.length > 0) return yield* violate("the faults reached steps that do not depend on them (C06)", wrong)
+        const bad = new Set(result.steps.filter((outcome) => outcome.status !== "succeeded").map((o) => o.id))
+        if (bad.size > 0 && result.status === "succeeded") {
+          return yield* violate(`steps [${[...bad].join(", ")}] did not succeed, yet the sync says succeeded (C07)`)
+        }
+        const lost: Array<string> = []
+        for (const row of before) {
+          if (!bad.has(row.step)) continue
+          const key = `${row.kind} ${row.id}`
+          const now = after.get(key)
+          if (now === undefined) lost.push(`deleted: ${rowName(row)}`)
+          else if (canonical(now.raw) !== canonical(row.raw) && now.hash !== expected.get(key)?.hash) {
+            lost.push(`changed: ${rowName(row)} ${canonical(row.raw)} -> ${canonical(now.raw)}`)
+          }
+        }
+        if (lost.length > 0) {
+          return yield* violate(
+            `rows owned by steps that failed, timed out or were skipped ([${[...bad].join(", ")}]) were not kept as they were (C07)`,
+            lost.slice(0, 8)
+          )
+        }
+        const missing: Array<string> = []
+        for (const [key, row] of expected) {
+          if (bad.has(row.step) || status.get(row.step) !== "succeeded") continue
+          const now = after.get(key)
+          if (now === undefined || now.hash !== row.hash) {
+            missing.push(
+              now === undefined
+                ? `missing: ${rowName(row)} ${canonical(row.raw)}`
+                : `stale: ${rowName(row)} is ${canonical(now.raw)}`,
+              ...(now === undefined ? [] : [`  without faults it is ${canonical(row.raw)}`])
+            )
+          }
+        }
+        if (missing.length > 0) {
+          return yield* violate(
+            "steps that succeeded beside the failing ones did not commit their data (C06)",
+            missing.slice(0, 8)
+          )
+        }
+      })
+    ),
+  describe: (target, input) => [
+    ...sourcePart(target, input.before, "source at the first sync"),
+    ...sourcePart(target, input.after, "source at the faulty sync"),
+    { label: "injected step faults", value: describePlan(target.connector, input.plan) }
+  ]
+})

@@ -1,0 +1,231 @@
+import { Args, Command, Options } from "@effect/cli"
+import { Effect, Option } from "effect"
+import type { ProgressMode } from "./Render.ts"
+
+/**
+ * The command line (DESIGN §8): the spec of every command and option, each handler a thin call into
+ * `commands/`. Handlers yield the process exit code; `bin.ts` turns it into the exit status.
+ */
+
+const connectorArg = Args.text({ name: "connector" }).pipe(
+  Args.withDescription("a built-in connector name (see `parallax connectors`) or a path to a .ts/.js connector module")
+)
+const db = Options.file("db").pipe(
+  Options.withDefault("./parallax.db"),
+  Options.withDescription("the SQLite store file (default ./parallax.db)")
+)
+const json = Options.boolean("json").pipe(Options.withDescription("print one JSON object instead of tables"))
+const account = Options.text("account").pipe(
+  Options.withAlias("a"),
+  Options.withDefault("default"),
+  Options.withDescription("the account (connector instance) to sync; rows are scoped to (connector, account)")
+)
+const accountFilter = Options.text("account").pipe(
+  Options.optional,
+  Options.withDescription("only rows asserted by this account")
+)
+const connectorFilter = Options.text("connector").pipe(
+  Options.optional,
+  Options.withDescription("only rows asserted by this connector")
+)
+const limit = Options.integer("limit").pipe(
+  Options.withDefault(1000),
+  Options.withDescription("at most this many rows (default 1000)")
+)
+/**
+ * Loads a command's module only when that command runs: start-up (`parallax --version`, `--help`) then
+ * pays for the command line alone, not for the store, the connectors or the harness.
+ */
+const lazy =
+  <M, Args, A, E, R>(load: () => Promise<M>, handler: (module: M, args: Args) => Effect.Effect<A, E, R>) =>
+  (args: Args): Effect.Effect<A, E, R> =>
+    Effect.flatMap(
+      Effect.promise(() => load()),
+      (module) => handler(module, args)
+    )
+
+const Sync = () => import("./commands/Sync.ts")
+const Plan = () => import("./commands/Plan.ts")
+const Check = () => import("./commands/Check.ts")
+const Connectors = () => import("./commands/Connectors.ts")
+const Read = () => import("./commands/Read.ts")
+const Init = () => import("./commands/Init.ts")
+
+const optional = <A>(option: Option.Option<A>): A | undefined => Option.getOrUndefined(option)
+
+const progressMode = (jsonOutput: boolean, logFormat: "text" | "json"): ProgressMode =>
+  logFormat === "json" ? "json" : jsonOutput ? "none" : process.stderr.isTTY ? "live" : "lines"
+
+const sync = Command.make(
+  "sync",
+  {
+    connector: connectorArg,
+    account,
+    config: Options.file("config").pipe(
+      Options.withAlias("c"),
+      Options.optional,
+      Options.withDescription("a JSON or YAML file with the connector's configuration")
+    ),
+    set: Options.text("set").pipe(
+      Options.withAlias("s"),
+      Options.repeated,
+      Options.withDescription("one config setting, key=value, typed by the connector's schema (repeatable)")
+    ),
+    db,
+    dryRun: Options.boolean("dry-run").pipe(Options.withDescription("compute and show the change; write nothing")),
+    json,
+    force: Options.boolean("force").pipe(
+      Options.withDescription("commit even if the sync would delete more than the mass-deletion guard allows")
+    ),
+    strict: Options.boolean("strict").pipe(
+      Options.withDescription("unknown entity classes and relationship verbs are errors, not warnings")
+    ),
+    concurrency: Options.integer("concurrency").pipe(
+      Options.withDefault(4),
+      Options.withDescription("how many steps may run at once (default 4)")
+    ),
+    logFormat: Options.choice("log-format", ["text", "json"]).pipe(
+      Options.withDefault("text" as const),
+      Options.withDescription("progress as text (live on a terminal) or as JSON lines on stderr, for log collectors")
+    )
+  },
+  lazy(Sync, (module, args) =>
+    module.runSync({
+      ...args,
+      config: optional(args.config),
+      progress: progressMode(args.json, args.logFormat)
+    })
+  )
+).pipe(
+  Command.withDescription(
+    "run one full sync of a connector into the store; exit 0 ok, 3 partial, 1 failed, 2 bad usage or config"
+  )
+)
+
+const plan = Command.make(
+  "plan",
+  { connector: connectorArg, json },
+  lazy(Plan, (module, args) => module.runPlan(args))
+).pipe(Command.withDescription("show a connector's steps, their dependencies and the waves they run in"))
+
+const check = Command.make(
+  "check",
+  {
+    connector: connectorArg,
+    runs: Options.integer("runs").pipe(Options.optional, Options.withDescription("runs per property")),
+    seed: Options.integer("seed").pipe(Options.optional, Options.withDescription("the seed, to replay a failure")),
+    path: Options.text("path").pipe(Options.optional, Options.withDescription("the shrink path, to replay a failure")),
+    properties: Options.text("property").pipe(
+      Options.repeated,
+      Options.withDescription("check only this property (repeatable)")
+    ),
+    json
+  },
+  lazy(Check, (module, args) =>
+    module.runCheck({
+      connector: args.connector,
+      runs: optional(args.runs),
+      seed: optional(args.seed),
+      path: optional(args.path),
+      properties: args.properties,
+      json: args.json
+    })
+  )
+).pipe(
+  Command.withDescription(
+    "prove a connector idempotent, source-scoped, fault-isolated and atomic with the harness; exit 0 all hold, 1 one failed"
+  )
+)
+
+const connectors = Command.make(
+  "connectors",
+  { json },
+  lazy(Connectors, (module, args) => module.runConnectors(args))
+).pipe(Command.withDescription("list the built-in connectors"))
+
+const stats = Command.make(
+  "stats",
+  { db, json },
+  lazy(Read, (module, args) => module.runStats(args))
+).pipe(Command.withDescription("rows in the store by scope (connector, account) and by type"))
+
+const entities = Command.make(
+  "entities",
+  {
+    db,
+    json,
+    type: Options.text("type").pipe(
+      Options.withAlias("t"),
+      Options.optional,
+      Options.withDescription("only this type")
+    ),
+    account: accountFilter,
+    connector: connectorFilter,
+    limit
+  },
+  lazy(Read, (module, args) =>
+    module.runEntities({
+      ...args,
+      type: optional(args.type),
+      account: optional(args.account),
+      connector: optional(args.connector)
+    })
+  )
+).pipe(Command.withDescription("list entities of the merged graph, with their sources"))
+
+const relationships = Command.make(
+  "relationships",
+  {
+    db,
+    json,
+    verb: Options.text("verb").pipe(Options.optional, Options.withDescription("only this verb")),
+    account: accountFilter,
+    connector: connectorFilter,
+    limit
+  },
+  lazy(Read, (module, args) =>
+    module.runRelationships({
+      ...args,
+      verb: optional(args.verb),
+      account: optional(args.account),
+      connector: optional(args.connector)
+    })
+  )
+).pipe(Command.withDescription("list relationships of the merged graph (never one whose endpoint is gone)"))
+
+const history = Command.make(
+  "history",
+  { db, json, account: accountFilter, connector: connectorFilter, limit: limit.pipe(Options.withDefault(50)) },
+  lazy(Read, (module, args) =>
+    module.runHistory({ ...args, account: optional(args.account), connector: optional(args.connector) })
+  )
+).pipe(Command.withDescription("recorded sync runs, newest first, with status and change counts"))
+
+const exportCommand = Command.make(
+  "export",
+  {
+    db,
+    format: Options.choice("format", ["ndjson", "json", "dot", "graphml"]).pipe(
+      Options.withAlias("f"),
+      Options.withDefault("ndjson" as const),
+      Options.withDescription("ndjson (default), json, dot (Graphviz) or graphml")
+    )
+  },
+  lazy(Read, (module, args) => module.runExport(args))
+).pipe(Command.withDescription("write the merged graph to standard output"))
+
+const init = Command.make(
+  "init",
+  { dir: Args.directory({ name: "dir", exists: "either" }).pipe(Args.withDescription("the new project's directory")) },
+  lazy(Init, (module, args) => module.runInit(args))
+).pipe(Command.withDescription("create a new connector project whose test is `parallax check ./connector.ts`"))
+
+const root = Command.make("parallax", {}, () => Effect.succeed(0)).pipe(
+  Command.withDescription(
+    "collect entities and relationships with connectors, commit them atomically, prove connectors with the harness"
+  ),
+  Command.withSubcommands([sync, plan, check, connectors, stats, entities, relationships, history, exportCommand, init])
+)
+
+/** The whole command line, given `process.argv`. */
+export const cli = Command.run(root, { name: "parallax", version: "0.1.0" })

@@ -1,0 +1,99 @@
+import { FileSystem, Path } from "@effect/platform"
+import { Console, Effect } from "effect"
+import { type CliError, usageError } from "../CliError.ts"
+
+const connectorModule = (name: string) => `import { Effect, Schema } from "effect"
+import { Connector, entity, relationship, step } from "parallax-connect"
+
+/**
+ * ${name}: a parallax connector. Run it with \`parallax sync ./connector.ts\` and prove it with
+ * \`parallax check ./connector.ts\`.
+ */
+export default Connector.make({
+  name: "${name}",
+  description: "A new parallax connector",
+  config: Schema.Struct({
+    /** How many hosts to report. */
+    hosts: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.positive()), { default: () => 3 })
+  }),
+  steps: [
+    step("hosts", "Collect hosts")
+      .entities("${name.replace(/-/g, "_")}_host")
+      .run((ctx) =>
+        Effect.forEach(
+          Array.from({ length: ctx.config.hosts }, (_, i) => i),
+          (i) =>
+            ctx.emitEntity(
+              entity("${name.replace(/-/g, "_")}_host", \`host-\${i}\`)
+                .class("Host")
+                .displayName(\`Host \${i}\`)
+                .property("index", i)
+            ),
+          { discard: true }
+        )
+      ),
+    step("services", "Collect services")
+      .dependsOn("hosts")
+      .entities("${name.replace(/-/g, "_")}_service")
+      .relationships("RUNS")
+      .run((ctx) =>
+        Effect.gen(function* () {
+          for (const host of ctx.prior.entities("${name.replace(/-/g, "_")}_host")) {
+            yield* ctx.emitEntity(
+              entity("${name.replace(/-/g, "_")}_service", \`\${host.key}/ssh\`).class("Service").displayName("ssh").property("port", 22)
+            )
+            yield* ctx.emitRelationship(
+              relationship("${name.replace(/-/g, "_")}_host", host.key, "RUNS", "${name.replace(/-/g, "_")}_service", \`\${host.key}/ssh\`)
+            )
+          }
+        })
+      )
+  ]
+})
+`
+
+const readme = (name: string) => `# ${name}
+
+A [parallax](https://www.npmjs.com/package/parallax-connect) connector.
+
+- \`parallax plan ./connector.ts\`: its steps and waves.
+- \`parallax sync ./connector.ts --set hosts=5\`: one sync into \`./parallax.db\`.
+- \`parallax check ./connector.ts\`: the property-based harness (idempotency, source scoping, fault
+  isolation, atomicity, ...). This is the connector's test: it needs only the \`parallax\` binary.
+`
+
+/** `parallax init <dir>`: a new connector project whose test needs only the binary. */
+export const runInit = (args: {
+  readonly dir: string
+}): Effect.Effect<number, CliError, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const dir = path.resolve(args.dir)
+    const name =
+      path
+        .basename(dir)
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, "-")
+        .replace(/^[^a-z]+/, "") || "my-connector"
+    const existing = yield* fs.readDirectory(dir).pipe(Effect.orElseSucceed(() => [] as Array<string>))
+    if (existing.length > 0) return yield* usageError(`${dir} is not empty; choose a new directory`)
+    const write = (file: string, text: string) =>
+      fs
+        .writeFileString(path.join(dir, file), text)
+        .pipe(Effect.mapError((error) => usageError(`cannot write ${file}: ${error.message}`)))
+    yield* fs
+      .makeDirectory(dir, { recursive: true })
+      .pipe(Effect.mapError((error) => usageError(`cannot create ${dir}: ${error.message}`)))
+    yield* write("connector.ts", connectorModule(name))
+    yield* write("README.md", readme(name))
+    yield* write(
+      "test.sh",
+      '#!/bin/sh\n# The connector\'s test: the property-based harness, nothing but the parallax binary needed.\nexec parallax check ./connector.ts "$@"\n'
+    )
+    yield* fs.chmod(path.join(dir, "test.sh"), 0o755).pipe(Effect.ignore)
+    yield* Console.log(
+      `created ${name} in ${dir}:\n  connector.ts  README.md  test.sh\nnext: cd ${args.dir} && parallax check ./connector.ts`
+    )
+    return 0
+  })

@@ -1,0 +1,280 @@
+import type { Database } from "bun:sqlite"
+import type { SyncStats, SyncStatus } from "../../sync/SyncResult.ts"
+import type {
+  DumpRow,
+  EntityFilter,
+  GraphEntity,
+  GraphItem,
+  GraphRelationship,
+  HistoryFilter,
+  RelationshipFilter,
+  RunRecord,
+  RunStep,
+  Source,
+  StoreDump,
+  StoreStats
+} from "../Store.ts"
+import { toHex } from "./Codec.ts"
+
+/** The store's read queries, synchronous on the reader connection; the adapter wraps them in effects. */
+
+type Row = Record<string, unknown>
+
+/** `WHERE` from the clauses whose parameter is given, plus `always` clauses without parameters. */
+const where = (clauses: ReadonlyArray<[string, string | number | undefined]>, always: ReadonlyArray<string> = []) => {
+  const present = clauses.filter(([, value]) => value !== undefined)
+  const sql = [...present.map(([clause]) => clause), ...always]
+  return {
+    sql: sql.length === 0 ? "" : `WHERE ${sql.join(" AND ")}`,
+    params: present.map(([, value]) => value) as Array<string | number>
+  }
+}
+
+const source = (row: Row): Source => ({
+  connector: row.connector as string,
+  account: row.account as string,
+  step: row.step as string,
+  generation: row.generation as number
+})
+
+const entityOf = (row: Row, sources: ReadonlyArray<Source>): GraphEntity => ({
+  id: toHex(row.id as Uint8Array),
+  type: row.type as string,
+  key: row.key as string,
+  class: row.class as string,
+  displayName: row.display_name as string,
+  properties: JSON.parse(row.properties as string),
+  sources
+})
+
+const relationshipOf = (row: Row, sources: ReadonlyArray<Source>): GraphRelationship => ({
+  id: toHex(row.id as Uint8Array),
+  verb: row.verb as string,
+  fromId: toHex(row.from_id as Uint8Array),
+  fromType: row.from_type as string,
+  fromKey: row.from_key as string,
+  toId: toHex(row.to_id as Uint8Array),
+  toType: row.to_type as string,
+  toKey: row.to_key as string,
+  ...(row.to_account === null ? {} : { toAccount: row.to_account as string }),
+  ...(row.rel_key === null ? {} : { key: row.rel_key as string }),
+  properties: JSON.parse(row.properties as string),
+  sources
+})
+
+/** Groups rows ordered by id (then connector, account) into merged items: content from the first source. */
+function* merged<A>(rows: Iterable<Row>, make: (first: Row, sources: ReadonlyArray<Source>) => A): Generator<A> {
+  let first: Row | undefined
+  let firstId = ""
+  let sources: Array<Source> = []
+  for (const row of rows) {
+    const id = toHex(row.id as Uint8Array)
+    if (first !== undefined && id !== firstId) {
+      yield make(first, sources)
+      first = undefined
+    }
+    if (first === undefined) {
+      first = row
+      firstId = id
+      sources = []
+    }
+    sources.push(source(row))
+  }
+  if (first !== undefined) yield make(first, sources)
+}
+
+const EXISTS = (column: string) =>
+  `EXISTS (SELECT 1 FROM scopes o JOIN entities x ON x.scope_id = o.scope_id AND x.id = r.${column})`
+
+const entitySql = (filter: EntityFilter) => {
+  const { sql, params } = where([
+    ["e.type = ?", filter.type],
+    ["s.connector = ?", filter.connector],
+    ["s.account = ?", filter.account]
+  ])
+  return {
+    sql: `SELECT e.*, s.connector, s.account FROM entities e JOIN scopes s ON s.scope_id = e.scope_id ${sql}
+          ORDER BY e.id, s.connector, s.account`,
+    params
+  }
+}
+
+const relationshipSql = (filter: RelationshipFilter) => {
+  const { sql, params } = where(
+    [
+      ["r.verb = ?", filter.verb],
+      ["s.connector = ?", filter.connector],
+      ["s.account = ?", filter.account]
+    ],
+    [EXISTS("from_id"), EXISTS("to_id")]
+  )
+  return {
+    sql: `SELECT r.*, s.connector, s.account FROM relationships r JOIN scopes s ON s.scope_id = r.scope_id
+          ${sql} ORDER BY r.id, s.connector, s.account`,
+    params
+  }
+}
+
+function* take<A>(items: Iterable<A>, limit: number | undefined): Generator<A> {
+  if (limit !== undefined && limit <= 0) return
+  let count = 0
+  for (const item of items) {
+    yield item
+    if (limit !== undefined && ++count >= limit) return
+  }
+}
+
+/** Iterates a fresh statement, finalizing it when the iteration ends (also when stopped early). */
+function* iterate(db: Database, sql: string, params: Array<string | number>): Generator<Row> {
+  const statement = db.prepare(sql)
+  try {
+    yield* statement.iterate(...params) as IterableIterator<Row>
+  } finally {
+    statement.finalize()
+  }
+}
+
+export const entities = (db: Database, filter: EntityFilter = {}): ReadonlyArray<GraphEntity> => {
+  const { sql, params } = entitySql(filter)
+  return [...take(merged(iterate(db, sql, params), entityOf), filter.limit)]
+}
+
+export const relationships = (db: Database, filter: RelationshipFilter = {}): ReadonlyArray<GraphRelationship> => {
+  const { sql, params } = relationshipSql(filter)
+  return [...take(merged(iterate(db, sql, params), relationshipOf), filter.limit)]
+}
+
+/** The merged graph, lazily: every entity, then every relationship whose endpoints exist. */
+export function* graph(db: Database): Generator<GraphItem> {
+  const e = entitySql({})
+  for (const entity of merged(iterate(db, e.sql, e.params), entityOf)) yield { _tag: "Entity", ...entity }
+  const r = relationshipSql({})
+  for (const relationship of merged(iterate(db, r.sql, r.params), relationshipOf)) {
+    yield { _tag: "Relationship", ...relationship }
+  }
+}
+
+export const stats = (db: Database): StoreStats => {
+  const scopes = db
+    .query(
+      `SELECT s.connector, s.account, s.generation,
+         (SELECT count(*) FROM entities e WHERE e.scope_id = s.scope_id) AS entities,
+         (SELECT count(*) FROM relationships r WHERE r.scope_id = s.scope_id) AS relationships,
+         (SELECT finished_at FROM runs WHERE scope_id = s.scope_id ORDER BY generation DESC LIMIT 1) AS last_at,
+         (SELECT status FROM runs WHERE scope_id = s.scope_id ORDER BY generation DESC LIMIT 1) AS last_status
+       FROM scopes s ORDER BY s.connector, s.account`
+    )
+    .all() as Array<Row>
+  const types = db
+    .query(
+      `SELECT s.connector, s.account, t.kind, t.type, t.count FROM (
+         SELECT scope_id, 'entity' AS kind, type, count(*) AS count FROM entities GROUP BY scope_id, type
+         UNION ALL
+         SELECT scope_id, 'relationship', verb, count(*) FROM relationships GROUP BY scope_id, verb
+       ) t JOIN scopes s ON s.scope_id = t.scope_id ORDER BY s.connector, s.account, t.kind, t.type`
+    )
+    .all() as Array<Row>
+  return {
+    scopes: scopes.map((row) => ({
+      connector: row.connector as string,
+      account: row.account as string,
+      generation: row.generation as number,
+      entities: row.entities as number,
+      relationships: row.relationships as number,
+      ...(row.last_at === null ? {} : { lastSyncAt: new Date(row.last_at as number) }),
+      ...(row.last_status === null ? {} : { lastStatus: row.last_status as SyncStatus })
+    })),
+    types: types.map((row) => ({
+      connector: row.connector as string,
+      account: row.account as string,
+      kind: row.kind as "entity" | "relationship",
+      type: row.type as string,
+      count: row.count as number
+    }))
+  }
+}
+
+const runSteps = (db: Database, runId: number): ReadonlyArray<RunStep> =>
+  (db.query("SELECT * FROM run_steps WHERE run_id = ? ORDER BY ordinal").all(runId) as Array<Row>).map((row) => ({
+    id: row.step as string,
+    status: row.status as RunStep["status"],
+    entities: row.entities as number,
+    relationships: row.relationships as number,
+    attempts: row.attempts as number,
+    durationMs: row.duration_ms as number,
+    ...(row.error === null ? {} : { error: row.error as string }),
+    ...(row.skipped_because === null ? {} : { skippedBecause: row.skipped_because as string })
+  }))
+
+const runOf = (db: Database, row: Row): RunRecord => ({
+  connector: row.connector as string,
+  account: row.account as string,
+  syncId: row.sync_id as string,
+  generation: row.generation as number,
+  status: row.status as SyncStatus,
+  stats: JSON.parse(row.stats as string) as SyncStats,
+  steps: runSteps(db, row.run_id as number),
+  startedAt: new Date(row.started_at as number),
+  finishedAt: new Date(row.finished_at as number),
+  ...(row.error === null ? {} : { error: row.error as string })
+})
+
+export const history = (db: Database, filter: HistoryFilter = {}): ReadonlyArray<RunRecord> => {
+  const { sql, params } = where([
+    ["s.connector = ?", filter.connector],
+    ["s.account = ?", filter.account]
+  ])
+  const limit = filter.limit === undefined ? "" : `LIMIT ${Math.max(0, Math.floor(filter.limit))}`
+  const rows = db
+    .query(
+      `SELECT r.*, s.connector, s.account FROM runs r JOIN scopes s ON s.scope_id = r.scope_id ${sql}
+       ORDER BY r.run_id DESC ${limit}`
+    )
+    .all(...params) as Array<Row>
+  return rows.map((row) => runOf(db, row))
+}
+
+const dumpRow = (kind: DumpRow["kind"], row: Row): DumpRow => {
+  const { scope_id, id, hash, step, generation, first_seen_at, connector, account, ...rest } = row
+  const content: Record<string, unknown> = {}
+  for (const [column, value] of Object.entries(rest))
+    content[column] = value instanceof Uint8Array ? toHex(value) : value
+  return {
+    kind,
+    connector: connector as string,
+    account: account as string,
+    id: toHex(id as Uint8Array),
+    step: step as string,
+    hash: toHex(hash as Uint8Array),
+    generation: generation as number,
+    firstSeenAt: first_seen_at as number,
+    content
+  }
+}
+
+export const dump = (db: Database): StoreDump => {
+  const scopes = db
+    .query("SELECT connector, account, generation FROM scopes ORDER BY connector, account")
+    .all() as Array<{
+    connector: string
+    account: string
+    generation: number
+  }>
+  const rows: Array<DumpRow> = []
+  for (const [kind, table] of [
+    ["entity", "entities"],
+    ["relationship", "relationships"]
+  ] as const) {
+    const sql = `SELECT t.*, s.connector, s.account FROM ${table} t JOIN scopes s ON s.scope_id = t.scope_id
+                 ORDER BY s.connector, s.account, t.id`
+    for (const row of iterate(db, sql, [])) rows.push(dumpRow(kind, row))
+  }
+  const runs = (
+    db
+      .query(
+        "SELECT r.*, s.connector, s.account FROM runs r JOIN scopes s ON s.scope_id = r.scope_id ORDER BY s.connector, s.account, r.generation"
+      )
+      .all() as Array<Row>
+  ).map((row) => runOf(db, row))
+  return { scopes, rows, runs }
+}

@@ -1,0 +1,183 @@
+import type { Database } from "bun:sqlite"
+import { Chunk, Duration, Effect, Layer, Option, Schedule, type Scope, Stream } from "effect"
+import { emptyStats } from "../../sync/SyncResult.ts"
+import {
+  type CommitRequest,
+  type FailedRun,
+  MassDeletion,
+  type OpenError,
+  ReferentialIntegrity,
+  ScopeLocked,
+  type ScopeRef,
+  Store,
+  StoreError,
+  type StoreService,
+  type SyncSession
+} from "../Store.ts"
+import { commitStaged, type Faults, type Mutant, recordFailedRun } from "./Commit.ts"
+import { describeHolder, type LockHolder, tryLock, unlock } from "./Lock.ts"
+import { type ConnectionOptions, openDatabase } from "./Open.ts"
+import * as Reads from "./Reads.ts"
+import { SqliteStaging } from "./SqliteStaging.ts"
+
+/** Options of the SQLite adapter. */
+export interface SqliteStoreOptions {
+  /** The database file; default `./parallax.db`. */
+  readonly path?: string
+  /** How long `begin` waits for another sync of the same scope (default 60 s). */
+  readonly lockTimeoutMs?: number
+  /** How long a write waits for another process's write transaction (default 120 s). */
+  readonly busyTimeoutMs?: number
+  /** Page cache per connection in MiB (default 64). */
+  readonly cacheMiB?: number
+  /** Fault injection for atomicity tests and the harness (see `Store.ts`). */
+  readonly faults?: Faults
+  /** @internal A deliberate bug, only for proving that tests and the harness catch it (see `Mutant`). */
+  readonly mutant?: Mutant
+}
+
+export const DEFAULT_PATH = "./parallax.db"
+
+const EXPORT_CHUNK = 1024
+
+const open = (path: string, connection: ConnectionOptions, migrations: boolean) =>
+  Effect.acquireRelease(
+    Effect.suspend(() => {
+      const db = openDatabase(path, connection, migrations)
+      return db instanceof Error ? Effect.fail(db as OpenError) : Effect.succeed(db)
+    }),
+    (db) => Effect.sync(() => db.close())
+  )
+
+/**
+ * The SQLite store (DESIGN §6): one file, WAL, migrations applied on open. Each sync session opens its
+ * own connection, whose TEMP database stages the sync's objects on disk.
+ *
+ * @example
+ * const store = yield* SqliteStore.make({ path: "./parallax.db" })
+ */
+export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreService, OpenError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const location = options.path ?? DEFAULT_PATH
+    const connection: ConnectionOptions = {
+      busyTimeoutMs: options.busyTimeoutMs ?? 120_000,
+      cacheMiB: options.cacheMiB ?? 64
+    }
+    const faults = options.faults ?? {}
+    const reader = yield* open(location, connection, true)
+
+    const attempt = <A>(operation: string, run: (db: Database) => A, db: Database = reader) =>
+      Effect.try({ try: () => run(db), catch: (cause) => new StoreError({ operation, location, cause }) })
+
+    const lock = (db: Database, scope: ScopeRef, holder: string, timeoutMs: number) => {
+      const start = Date.now()
+      let last: LockHolder | undefined
+      return attempt("lock", () => (last = tryLock(db, scope.connector, scope.account, holder)), db).pipe(
+        Effect.flatMap((held) => (held === undefined ? Effect.void : Effect.fail("held" as const))),
+        Effect.retry({
+          schedule: Schedule.spaced(Duration.millis(50)),
+          while: (error) => error === "held" && Date.now() - start < timeoutMs
+        }),
+        Effect.catchIf(
+          (error): error is "held" => error === "held",
+          () =>
+            Effect.fail(
+              new ScopeLocked({
+                connector: scope.connector,
+                account: scope.account,
+                waitedMs: Date.now() - start,
+                holder: last === undefined ? "another sync" : describeHolder(last)
+              })
+            )
+        )
+      )
+    }
+
+    const begin: StoreService["begin"] = (scope, beginOptions) =>
+      Effect.gen(function* () {
+        const db = yield* open(location, connection, false).pipe(
+          Effect.catchTags({
+            SchemaTooNew: (error) => Effect.fail(new StoreError({ operation: "begin", location, cause: error })),
+            NotADatabase: (error) => Effect.fail(new StoreError({ operation: "begin", location, cause: error }))
+          })
+        )
+        const holder = crypto.randomUUID()
+        yield* Effect.acquireRelease(
+          lock(db, scope, holder, beginOptions?.lockTimeoutMs ?? options.lockTimeoutMs ?? 60_000),
+          () => Effect.sync(() => unlock(db, scope.connector, scope.account, holder)).pipe(Effect.ignore)
+        )
+        const staging = yield* Effect.acquireRelease(
+          attempt("staging", () => new SqliteStaging(db, connection.cacheMiB), db),
+          (staging) => Effect.sync(() => staging.dispose())
+        )
+        const session: SyncSession = {
+          scope,
+          staging,
+          commit: (request: CommitRequest) =>
+            Effect.try({
+              try: () => {
+                staging.flush()
+                return commitStaged(db, scope, request, faults, options.mutant)
+              },
+              catch: (cause) =>
+                cause instanceof ReferentialIntegrity || cause instanceof MassDeletion
+                  ? cause
+                  : new StoreError({ operation: "commit", location, cause })
+            }).pipe(Effect.withSpan("Store.commit")),
+          recordFailure: (run: FailedRun) =>
+            attempt(
+              "record run",
+              () => {
+                staging.flush()
+                return recordFailedRun(db, scope, run, emptyStats)
+              },
+              db
+            )
+        }
+        return session
+      })
+
+    const exportGraph = () =>
+      Stream.unwrapScoped(
+        Effect.gen(function* () {
+          const iterator = yield* Effect.acquireRelease(
+            Effect.sync(() => Reads.graph(reader)),
+            (items) => Effect.sync(() => items.return(undefined))
+          )
+          return Stream.repeatEffectChunkOption(
+            attempt("export", () => {
+              const chunk = []
+              for (let next = iterator.next(); !next.done; next = iterator.next()) {
+                chunk.push(next.value)
+                if (chunk.length >= EXPORT_CHUNK) break
+              }
+              return chunk
+            }).pipe(
+              Effect.mapError(Option.some),
+              Effect.flatMap((chunk) =>
+                chunk.length === 0 ? Effect.fail(Option.none()) : Effect.succeed(Chunk.unsafeFromArray(chunk))
+              )
+            )
+          )
+        })
+      )
+
+    return Store.of({
+      location,
+      begin,
+      stats: () => attempt("stats", Reads.stats),
+      entities: (filter) => attempt("read entities", (db) => Reads.entities(db, filter)),
+      relationships: (filter) => attempt("read relationships", (db) => Reads.relationships(db, filter)),
+      history: (filter) => attempt("read history", (db) => Reads.history(db, filter)),
+      exportGraph,
+      dump: () => attempt("dump", Reads.dump)
+    })
+  })
+
+/** The SQLite store with these options. */
+export const layerWith = (options: SqliteStoreOptions): Layer.Layer<Store, OpenError> =>
+  Layer.scoped(Store, make(options))
+
+/** The SQLite store at `./parallax.db`. */
+export const layer: Layer.Layer<Store, OpenError> = layerWith({})
+export type { Faults, Mutant } from "./Commit.ts"

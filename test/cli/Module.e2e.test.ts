@@ -1,0 +1,58 @@
+import { describe, expect, test } from "bun:test"
+import { existsSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { parallax, tempDir } from "./support/Binary.ts"
+
+const connector = `import { Effect, Schema } from "effect"
+import * as Option from "effect/Option"
+import { Connector, entity, relationship, step } from "parallax-connect"
+
+export default Connector.make({
+  name: "outside",
+  config: Schema.Struct({ token: Schema.Redacted(Schema.String), hosts: Schema.Number }),
+  steps: [
+    step("hosts", "Hosts").run((ctx) =>
+      Effect.forEach(Array.from({ length: ctx.config.hosts }, (_, i) => i), (i) =>
+        ctx.emitEntity(entity("outside_host", "h" + i).class("Host").property("some", Option.isSome(Option.some(i)))),
+        { discard: true })),
+    step("links", "Links").dependsOn("hosts").run((ctx) =>
+      Effect.forEach([...ctx.prior.entities("outside_host")].slice(1), (host) =>
+        ctx.emitRelationship(relationship("outside_host", "h0", "CONNECTS", "outside_host", host.key)),
+        { discard: true }))
+  ]
+})
+`
+
+describe("an outside connector module", () => {
+  test("loads from a directory with no node_modules, gets the binary's SDK and effect, and syncs", async () => {
+    const dir = tempDir("parallax-outside-")
+    writeFileSync(join(dir, "connector.ts"), connector)
+    expect(existsSync(join(dir, "node_modules"))).toBe(false)
+    const plan = await parallax(["plan", "./connector.ts", "--json"], { cwd: dir })
+    expect(plan.code).toBe(0)
+    expect(JSON.parse(plan.stdout).waves).toEqual([["hosts"], ["links"]])
+    const secret = "s3cr3t-token-value"
+    const ran = await parallax(["sync", "./connector.ts", "--db", "out.db", "--json", "--set", "hosts=3"], {
+      cwd: dir,
+      env: { PARALLAX_OUTSIDE_TOKEN: secret }
+    })
+    expect(ran.stderr).not.toContain(secret)
+    expect(ran.code).toBe(0)
+    expect(ran.stdout).not.toContain(secret)
+    const result = JSON.parse(ran.stdout)
+    expect(result.stats.entitiesCreated).toBe(3)
+    expect(result.stats.relationshipsCreated).toBe(2)
+  }, 120_000)
+
+  test("init scaffolds a project that plans and syncs", async () => {
+    const dir = tempDir("parallax-init-")
+    const created = await parallax(["init", "my-project"], { cwd: dir })
+    expect(created.code).toBe(0)
+    const project = join(dir, "my-project")
+    for (const file of ["connector.ts", "README.md", "test.sh"]) expect(existsSync(join(project, file))).toBe(true)
+    const ran = await parallax(["sync", "./connector.ts", "--db", "p.db", "--json"], { cwd: project })
+    expect(ran.code).toBe(0)
+    expect(JSON.parse(ran.stdout).status).toBe("succeeded")
+    expect((await parallax(["init", "my-project"], { cwd: dir })).code).toBe(2)
+  }, 120_000)
+})

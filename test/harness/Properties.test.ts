@@ -1,0 +1,122 @@
+import { describe, expect, test } from "bun:test"
+import { assertHolds, type HarnessReport, type PropertyName, verifyConnector } from "parallax-connect/harness"
+import * as Inventory from "./support/Inventory.ts"
+import { type ModelBugs, modelBackend } from "./support/ModelBackend.ts"
+
+// Every property is shown to hold on a correct connector and to fail on one broken the way it guards
+// against: connectors that misbehave (random keys, hidden dependencies, leaked tokens), and stores with
+// the bugs the SDK must not have (scoped deletes, deleting failed steps' rows, non-atomic commits).
+
+const RUNS = 30
+const SEED = 20261123
+
+const check = (
+  connector: typeof Inventory.inventory,
+  property: PropertyName,
+  bugs: ModelBugs = {}
+): Promise<HarnessReport> =>
+  verifyConnector(connector, {
+    ...Inventory.sourceOptions,
+    backend: modelBackend(bugs),
+    properties: [property],
+    runs: RUNS,
+    seed: SEED
+  })
+
+const statusOf = (report: HarnessReport) => report.properties.map((property) => property.status)
+
+const expectCaught = (report: HarnessReport, summary: string) => {
+  expect(statusOf(report)).toEqual(["failed"])
+  const failure = report.properties[0]?.failure
+  expect(failure?.message).toContain(summary)
+  expect(failure?.replay).toContain(`--seed ${SEED} --path`)
+  expect(() => assertHolds(report)).toThrow(summary)
+}
+
+describe("a correct connector", () => {
+  test("keeps every invariant", async () => {
+    const report = await verifyConnector(Inventory.inventory, {
+      ...Inventory.sourceOptions,
+      backend: modelBackend(),
+      runs: RUNS,
+      seed: SEED
+    })
+    assertHolds(report)
+    expect(statusOf(report)).toEqual(Array.from({ length: 7 }, () => "passed"))
+  }, 60_000)
+})
+
+describe("idempotency (C08) catches", () => {
+  test("random keys", async () => {
+    expectCaught(await check(Inventory.randomKeys, "idempotency"), "syncing the same source a second time changed")
+  }, 60_000)
+  test("property values that change on every sync", async () => {
+    expectCaught(await check(Inventory.unstableValues, "idempotency"), "changed the store")
+  }, 60_000)
+  test("a store that rewrites unchanged rows", async () => {
+    expectCaught(await check(Inventory.inventory, "idempotency", { rewriteUnchanged: true }), "Updated")
+  }, 60_000)
+})
+
+describe("scoping (C02) catches", () => {
+  test("a store that deletes by connector instead of by scope (accounts delete each other's data)", async () => {
+    const report = await check(Inventory.inventory, "scoping", { scopeByConnectorOnly: true })
+    expectCaught(report, "rows of other scopes were changed")
+    const foreign = report.properties[0]?.failure?.counterexample.find((part) => part.label.startsWith("foreign"))
+    expect(foreign?.value).toContain("inventory/secondary")
+  }, 60_000)
+})
+
+describe("fault isolation (C06, C07) catches", () => {
+  test("a store that deletes the rows of failed steps", async () => {
+    expectCaught(await check(Inventory.inventory, "fault-isolation", { deleteFailedSteps: true }), "(C07)")
+  }, 60_000)
+  test("a step that depends on another without declaring it", async () => {
+    expectCaught(await check(Inventory.hiddenDependency, "fault-isolation"), "(C06)")
+  }, 60_000)
+})
+
+describe("atomicity (C01) catches", () => {
+  test("a commit applied write by write", async () => {
+    expectCaught(await check(Inventory.inventory, "atomicity", { nonAtomic: true }), "left part of the change set")
+  }, 60_000)
+})
+
+describe("convergence (C09) catches", () => {
+  test("a store that never deletes", async () => {
+    expectCaught(await check(Inventory.inventory, "convergence", { noDeletes: true }), "differs from a fresh sync")
+  }, 60_000)
+})
+
+describe("order independence (C10) catches", () => {
+  test("steps sharing state without a declared dependency", async () => {
+    expectCaught(await check(Inventory.hiddenDependency, "order"), "another step interleaving")
+  }, 60_000)
+})
+
+describe("secrets (C12) catches", () => {
+  test("a token stored as a property", async () => {
+    expectCaught(await check(Inventory.tokenInRows, "secrets"), "in stored rows")
+  }, 60_000)
+  test("a token quoted in a step's error", async () => {
+    expectCaught(await check(Inventory.tokenInErrors, "secrets"), "in errors")
+  }, 60_000)
+  test("a token written to the logs", async () => {
+    expectCaught(await check(Inventory.tokenInLogs, "secrets"), "in logs")
+  }, 60_000)
+})
+
+// Found by the harness: `Connector.decodeConfig` quotes the rejected value of a Redacted field in
+// `ConfigInvalid` ("Expected a string at least 8 character(s) long, actual \"...\""). This test documents
+// the SDK bug; once the config decoder stops echoing Redacted values, flip `test.failing` to `test`.
+test.failing("secrets holds for a connector whose token is validated (SDK bug: ConfigInvalid echoes it)", async () => {
+  assertHolds(
+    await verifyConnector(Inventory.validatedToken, {
+      ...Inventory.sourceOptions,
+      backend: modelBackend(),
+      properties: ["secrets"],
+      runs: RUNS,
+      seed: SEED
+    })
+  )
+}, 60_000)

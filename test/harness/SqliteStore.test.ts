@@ -1,0 +1,50 @@
+import { describe, expect, test } from "bun:test"
+import { assertHolds, type PropertyName, sqliteBackend, storeBackend, verifyConnector } from "parallax-connect/harness"
+import type { Mutant } from "../../src/store/sqlite/Commit.ts"
+import { layerWith } from "../../src/store/sqlite/SqliteStore.ts"
+import * as Generic from "./support/Generic.ts"
+import * as Inventory from "./support/Inventory.ts"
+
+// The harness against the real embedded store: correct connectors keep every invariant, and each of the
+// store's deliberate bugs (its `mutant` option) is caught by the property that guards the invariant.
+
+const SEED = 424242
+
+describe("on the SQLite store", () => {
+  test("a correct connector keeps every invariant", async () => {
+    assertHolds(await verifyConnector(Inventory.inventory, { ...Inventory.sourceOptions, runs: 20, seed: SEED }))
+  }, 60_000)
+
+  test("a connector emitting awkward data (unicode keys, -0, arrays, several steps) keeps every invariant", async () => {
+    const report = await verifyConnector(Generic.generic, { ...Generic.genericOptions, runs: 20, seed: SEED })
+    assertHolds(report)
+    expect(report.properties.find((property) => property.property === "secrets")?.status).toBe("not-run")
+  }, 60_000)
+
+  const mutated = (mutant: Mutant) =>
+    storeBackend(`sqlite (${mutant})`, ({ path, faults }) => layerWith({ path, faults, mutant }))
+
+  const cases: ReadonlyArray<readonly [Mutant, PropertyName]> = [
+    ["rewrite-unchanged", "idempotency"],
+    ["cross-scope-delete", "scoping"],
+    ["delete-failed-steps", "fault-isolation"],
+    ["non-atomic", "atomicity"],
+    ["no-deletes", "convergence"]
+  ]
+  for (const [mutant, property] of cases) {
+    test(`${property} catches the store mutant "${mutant}"`, async () => {
+      const report = await verifyConnector(Inventory.inventory, {
+        ...Inventory.sourceOptions,
+        backend: mutated(mutant),
+        properties: [property],
+        runs: 40,
+        seed: SEED
+      })
+      expect(report.properties.map((p) => p.status)).toEqual(["failed"])
+    }, 60_000)
+  }
+
+  test("the default backend is SQLite", () => {
+    expect(sqliteBackend.name).toBe("sqlite")
+  })
+})

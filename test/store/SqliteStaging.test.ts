@@ -1,0 +1,87 @@
+import { Database } from "bun:sqlite"
+import { describe, expect, test } from "bun:test"
+import fc from "fast-check"
+import { entity } from "../../src/index.ts"
+import type { EntityRecord } from "../../src/model/Records.ts"
+import { SqliteStaging } from "../../src/store/sqlite/SqliteStaging.ts"
+import { MemoryStaging, type Staging } from "../../src/sync/Staging.ts"
+
+/** On-disk staging behaves exactly like the in-memory reference, whatever steps emit and discard. */
+
+type Op =
+  | { readonly _tag: "put"; readonly step: string; readonly key: string; readonly content: number }
+  | { readonly _tag: "discard"; readonly step: string }
+
+const stepArb = fc.constantFrom("a", "b", "c")
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      _tag: fc.constant("put" as const),
+      step: stepArb,
+      key: fc.constantFrom("k1", "k2", "k3", "k4"),
+      content: fc.nat(1)
+    })
+  },
+  { weight: 1, arbitrary: fc.record({ _tag: fc.constant("discard" as const), step: stepArb }) }
+)
+
+const record = (key: string, content: number): EntityRecord =>
+  entity("host", key).class("Host").property("v", content).toRecord("acme") as EntityRecord
+
+const VIEWS: ReadonlyArray<ReadonlySet<string>> = [
+  new Set(["a"]),
+  new Set(["b"]),
+  new Set(["a", "c"]),
+  new Set(["a", "b", "c"])
+]
+
+const observe = (staging: Staging, results: ReadonlyArray<unknown>) => ({
+  results,
+  views: VIEWS.map((steps) => ({
+    all: [...staging.entitiesOf(steps, "host")].map((item) => item.key),
+    byId: ["k1", "k2", "k3", "k4"].map((key) => staging.entityById(steps, record(key, 0).id)?.key)
+  }))
+})
+
+const play = (staging: Staging, ops: ReadonlyArray<Op>) => {
+  const results: Array<unknown> = []
+  for (const op of ops) {
+    if (op._tag === "put") results.push(staging.putEntity(op.step, record(op.key, op.content)))
+    else staging.discardStep(op.step)
+  }
+  return observe(staging, results)
+}
+
+const equivalent = (wrap: (staging: Staging) => Staging) =>
+  fc.property(fc.array(opArb, { maxLength: 30 }), (ops) => {
+    const db = new Database(":memory:")
+    try {
+      const disk = new SqliteStaging(db, 4)
+      expect(play(wrap(disk), ops)).toEqual(play(new MemoryStaging(), ops))
+      disk.dispose()
+    } finally {
+      db.close()
+    }
+  })
+
+describe("SqliteStaging", () => {
+  test("behaves like MemoryStaging (results, owners, visibility, emission order)", () => {
+    fc.assert(
+      equivalent((staging) => staging),
+      { numRuns: 200 }
+    )
+  })
+
+  test("the equivalence catches a staging that forgets to discard", () => {
+    const forgetful = (staging: Staging): Staging => ({
+      putEntity: (step, item) => staging.putEntity(step, item),
+      putRelationship: (step, item) => staging.putRelationship(step, item),
+      discardStep: () => {},
+      entitiesOf: (steps, type) => staging.entitiesOf(steps, type),
+      entityById: (steps, id) => staging.entityById(steps, id),
+      relationshipsOf: (steps, verb) => staging.relationshipsOf(steps, verb)
+    })
+    expect(() => fc.assert(equivalent(forgetful), { numRuns: 200 })).toThrow()
+  })
+})

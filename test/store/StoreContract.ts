@@ -1,0 +1,323 @@
+import { describe, expect } from "bun:test"
+import { Deferred, Effect, Fiber, type Layer, Stream } from "effect"
+import { ConnectorFailed, Connector as Connectors, entity, relationship, step, sync } from "../../src/index.ts"
+import { type OpenError, Store } from "../../src/store/Store.ts"
+import type { Faults } from "../../src/store/sqlite/SqliteStore.ts"
+import { liveTest } from "../support/effectTest.ts"
+import { connectorOf, rowsOf, type Source } from "../sync/support/Source.ts"
+
+/** Builds a fresh, empty store of the adapter under test (scoped: deleted afterwards). */
+export type StoreFactory = (options?: { readonly faults?: Faults }) => Layer.Layer<Store, OpenError>
+
+const source: Source = [
+  {
+    entities: [
+      { type: "host", key: "a", name: "x", value: 1 },
+      { type: "host", key: "b", name: "x", value: 1 },
+      { type: "user", key: "c", name: "y", value: 2 }
+    ],
+    relationships: [{ from: 2, verb: "USES", to: 0 }],
+    chained: false
+  },
+  { entities: [{ type: "host", key: "d", name: "x", value: 0 }], relationships: [], chained: true }
+]
+
+const dump = Effect.flatMap(Store, (store) => store.dump())
+
+const hosts = (
+  keys: ReadonlyArray<string>,
+  extra?: { readonly rel?: readonly [string, string]; readonly to?: string }
+) =>
+  Connectors.make({
+    name: "hosts",
+    steps: [
+      step("hosts", "hosts").run((ctx) =>
+        Effect.gen(function* () {
+          for (const key of keys) yield* ctx.emitEntity(entity("host", key).class("Host"))
+          if (extra?.rel) {
+            const rel = relationship("host", extra.rel[0], "CONNECTS", "host", extra.rel[1])
+            yield* ctx.emitRelationship(extra.to === undefined ? rel : rel.toAccount(extra.to))
+          }
+        })
+      )
+    ]
+  })
+
+/**
+ * The contract every `Store` adapter passes: what a sync writes, reads back, rejects and leaves alone.
+ * Run it from the adapter's test file with a factory of fresh stores.
+ */
+export const storeContract = (adapter: string, makeStore: StoreFactory): void => {
+  const inStore = <A, E>(body: Effect.Effect<A, E, Store>, options?: { readonly faults?: Faults }) =>
+    body.pipe(Effect.provide(makeStore(options)))
+
+  describe(`Store contract: ${adapter}`, () => {
+    liveTest("an empty store reads empty", () =>
+      inStore(
+        Effect.gen(function* () {
+          const store = yield* Store
+          expect(yield* store.stats()).toEqual({ scopes: [], types: [] })
+          expect(yield* store.history()).toEqual([])
+          expect(yield* store.dump()).toEqual({ scopes: [], rows: [], runs: [] })
+          expect(yield* Stream.runCollect(store.exportGraph()).pipe(Effect.map((chunk) => chunk.length))).toBe(0)
+        })
+      )
+    )
+
+    liveTest("a first sync creates rows, counts them by scope and type, and records the run", () =>
+      inStore(
+        Effect.gen(function* () {
+          const result = yield* sync(connectorOf(source), { account: "acme" })
+          expect(result.status).toBe("succeeded")
+          expect(result.generation).toBe(1)
+          expect(result.stats.entitiesCreated).toBe(4)
+          expect(result.stats.relationshipsCreated).toBe(1)
+          const store = yield* Store
+          const stats = yield* store.stats()
+          expect(stats.scopes).toMatchObject([
+            {
+              connector: "generated",
+              account: "acme",
+              generation: 1,
+              entities: 4,
+              relationships: 1,
+              lastStatus: "succeeded"
+            }
+          ])
+          expect(stats.types.map((t) => [t.kind, t.type, t.count])).toEqual([
+            ["entity", "host", 3],
+            ["entity", "user", 1],
+            ["relationship", "USES", 1]
+          ])
+          const [run] = yield* store.history()
+          expect(run).toMatchObject({ connector: "generated", account: "acme", generation: 1, status: "succeeded" })
+          expect(run?.steps.map((s) => [s.id, s.status, s.entities])).toEqual([
+            ["s0", "succeeded", 3],
+            ["s1", "succeeded", 1]
+          ])
+          const hostRows = yield* store.entities({ type: "host", limit: 2 })
+          expect(hostRows).toHaveLength(2)
+          expect(hostRows[0]?.sources).toEqual([{ connector: "generated", account: "acme", step: "s0", generation: 1 }])
+          const items = yield* Stream.runCollect(store.exportGraph())
+          expect([...items].map((item) => item._tag)).toEqual(["Entity", "Entity", "Entity", "Entity", "Relationship"])
+        })
+      )
+    )
+
+    liveTest("the same data again writes no row; generations strictly increase", () =>
+      inStore(
+        Effect.gen(function* () {
+          yield* sync(connectorOf(source))
+          const before = yield* dump
+          const again = yield* sync(connectorOf(source))
+          expect(again.generation).toBe(2)
+          expect(again.stats).toMatchObject({
+            entitiesCreated: 0,
+            entitiesUpdated: 0,
+            entitiesDeleted: 0,
+            entitiesUnchanged: 4
+          })
+          const after = yield* dump
+          expect(after.rows).toEqual(before.rows)
+          expect(after.runs.map((run) => run.generation)).toEqual([1, 2])
+        })
+      )
+    )
+
+    liveTest("a dry run computes the change set and writes nothing", () =>
+      inStore(
+        Effect.gen(function* () {
+          yield* sync(connectorOf(source))
+          const before = yield* dump
+          const dry = yield* sync(connectorOf(source.slice(0, 1)), { dryRun: true, force: true })
+          expect(dry.dryRun).toBe(true)
+          expect(dry.stats.entitiesDeleted).toBe(1)
+          expect(yield* dump).toEqual(before)
+        })
+      )
+    )
+
+    liveTest("graph reads merge one entity asserted by two scopes, with both sources", () =>
+      inStore(
+        Effect.gen(function* () {
+          yield* sync(hosts(["web"]), { account: "x" })
+          yield* sync({ ...hosts(["web"]), name: "other" }, { account: "x" })
+          const store = yield* Store
+          const merged = yield* store.entities()
+          expect(merged).toHaveLength(1)
+          expect(merged[0]?.sources.map((s) => s.connector)).toEqual(["hosts", "other"])
+          expect((yield* store.stats()).scopes).toHaveLength(2)
+        })
+      )
+    )
+
+    liveTest("a relationship to an unknown entity rejects the sync, names it, commits nothing, records the run", () =>
+      inStore(
+        Effect.gen(function* () {
+          yield* sync(hosts(["a"]))
+          const before = yield* dump
+          const error = yield* Effect.flip(sync(hosts(["a"], { rel: ["a", "ghost"] })))
+          expect(error._tag).toBe("ReferentialIntegrity")
+          expect(error.message).toContain("host/a -CONNECTS-> host/ghost")
+          const after = yield* dump
+          expect(after.rows).toEqual(before.rows)
+          expect(after.runs.map((run) => run.status)).toEqual(["succeeded", "failed"])
+        })
+      )
+    )
+
+    liveTest("a relationship with toAccount resolves in that other account's rows", () =>
+      inStore(
+        Effect.gen(function* () {
+          yield* sync(hosts(["peer"]), { account: "b" })
+          const ok = yield* sync(hosts(["a"], { rel: ["a", "peer"], to: "b" }), { account: "a" })
+          expect(ok.stats.relationshipsCreated).toBe(1)
+          const store = yield* Store
+          expect(yield* store.relationships()).toHaveLength(1)
+          const error = yield* Effect.flip(sync(hosts(["a"], { rel: ["a", "peer"] }), { account: "c" }))
+          expect(error._tag).toBe("ReferentialIntegrity")
+        })
+      )
+    )
+
+    liveTest("an edge whose endpoint is gone is never returned", () =>
+      inStore(
+        Effect.gen(function* () {
+          const two = (keys: ReadonlyArray<string>, fail: boolean) =>
+            Connectors.make({
+              name: "edges",
+              steps: [
+                step("hosts", "hosts").run((ctx) =>
+                  Effect.forEach(keys, (key) => ctx.emitEntity(entity("host", key).class("Host")), { discard: true })
+                ),
+                step("links", "links").run((ctx) =>
+                  fail
+                    ? Effect.fail(new ConnectorFailed({ reason: "down" }))
+                    : ctx.emitRelationship(relationship("host", "a", "CONNECTS", "host", "b")).pipe(Effect.asVoid)
+                )
+              ]
+            })
+          yield* sync(two(["a", "b"], false))
+          const partial = yield* sync(two(["a"], true))
+          expect(partial.status).toBe("partial")
+          const store = yield* Store
+          expect((yield* store.stats()).scopes[0]?.relationships).toBe(1)
+          expect(yield* store.relationships()).toEqual([])
+        })
+      )
+    )
+
+    liveTest("the mass-deletion guard refuses, unless overridden or forced", () =>
+      inStore(
+        Effect.gen(function* () {
+          const many = Array.from({ length: 30 }, (_, i) => `h${i}`)
+          yield* sync(hosts(many))
+          const error = yield* Effect.flip(sync(hosts(many.slice(0, 5))))
+          expect(error._tag).toBe("MassDeletion")
+          expect(error.message).toContain("25 of 30")
+          expect((yield* dump).rows).toHaveLength(30)
+          const shared = yield* sync(hosts(many.slice(0, 10)), { massDeletion: { maxShare: 0.7 } })
+          expect(shared.stats.entitiesDeleted).toBe(20)
+          const forced = yield* sync(hosts([]), { force: true })
+          expect(forced.stats.entitiesDeleted).toBe(10)
+        })
+      )
+    )
+
+    liveTest("a failed discovery fails the sync with its error and records a failed run", () =>
+      inStore(
+        Effect.gen(function* () {
+          const broken = {
+            ...hosts(["a"]),
+            discover: () => Effect.fail(new ConnectorFailed({ reason: "no route to host" }))
+          }
+          const error = yield* Effect.flip(sync(broken))
+          expect(error._tag).toBe("ConnectorFailed")
+          const store = yield* Store
+          const [run] = yield* store.history()
+          expect(run).toMatchObject({ status: "failed", error: "no route to host" })
+          expect((yield* dump).rows).toEqual([])
+        })
+      )
+    )
+
+    liveTest("when every step fails nothing changes and the run is failed", () =>
+      inStore(
+        Effect.gen(function* () {
+          yield* sync(connectorOf(source))
+          const before = yield* dump
+          const result = yield* sync(connectorOf(source, { failing: [true, true, true] }))
+          expect(result.status).toBe("failed")
+          expect(rowsOf(yield* dump)).toEqual(rowsOf(before))
+        })
+      )
+    )
+
+    liveTest("two syncs of one scope are serialised; the second gives up after its timeout", () =>
+      inStore(
+        Effect.gen(function* () {
+          const gate = yield* Deferred.make<void>()
+          const started = yield* Deferred.make<void>()
+          const slow = Connectors.make({
+            name: "slow",
+            steps: [
+              step("wait", "wait").run(() =>
+                Effect.zipRight(Deferred.succeed(started, undefined), Deferred.await(gate))
+              )
+            ]
+          })
+          const first = yield* Effect.fork(sync(slow))
+          yield* Deferred.await(started)
+          const error = yield* Effect.flip(sync(slow, { lockTimeoutMs: 200 }))
+          expect(error._tag).toBe("ScopeLocked")
+          expect(error.message).toContain("slow/default")
+          const other = yield* sync(slow, { account: "other", lockTimeoutMs: 200 }).pipe(
+            Effect.fork,
+            Effect.tap(() => Deferred.succeed(gate, undefined)),
+            Effect.flatMap(Fiber.join)
+          )
+          expect(other.status).toBe("succeeded")
+          expect((yield* Fiber.join(first)).status).toBe("succeeded")
+          expect((yield* sync(slow, { lockTimeoutMs: 200 })).generation).toBe(2)
+        })
+      )
+    )
+
+    describe("C01: a fault at any write of a commit leaves the store exactly as before", () => {
+      for (let fault = 0; fault < 12; fault++) {
+        liveTest(`fault at write ${fault}`, () => {
+          let armed = false
+          const faults: Faults = {
+            beforeWrite: (index) => {
+              if (armed && index === fault) throw new Error(`injected fault at write ${index}`)
+            }
+          }
+          const changed: Source = [
+            { ...source[0], entities: source[0]?.entities.slice(1) ?? [] } as Source[number],
+            {
+              entities: [{ type: "user", key: "z", name: "q", value: 9 }],
+              relationships: [{ from: 0, verb: "HAS", to: 0 }],
+              chained: false
+            }
+          ]
+          return inStore(
+            Effect.gen(function* () {
+              yield* sync(connectorOf(source))
+              const before = yield* dump
+              armed = true
+              const outcome = yield* Effect.either(sync(connectorOf(changed), { force: true }))
+              armed = false
+              if (outcome._tag === "Left") {
+                expect(outcome.left._tag).toBe("StoreError")
+                expect(yield* dump).toEqual(before)
+              }
+              const after = yield* sync(connectorOf(changed), { force: true })
+              expect(after.generation).toBe(outcome._tag === "Left" ? 2 : 3)
+            }),
+            { faults }
+          )
+        })
+      }
+    })
+  })
+}

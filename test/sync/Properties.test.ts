@@ -1,0 +1,200 @@
+import { describe, expect, test } from "bun:test"
+import { Effect } from "effect"
+import fc from "fast-check"
+import type { DumpRow } from "../../src/store/Store.ts"
+import type { Mutant } from "../../src/store/sqlite/SqliteStore.ts"
+import { dumpStore, syncSource, withStore } from "./support/Run.ts"
+import { type ConnectorOptions, contentOf, failuresArb, sourceArb } from "./support/Source.ts"
+
+/**
+ * C02, C07–C11 as properties over generated connectors and source data. Each property also runs against
+ * a deliberate bug (a store mutant or a broken connector) and must fail there: no test that cannot fail.
+ */
+
+const RUNS = 20
+const TIMEOUT = 60_000
+
+interface Variant {
+  readonly mutant?: Mutant
+  readonly connector?: ConnectorOptions
+}
+
+const key = (row: DumpRow) => `${row.kind}:${row.id}`
+const byKey = (rows: ReadonlyArray<DumpRow>) => new Map(rows.map((row) => [key(row), row]))
+
+const foreignArb = fc.array(
+  fc.record({
+    connector: fc.constantFrom("generated", "other"),
+    account: fc.constantFrom("acme", "b", "c"),
+    source: sourceArb
+  }),
+  { maxLength: 3 }
+)
+
+const properties = {
+  /** C02: foreign rows (other accounts, other connectors, overlapping ids) never change. */
+  C02: (variant: Variant) =>
+    fc.asyncProperty(
+      foreignArb,
+      sourceArb,
+      sourceArb,
+      failuresArb,
+      fc.boolean(),
+      async (foreign, s1, s2, failing, empty) =>
+        withStore(
+          Effect.gen(function* () {
+            yield* syncSource(s1)
+            for (const scope of foreign) {
+              if (scope.connector === "generated" && scope.account === "acme") continue
+              yield* syncSource(scope.source, { name: scope.connector }, { account: scope.account })
+            }
+            const foreignRows = (dump: { rows: ReadonlyArray<DumpRow> }) =>
+              dump.rows.filter((row) => !(row.connector === "generated" && row.account === "acme"))
+            const before = yield* dumpStore
+            yield* Effect.either(
+              syncSource(empty ? s2.map((step) => ({ ...step, entities: [] })) : s2, { ...variant.connector, failing })
+            )
+            const after = yield* dumpStore
+            expect(foreignRows(after)).toEqual(foreignRows(before))
+            const foreignRuns = (runs: typeof after.runs) =>
+              runs.filter((run) => run.account !== "acme" || run.connector !== "generated")
+            expect(foreignRuns(after.runs)).toEqual(foreignRuns(before.runs))
+          }),
+          variant.mutant
+        )
+    ),
+
+  /** C07: a step that fails or is skipped never loses the rows it owned; the run is not `succeeded`. */
+  C07: (variant: Variant) =>
+    fc.asyncProperty(sourceArb, failuresArb, async (source, failing) =>
+      withStore(
+        Effect.gen(function* () {
+          yield* syncSource(source)
+          const before = yield* dumpStore
+          const result = yield* syncSource(
+            source.map((step) => ({ ...step, entities: step.entities.slice(1) })),
+            {
+              ...variant.connector,
+              failing
+            }
+          )
+          const kept = new Set(result.steps.filter((step) => step.status !== "succeeded").map((step) => step.id))
+          const after = byKey((yield* dumpStore).rows)
+          for (const row of before.rows.filter((row) => kept.has(row.step))) expect(after.get(key(row))).toEqual(row)
+          if (kept.size > 0) expect(result.status).not.toBe("succeeded")
+        }),
+        variant.mutant
+      )
+    ),
+
+  /** C08: the same source data again changes nothing and writes no row. */
+  C08: (variant: Variant) =>
+    fc.asyncProperty(sourceArb, async (source) =>
+      withStore(
+        Effect.gen(function* () {
+          yield* syncSource(source, variant.connector)
+          const before = yield* dumpStore
+          const again = yield* syncSource(source, variant.connector)
+          const { entitiesCreated, entitiesUpdated, entitiesDeleted } = again.stats
+          const { relationshipsCreated, relationshipsUpdated, relationshipsDeleted } = again.stats
+          expect([entitiesCreated, entitiesUpdated, entitiesDeleted]).toEqual([0, 0, 0])
+          expect([relationshipsCreated, relationshipsUpdated, relationshipsDeleted]).toEqual([0, 0, 0])
+          expect((yield* dumpStore).rows).toEqual(before.rows)
+        }),
+        variant.mutant
+      )
+    ),
+
+  /** C09: S1 then S2 leaves the scope as a fresh sync of S2 does (first-seen times and generations aside). */
+  C09: (variant: Variant) =>
+    fc.asyncProperty(sourceArb, sourceArb, async (s1, s2) => {
+      const twice = await withStore(
+        Effect.gen(function* () {
+          yield* syncSource(s1, variant.connector)
+          yield* syncSource(s2, variant.connector)
+          return contentOf(yield* dumpStore, "generated", "acme")
+        }),
+        variant.mutant
+      )
+      const fresh = await withStore(
+        Effect.gen(function* () {
+          yield* syncSource(s2, variant.connector)
+          return contentOf(yield* dumpStore, "generated", "acme")
+        })
+      )
+      expect(twice).toEqual(fresh)
+    }),
+
+  /** C10: emission order and step interleaving do not change the result. */
+  C10: (variant: Variant) =>
+    fc.asyncProperty(sourceArb, async (source) => {
+      const run = (reversed: boolean, concurrency: number) =>
+        withStore(
+          Effect.gen(function* () {
+            yield* syncSource(source, { ...variant.connector, reversed }, { concurrency })
+            return contentOf(yield* dumpStore, "generated", "acme")
+          }),
+          variant.mutant
+        )
+      expect(await run(true, 4)).toEqual(await run(false, 1))
+    }),
+
+  /** C11: the reported stats equal the actual difference of the store before and after. */
+  C11: (variant: Variant) =>
+    fc.asyncProperty(sourceArb, sourceArb, failuresArb, async (s1, s2, failing) =>
+      withStore(
+        Effect.gen(function* () {
+          yield* syncSource(s1, variant.connector)
+          const before = byKey((yield* dumpStore).rows)
+          const result = yield* syncSource(s2, { ...variant.connector, failing })
+          const after = byKey((yield* dumpStore).rows)
+          for (const kind of ["entity", "relationship"] as const) {
+            const ofKind = (map: Map<string, DumpRow>) => [...map.values()].filter((row) => row.kind === kind)
+            const created = ofKind(after).filter((row) => !before.has(key(row))).length
+            const deleted = ofKind(before).filter((row) => !after.has(key(row))).length
+            const rewritten = ofKind(after).filter((row) => {
+              const old = before.get(key(row))
+              return old !== undefined && old.generation !== row.generation
+            })
+            const prefix = kind === "entity" ? "entities" : "relationships"
+            const staged = result.steps
+              .filter((step) => step.status === "succeeded")
+              .reduce((sum, step) => sum + (kind === "entity" ? step.entities : step.relationships), 0)
+            expect(result.stats[`${prefix}Created`]).toBe(created)
+            expect(result.stats[`${prefix}Deleted`]).toBe(deleted)
+            expect(result.stats[`${prefix}Updated`]).toBe(rewritten.length)
+            expect(result.stats[`${prefix}Unchanged`]).toBe(staged - created - rewritten.length)
+          }
+        }),
+        variant.mutant
+      )
+    )
+}
+
+const check = (property: fc.IAsyncPropertyWithHooks<never> | fc.IAsyncProperty<never>) =>
+  fc.assert(property as fc.IAsyncProperty<unknown>, { numRuns: RUNS })
+
+const broken: ReadonlyArray<readonly [keyof typeof properties, string, Variant]> = [
+  ["C02", "a commit that deletes across scopes", { mutant: "cross-scope-delete" }],
+  ["C07", "a commit that treats a failed step as empty", { mutant: "delete-failed-steps" }],
+  ["C08", "a commit that rewrites unchanged rows", { mutant: "rewrite-unchanged" }],
+  ["C08", "a connector whose content changes every run", { connector: { volatile: true } }],
+  ["C09", "a commit that never deletes", { mutant: "no-deletes" }],
+  ["C10", "a connector whose content depends on emission order", { connector: { orderDependent: true } }],
+  ["C11", "a commit that rewrites unchanged rows", { mutant: "rewrite-unchanged" }]
+]
+
+describe("sync properties", () => {
+  for (const name of Object.keys(properties) as Array<keyof typeof properties>) {
+    test(`${name} holds`, () => check(properties[name]({}) as never), TIMEOUT)
+  }
+  for (const [name, bug, variant] of broken) {
+    test(
+      `${name} catches ${bug}`,
+      async () => {
+        await expect(check(properties[name](variant) as never)).rejects.toThrow()
+      },
+      TIMEOUT
+    )
+  }
+})

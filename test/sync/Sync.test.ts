@@ -1,0 +1,123 @@
+import { describe, expect } from "bun:test"
+import { Effect } from "effect"
+import { Connector, ConnectorFailed, entity, runConnector, step } from "../../src/index.ts"
+import type { SyncEvent } from "../../src/scheduler/Events.ts"
+import { Store } from "../../src/store/Store.ts"
+import { commitSync, sync } from "../../src/sync/Sync.ts"
+import { liveTest } from "../support/effectTest.ts"
+import { tempStore } from "./support/Source.ts"
+
+const inventory = (keys: ReadonlyArray<string>, failUsers = false) =>
+  Connector.make({
+    name: "inventory",
+    steps: [
+      step("hosts", "hosts").run((ctx) =>
+        Effect.forEach(keys, (key) => ctx.emitEntity(entity("host", key).class("Host")), { discard: true })
+      ),
+      step("users", "users").run((ctx) =>
+        failUsers
+          ? Effect.fail(new ConnectorFailed({ reason: "users API down" }))
+          : Effect.forEach(keys, (key) => ctx.emitEntity(entity("user", key).class("User")), { discard: true })
+      )
+    ]
+  })
+
+const rowsOf = (account: string) =>
+  Effect.flatMap(Store, (store) => store.dump()).pipe(
+    Effect.map((dump) => dump.rows.filter((row) => row.account === account))
+  )
+
+describe("sync", () => {
+  liveTest("two accounts of one connector never delete each other's data", () =>
+    Effect.gen(function* () {
+      yield* sync(inventory(["a", "b", "c"]), { account: "one" })
+      const one = yield* rowsOf("one")
+      const two = yield* sync(inventory(["x"]), { account: "two" })
+      expect(two.stats.entitiesDeleted).toBe(0)
+      yield* sync(inventory([]), { account: "two", force: true })
+      expect(yield* rowsOf("one")).toEqual(one)
+      expect(yield* rowsOf("two")).toEqual([])
+    }).pipe(Effect.provide(tempStore()))
+  )
+
+  liveTest("a failed step never deletes what it owned", () =>
+    Effect.gen(function* () {
+      yield* sync(inventory(["a", "b", "c"]))
+      const users = (yield* rowsOf("default")).filter((row) => row.step === "users")
+      const result = yield* sync(inventory(["a"], true), { force: true })
+      expect(result.status).toBe("partial")
+      expect(result.stats.entitiesDeleted).toBe(2)
+      const after = yield* rowsOf("default")
+      expect(after.filter((row) => row.step === "users")).toEqual(users)
+      expect(after.filter((row) => row.step === "hosts").map((row) => row.content.key)).toEqual(["a"])
+      const [run] = yield* Effect.flatMap(Store, (store) => store.history({ limit: 1 }))
+      expect(run?.steps.find((s) => s.id === "users")).toMatchObject({ status: "failed", error: "users API down" })
+    }).pipe(Effect.provide(tempStore()))
+  )
+
+  liveTest("commitSync commits the output of runConnector", () =>
+    Effect.gen(function* () {
+      const output = yield* runConnector(inventory(["a", "b"]), { account: "acme" })
+      const result = yield* commitSync(output)
+      expect(result).toMatchObject({ account: "acme", generation: 1, status: "succeeded", dryRun: false })
+      expect(result.stats.entitiesCreated).toBe(4)
+      const again = yield* commitSync(output)
+      expect(again.stats.entitiesUnchanged).toBe(4)
+    }).pipe(Effect.provide(tempStore()))
+  )
+
+  liveTest("SyncCommitted carries the stats; prior reads what dependencies staged on disk", () =>
+    Effect.gen(function* () {
+      const events: Array<SyncEvent> = []
+      const derived = Connector.make({
+        name: "derived",
+        steps: [
+          step("hosts", "hosts").run((ctx) =>
+            Effect.forEach(["a", "b"], (key) => ctx.emitEntity(entity("host", key).class("Host").property("n", key)), {
+              discard: true
+            })
+          ),
+          step("services", "services")
+            .dependsOn("hosts")
+            .run((ctx) =>
+              Effect.gen(function* () {
+                for (const host of ctx.prior.entities("host")) {
+                  yield* ctx.emitEntity(
+                    entity("service", host.key)
+                      .class("Service")
+                      .property("host", host.properties.n ?? null)
+                  )
+                }
+                expect(ctx.prior.hasEntity("host", "a")).toBe(true)
+                expect(ctx.prior.entity("host", "zz")).toBeUndefined()
+              })
+            )
+        ]
+      })
+      const result = yield* sync(derived, { onEvent: (event) => events.push(event) })
+      expect(result.stats.entitiesCreated).toBe(4)
+      expect(events.at(-1)).toMatchObject({ _tag: "SyncCommitted", generation: 1, status: "succeeded" })
+    }).pipe(Effect.provide(tempStore()))
+  )
+
+  liveTest("identical duplicates are kept once; different content fails the emitting step", () =>
+    Effect.gen(function* () {
+      const dup = (klass: string) =>
+        Connector.make({
+          name: "dup",
+          steps: [
+            step("a", "a").run((ctx) => ctx.emitEntity(entity("host", "h").class("Host")).pipe(Effect.asVoid)),
+            step("b", "b")
+              .dependsOn("a")
+              .run((ctx) => ctx.emitEntity(entity("host", "h").class(klass)).pipe(Effect.asVoid))
+          ]
+        })
+      const same = yield* sync(dup("Host"))
+      expect(same.status).toBe("succeeded")
+      expect(same.stats.entitiesCreated).toBe(1)
+      const clash = yield* sync(dup("User"))
+      expect(clash.status).toBe("partial")
+      expect(clash.steps[1]?.error?._tag).toBe("DuplicateKey")
+    }).pipe(Effect.provide(tempStore()))
+  )
+})
