@@ -183,9 +183,9 @@ export const runSteps = <C, R>(
         Schedule.whileInput((error: ConnectorError) => isRetryable(error)),
         Schedule.delays,
         Schedule.tapInput((error: ConnectorError) => Effect.sync(() => (lastError = error))),
-        Schedule.tapOutput((delay) =>
+        Schedule.onDecision((delay, decision) =>
           Effect.sync(() => {
-            if (lastError !== undefined) {
+            if (lastError !== undefined && decision._tag === "Continue") {
               emit({
                 _tag: "StepRetrying",
                 step: step.id,
