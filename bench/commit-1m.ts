@@ -3,7 +3,7 @@
  * and 400,000 relationships) through `sync` into a fresh SQLite file, then the same data again, then
  * generation 1 (churn), printing wall time and peak RSS. Not a test.
  *
- *   bun bench/commit-1m.ts [n] [dir]
+ *   bun bench/commit-1m.ts [n] [stagingCacheMiB] [dir]
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -13,7 +13,8 @@ import { bench } from "../connectors/bench/index.ts"
 import { SqliteStore, sync } from "../src/index.ts"
 
 const n = Number(process.argv[2] ?? 400_000)
-const dir = process.argv[3] ?? mkdtempSync(join(tmpdir(), "parallax-commit-1m-"))
+const stagingCacheMiB = Number(process.argv[3] ?? 128)
+const dir = process.argv[4] ?? mkdtempSync(join(tmpdir(), "parallax-commit-1m-"))
 const path = join(dir, "bench.db")
 
 const peakRssMiB = (): number => {
@@ -45,12 +46,20 @@ const run = (label: string, generation: number) =>
     )
   })
 
-console.log(`n = ${n}: ${2.5 * n} entities, ${n} relationships -> ${path}`)
+console.log(`n = ${n}: ${2.5 * n} entities, ${n} relationships, staging cache ${stagingCacheMiB} MiB -> ${path}`)
 await Effect.runPromise(
   Effect.gen(function* () {
     yield* run("first", 0)
     yield* run("same", 0)
     yield* run("churn", 1)
-  }).pipe(Effect.provide(SqliteStore.layerWith({ path })))
+  }).pipe(
+    Effect.provide(
+      SqliteStore.layerWith({
+        path,
+        stagingCacheMiB,
+        faults: { onPhase: (phase, ms) => console.log(`         ${phase}: ${(ms / 1000).toFixed(1)} s`) }
+      })
+    )
+  )
 )
-if (process.argv[3] === undefined) rmSync(dir, { recursive: true, force: true })
+if (process.argv[4] === undefined) rmSync(dir, { recursive: true, force: true })

@@ -1,6 +1,5 @@
 import type { Effect, Layer, Scope } from "effect"
-import type { Connector, ConnectorError, EventSink } from "parallax-connect"
-import type { SyncResult } from "../src/sync/SyncResult.ts"
+import type { Connector, ConnectorError, EventSink, SyncResult } from "parallax-connect"
 
 /**
  * What the harness needs from a store: open a fresh one, sync connectors into it (with commit faults

@@ -58,7 +58,10 @@ const indent = (text: string, by: string): string =>
 export const formatFailure = (report: PropertyReport): string => {
   const failure = report.failure
   if (failure === undefined) return ""
-  const parts = failure.counterexample.map((part) => `  ${part.label}:\n${indent(part.value, "    ")}`)
+  const parts =
+    failure.counterexample.length === 0
+      ? ["    (nothing generated: the connector's configured source fails on every run)"]
+      : failure.counterexample.map((part) => `  ${part.label}:\n${indent(part.value, "    ")}`)
   return [
     `✗ ${report.property} (${report.invariant}) failed after ${report.runs} case(s), ${failure.shrinks} shrink(s)`,
     `  guards: ${report.guards}`,

@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Cause, Context, Effect, Exit, Layer } from "effect"
-import { type OpenError, type StoreDump as PortDump, Store } from "../src/store/Store.ts"
-import { sync } from "../src/sync/Sync.ts"
+import { type OpenError, type StoreDump as PortDump, Store, sync } from "parallax-connect"
 import type { HarnessBackend, StoreDump, SyncOutcome, TrialStore } from "./Backend.ts"
 
 /** How to build a `Store` on a fresh database file with the harness's commit-fault hook. */
@@ -26,8 +25,29 @@ const toDump = (dump: PortDump): StoreDump => ({
   runs: dump.runs.map((run) => ({ connector: run.connector, account: run.account, raw: { ...run } }))
 })
 
+/** A failed sync's cause in a few lines: the typed error's tag and message, or the defect without its stack. */
+const describeCause = (cause: Cause.Cause<unknown>): string => {
+  const error = Cause.squash(cause)
+  if (error instanceof Error) {
+    const tag = (error as { _tag?: unknown })._tag
+    return `${typeof tag === "string" ? tag : error.name}: ${error.message}`
+  }
+  return Cause.pretty(cause)
+    .split("\n")
+    .filter((line) => !line.trimStart().startsWith("at "))
+    .slice(0, 6)
+    .join("\n")
+}
+
+/** Trial databases live in memory-backed `/dev/shm` when there is one: atomicity is checked by transactions, not by disks. */
+const scratch = (): string => {
+  const fromEnv = process.env.PARALLAX_HARNESS_TMPDIR
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv
+  return existsSync("/dev/shm") ? "/dev/shm" : tmpdir()
+}
+
 const temporaryDirectory = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "parallax-harness-"))),
+  Effect.sync(() => mkdtempSync(join(scratch(), "parallax-harness-"))),
   (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
 )
 
@@ -74,7 +94,7 @@ export const storeBackend = (name: string, layer: StoreLayerFactory): HarnessBac
                 : {
                     _tag: "Aborted",
                     error: Cause.squash(exit.cause),
-                    message: Cause.pretty(exit.cause).split("\n").slice(0, 6).join("\n")
+                    message: describeCause(exit.cause)
                   }
           )
         )

@@ -51,12 +51,12 @@ export const foreignScopes = (sources: fc.Arbitrary<unknown>): fc.Arbitrary<Read
       fc.record({
         kind: fc.constant("other" as const),
         connector: fc.constantFrom<"foreign-a" | "foreign-b">("foreign-a", "foreign-b"),
-        account: fc.nat(3),
+        account: fc.nat(4),
         step: fc.nat(7),
         entities: fc.array(foreignEntity, { minLength: 1, maxLength: 5 }),
         links: fc.array(fc.tuple(fc.nat(5), fc.nat(5)), { maxLength: 3 })
       }),
-      fc.record({ kind: fc.constant("same" as const), account: fc.nat(3), source: sources })
+      fc.record({ kind: fc.constant("same" as const), account: fc.nat(2), source: sources })
     ),
     { maxLength: 4 }
   )
@@ -84,6 +84,10 @@ const definedOptions = <S>(target: Target<S>, source: S | undefined) => {
   return own.layer === undefined ? { config: own.config } : { config: own.config, layer: own.layer }
 }
 
+/** Accounts that differ from `account` only by case or trailing space: a store must keep them apart. */
+const lookalikes = (account: string): ReadonlyArray<string> =>
+  [account.toUpperCase(), `${account} `].filter((other) => other !== account)
+
 /** Resolves generated scopes against the connector's name, accounts and emitted keys; never its own scope. */
 export const resolveScopes = <S>(
   target: Target<S>,
@@ -91,7 +95,10 @@ export const resolveScopes = <S>(
   keys: ReadonlyArray<{ type: string; key: string }>
 ): ReadonlyArray<ResolvedScope> =>
   scopes.flatMap((scope): ReadonlyArray<ResolvedScope> => {
-    const pool = scope.kind === "same" ? target.otherAccounts : [target.account, ...target.otherAccounts]
+    const pool =
+      scope.kind === "same"
+        ? [...target.otherAccounts, ...lookalikes(target.account)]
+        : [target.account, ...target.otherAccounts, ...lookalikes(target.account)]
     if (pool.length === 0) return []
     const account = pool[scope.account % pool.length] as string
     if (scope.kind === "same") {

@@ -116,7 +116,17 @@ export const syncOnce = <S>(
 export const committed = (outcome: SyncOutcome, what: string) =>
   outcome._tag === "Committed"
     ? Effect.succeed(outcome.result)
-    : Effect.fail(new Violation(`${what} did not complete: ${outcome.message}`))
+    : Effect.fail(
+        new Violation(
+          `${what} did not complete: ${outcome.message}`,
+          outcome.message.includes("ReferentialIntegrity") || outcome.message.includes("point at entities")
+            ? [
+                "a step emits relationships to entities that another step emits without depending on it:",
+                "declare the dependency (dependsOn) so that its relationships wait for, and fail with, that step"
+              ]
+            : []
+        )
+      )
 
 /** Runs one trial: a fresh store, the body, everything closed; a violation becomes a thrown error for fast-check. */
 export const runTrial = <S>(

@@ -29,7 +29,7 @@ export const isFailing = (fault: StepFault | undefined): boolean =>
 export type FaultPlan = ReadonlyArray<StepFault>
 
 /** How one run is scheduled: concurrency, the order steps are declared in, delays before steps and emits. */
-export interface Schedule {
+export interface RunSchedule {
   readonly concurrency: number
   /** A sort key per step: steps are declared in increasing key order (ties keep the original order). */
   readonly order: ReadonlyArray<number>
@@ -54,7 +54,7 @@ export const faultPlan = (steps: number): fc.Arbitrary<FaultPlan> =>
   })
 
 /** An arbitrary schedule for `steps` steps; shrinks towards sequential declaration order without delays. */
-export const schedule = (steps: number): fc.Arbitrary<Schedule> => {
+export const schedule = (steps: number): fc.Arbitrary<RunSchedule> => {
   const perStep = (max: number) => fc.array(fc.nat(max), { minLength: steps, maxLength: steps })
   return fc.record({
     concurrency: fc.integer({ min: 1, max: 8 }),
@@ -176,7 +176,7 @@ const reordering = (ctx: StepContext<unknown>, seed: number) => {
 }
 
 /** The connector run under `plan`: steps re-declared in another order, delayed, yielding before emits, emits shuffled. */
-export const scheduled = (connector: AnyConnector, plan: Schedule): AnyConnector => {
+export const scheduled = (connector: AnyConnector, plan: RunSchedule): AnyConnector => {
   const steps = connector.steps.map((step, index): [AnyStep, number] => {
     const delay = plan.delays[index] ?? 0
     const yields = plan.yields[index] ?? 0
@@ -201,7 +201,7 @@ export const scheduled = (connector: AnyConnector, plan: Schedule): AnyConnector
 }
 
 /** A canonical schedule: one step at a time, in declaration order, no delays. */
-export const sequential = (steps: number): Schedule => ({
+export const sequential = (steps: number): RunSchedule => ({
   concurrency: 1,
   order: Array.from({ length: steps }, () => 0),
   delays: Array.from({ length: steps }, () => 0),
@@ -236,7 +236,7 @@ export const describePlan = (connector: AnyConnector, plan: FaultPlan): string =
 }
 
 /** A readable schedule. */
-export const describeSchedule = (connector: AnyConnector, plan: Schedule): string => {
+export const describeSchedule = (connector: AnyConnector, plan: RunSchedule): string => {
   const order = scheduled(connector, plan).steps.map((step) => step.id)
   const timing = connector.steps
     .map(

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import fc from "fast-check"
-import type { SyncStats } from "../../src/sync/SyncResult.ts"
+import type { SyncStats } from "parallax-connect"
 import type { StoredRow } from "../Backend.ts"
 import { canonical, contentOf, diffRows, rowsOf } from "../internal/Dump.ts"
 import { defineProperty, scopeOf } from "../internal/Property.ts"

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { SyncStats } from "../../src/sync/SyncResult.ts"
+import type { SyncStats } from "parallax-connect"
 import { diffRows, rowsOf } from "../internal/Dump.ts"
 import { defineProperty, scopeOf, sourceArbitrary, sourcePart } from "../internal/Property.ts"
 import { committed, runTrial, syncOnce, violate } from "../internal/Trial.ts"

@@ -3,11 +3,11 @@ import fc from "fast-check"
 import { contentOf, diffRows, rowsOf } from "../internal/Dump.ts"
 import { defineProperty, scopeOf, sourceArbitrary, sourcePart } from "../internal/Property.ts"
 import { committed, runTrial, syncOnce, violate } from "../internal/Trial.ts"
-import { describeSchedule, type Schedule, schedule, scheduled, sequential } from "../internal/Wrap.ts"
+import { describeSchedule, type RunSchedule, schedule, scheduled, sequential } from "../internal/Wrap.ts"
 
 interface Input {
   readonly source: unknown
-  readonly schedule: Schedule
+  readonly schedule: RunSchedule
 }
 
 /** C10: step interleaving, concurrency and emission order do not change what is stored. */

@@ -220,7 +220,16 @@ const init = Command.make(
   lazy(Init, (module, args) => module.runInit(args))
 ).pipe(Command.withDescription("create a new connector project whose test is `parallax check ./connector.ts`"))
 
-const root = Command.make("parallax", {}, () => Effect.succeed(0)).pipe(
+/** `parallax` alone: which commands there are, on stderr; bad usage (exit 2). */
+const noCommand = Effect.sync(() => {
+  process.stderr.write(
+    "usage: parallax <command> [options]; commands: sync, plan, check, connectors, stats, entities, relationships, history, export, init\n" +
+      "run `parallax --help` or `parallax <command> --help` for more\n"
+  )
+  return 2
+})
+
+const root = Command.make("parallax", {}, () => noCommand).pipe(
   Command.withDescription(
     "collect entities and relationships with connectors, commit them atomically, prove connectors with the harness"
   ),

@@ -1,6 +1,7 @@
 import { FileSystem } from "@effect/platform"
-import { SchemaAST as AST, Effect } from "effect"
+import { SchemaAST as AST, Effect, Option } from "effect"
 import { parse as parseYaml } from "yaml"
+import type { ConfigInvalid } from "../Errors.ts"
 import { type CliError, usageError } from "./CliError.ts"
 import type { AnyConnector } from "./ResolveConnector.ts"
 
@@ -137,3 +138,36 @@ export const gatherConfig = (
     }
     return config
   })
+
+const isRedacted = (ast: AST.AST): boolean =>
+  Option.exists(AST.getTypeConstructorAnnotation(ast), (annotation) => annotation._tag === "effect/Redacted") ||
+  (ast._tag === "Union" && ast.types.some((member) => isRedacted(member))) ||
+  (ast._tag === "Refinement" && isRedacted(ast.from))
+
+/** The names of the connector's secret (`Redacted`) config fields. */
+export const secretFields = (connector: AnyConnector): ReadonlyArray<string> => {
+  const typeSide = AST.typeAST(connector.config.ast)
+  const literal = typeSide._tag === "TypeLiteral" ? typeSide.propertySignatures : []
+  return literal.filter((field) => isRedacted(field.type)).map((field) => String(field.name))
+}
+
+/**
+ * The message of a config error, fit for a terminal: one line per invalid field (an optional field's
+ * "Expected undefined" alternative is dropped when the field has a real complaint), and the raw text of
+ * every secret field replaced by `<redacted>`, so that a secret never reaches an error message (C12).
+ */
+export const configErrorMessage = (error: ConfigInvalid, connector: AnyConnector, raw: Raw): string => {
+  const secrets = secretFields(connector)
+    .map((name) => raw[name])
+    .filter((value): value is string => typeof value === "string" && value.length > 0)
+  const scrub = (text: string) => secrets.reduce((out, secret) => out.split(secret).join("<redacted>"), text)
+  const byPath = new Map<string, Array<string>>()
+  for (const issue of error.issues) byPath.set(issue.path, [...(byPath.get(issue.path) ?? []), issue.message])
+  const lines = [...byPath].flatMap(([path, messages]) => {
+    const real = messages.filter((message) => !/^Expected undefined, actual/.test(message))
+    return [...new Set(real.length > 0 ? real : messages)].map(
+      (message) => `  - ${path === "" ? "(config)" : path}: ${scrub(message)}`
+    )
+  })
+  return `invalid configuration for connector "${error.connector}" (file < PARALLAX_* environment < --set):\n${lines.join("\n")}`
+}

@@ -4,6 +4,12 @@ import pc from "picocolors"
 import type { StepOutcome, SyncEvent } from "../scheduler/Events.ts"
 import type { SyncResult } from "../sync/SyncResult.ts"
 
+/** Tables without a rule between rows: one line per row, borders only around the head and the body. */
+const tableStyle = {
+  style: { head: [], border: [] },
+  chars: { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" }
+}
+
 /** How sync progress is shown: live on a terminal, a line per event otherwise, JSON lines for collectors. */
 export type ProgressMode = "live" | "lines" | "json" | "none"
 
@@ -57,8 +63,13 @@ export const progress = (
         const time = duration === undefined ? "" : `${(duration / 1000).toFixed(1)}s`
         return `  ${id.padEnd(24)} ${statusColor(line.status).padEnd(20)} ${time.padStart(7)}  ${counts}${retries}${line.note ? pc.dim(` ${line.note}`) : ""}`
       })
+      .concat(
+        footer === "" ? [] : [`  ${footer}${committingSince ? ` ${((now - committingSince) / 1000).toFixed(1)}s` : ""}`]
+      )
       .join("\n")
   }
+  let footer = ""
+  let committingSince = 0
   const render = createLogUpdate(process.stderr)
   const timer = setInterval(() => render(frame()), 100)
   const update = (id: string, patch: Partial<StepLine>) => {
@@ -90,6 +101,14 @@ export const progress = (
             retries: event.attempt,
             note: `retrying in ${event.delayMs} ms: ${event.error.message}`
           })
+          break
+        case "SyncFinished":
+          footer = pc.cyan("validating, diffing and committing…")
+          committingSince = performance.now()
+          break
+        case "SyncCommitted":
+          footer = `${event.dryRun ? "dry run: would commit" : "committed"} generation ${event.generation}`
+          committingSince = 0
           break
         default:
           break
@@ -176,7 +195,7 @@ export const syncSummary = (result: SyncResult): string => {
   const s = result.stats
   const change = new Table({
     head: ["", "created", "updated", "deleted", "unchanged"],
-    style: { head: [], border: [] }
+    ...tableStyle
   })
   change.push(
     ["entities", s.entitiesCreated, s.entitiesUpdated, s.entitiesDeleted, s.entitiesUnchanged],
@@ -209,7 +228,7 @@ export const syncSummary = (result: SyncResult): string => {
 
 /** A plain table for read commands. */
 export const table = (head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string | number>>): string => {
-  const out = new Table({ head: [...head], style: { head: [], border: [] } })
+  const out = new Table({ head: [...head], ...tableStyle })
   for (const row of rows) out.push([...row])
   return out.toString()
 }

@@ -1,5 +1,5 @@
 import type { Layer } from "effect"
-import { Effect, Either, ParseResult, Schema } from "effect"
+import { Effect, Either, ParseResult, Schema, SchemaAST } from "effect"
 import { ConfigInvalid, ConfigIssue, type ConnectorError, type DefinitionError } from "../Errors.ts"
 import { checkGraph } from "../scheduler/Dag.ts"
 import type { Step } from "./Step.ts"
@@ -72,14 +72,69 @@ const validate = <C, R>(connector: Connector<C, R>): Effect.Effect<Connector<C, 
     onRight: () => Effect.succeed(connector)
   })
 
-/** Decodes raw configuration with the connector's schema; every invalid field is listed with its path. */
+const isSecret = (ast: SchemaAST.AST): boolean =>
+  (ast.annotations[SchemaAST.TypeConstructorAnnotationId] as { readonly _tag?: unknown } | undefined)?._tag ===
+  "effect/Redacted"
+
+const holdsSecret = (ast: SchemaAST.AST): boolean =>
+  isSecret(ast) ||
+  (SchemaAST.isTransformation(ast) && (isSecret(ast.to) || isSecret(ast.from))) ||
+  (SchemaAST.isUnion(ast) && ast.types.some((member) => holdsSecret(member))) ||
+  (SchemaAST.isRefinement(ast) && holdsSecret(ast.from))
+
+const withoutValue = (message: string, actual: unknown): string => {
+  const bare = message.replace(/,? actual [\s\S]*$/, "")
+  return typeof actual === "string" && actual.length > 0 ? bare.split(actual).join("<redacted>") : bare
+}
+
+/**
+ * Rewrites a decoding issue so that nothing under a `Redacted` field quotes the value it was given:
+ * `Expected a string at least 10 character(s) long, actual "hunter2"` must not reach a terminal (C12).
+ */
+const hideSecrets = (issue: ParseResult.ParseIssue): ParseResult.ParseIssue => {
+  if ("ast" in issue && "actual" in issue && holdsSecret(issue.ast as SchemaAST.AST)) {
+    const messages = ParseResult.ArrayFormatter.formatIssueSync(issue).map((inner) =>
+      withoutValue(inner.message, issue.actual)
+    )
+    const unique = [...new Set(messages)].filter((message) => !/^Expected (undefined|a secret)?$/.test(message))
+    return new ParseResult.Type(
+      issue.ast as SchemaAST.AST,
+      "<redacted>",
+      `${unique.length === 0 ? "Expected a secret" : unique.join("; ")} (secret value hidden)`
+    )
+  }
+  switch (issue._tag) {
+    case "Transformation":
+      return new ParseResult.Transformation(issue.ast, issue.actual, issue.kind, hideSecrets(issue.issue))
+    case "Pointer":
+      return new ParseResult.Pointer(issue.path, issue.actual, hideSecrets(issue.issue))
+    case "Refinement":
+      return new ParseResult.Refinement(issue.ast, issue.actual, issue.kind, hideSecrets(issue.issue))
+    case "Composite":
+      return new ParseResult.Composite(
+        issue.ast,
+        issue.actual,
+        Array.isArray(issue.issues)
+          ? (issue.issues.map((inner) => hideSecrets(inner)) as unknown as ParseResult.Composite["issues"])
+          : hideSecrets(issue.issues as ParseResult.ParseIssue),
+        issue.output
+      )
+    default:
+      return issue
+  }
+}
+
+/**
+ * Decodes raw configuration with the connector's schema; every invalid field is listed with its path.
+ * Values given for `Redacted` fields never appear in the messages.
+ */
 const decodeConfig = <C, R>(connector: Connector<C, R>, input: unknown): Effect.Effect<C, ConfigInvalid> =>
   Schema.decodeUnknown(connector.config, { errors: "all", onExcessProperty: "error" })(input).pipe(
     Effect.mapError(
       (error) =>
         new ConfigInvalid({
           connector: connector.name,
-          issues: ParseResult.ArrayFormatter.formatErrorSync(error).map(
+          issues: ParseResult.ArrayFormatter.formatIssueSync(hideSecrets(error.issue)).map(
             (issue) => new ConfigIssue({ path: issue.path.map(String).join("."), message: issue.message })
           )
         })

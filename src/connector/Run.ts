@@ -1,5 +1,5 @@
-import { Effect, Layer, Stream } from "effect"
-import type { ConfigInvalid, ConnectorError, DefinitionError } from "../Errors.ts"
+import { Cause, Effect, Exit, Layer, Option, Stream } from "effect"
+import { type ConfigInvalid, type ConnectorError, ConnectorFailed, type DefinitionError } from "../Errors.ts"
 import type { EntityRecord, RelationshipRecord, ValidationWarning } from "../model/Records.ts"
 import type { EventSink, StepOutcome, SyncEvent } from "../scheduler/Events.ts"
 import { runSteps } from "../scheduler/Scheduler.ts"
@@ -43,6 +43,13 @@ export interface RunOutput extends Collected {
 /** Why a run could not even start collecting. */
 export type RunError = ConfigInvalid | DefinitionError | ConnectorError
 
+/** The typed failure of a cause, or a `ConnectorFailed` for a crash (a defect in connector code). */
+const typedOrCrash = (cause: Cause.Cause<ConnectorError>, what: string): ConnectorError =>
+  Option.getOrElse(Cause.failureOption(cause), () => {
+    const defect = Cause.squash(cause)
+    return new ConnectorFailed({ reason: `${what}: ${String(defect)}`, cause: defect })
+  })
+
 /**
  * Configure → Discover → Collect into `staging`: checks the step graph, decodes the config, runs
  * `discover`, then the steps. Fails only before collection (bad definition, bad config, discovery);
@@ -60,11 +67,26 @@ export const collect = <C, R>(
     const syncId = options.syncId ?? crypto.randomUUID()
     const emit = options.onEvent ?? (() => {})
     const warnings: Array<ValidationWarning> = []
-    const layer = options.layer ?? connector.layer?.(config) ?? (Layer.empty as Layer.Layer<R>)
+    const layer = Layer.catchAllCause(
+      Layer.suspend(() => options.layer ?? connector.layer?.(config) ?? (Layer.empty as Layer.Layer<R>)),
+      (cause) => Layer.fail(typedOrCrash(cause, `the services of connector "${connector.name}" could not be built`))
+    )
     const startedAt = new Date()
     emit({ _tag: "SyncStarted", connector: connector.name, account, syncId })
     const steps = yield* Effect.gen(function* () {
-      if (connector.discover) yield* connector.discover({ config, account })
+      const discover = connector.discover
+      if (discover) {
+        yield* Effect.suspend(() => discover({ config, account })).pipe(
+          Effect.catchAllDefect((defect) =>
+            Effect.fail(new ConnectorFailed({ reason: `discovery crashed: ${String(defect)}`, cause: defect }))
+          ),
+          Effect.catchAllCause((cause) =>
+            Cause.isInterruptedOnly(cause)
+              ? Effect.fail(new ConnectorFailed({ reason: "discovery interrupted itself" }))
+              : Effect.failCause(cause)
+          )
+        )
+      }
       return yield* runSteps(connector.steps, {
         connector: connector.name,
         account,
@@ -112,10 +134,9 @@ export const runConnectorStream = <C, R>(
 ): Stream.Stream<SyncEvent, RunError> =>
   Stream.asyncPush<SyncEvent, RunError>((emit) =>
     runConnector(connector, { ...options, onEvent: (event) => emit.single(event) }).pipe(
-      Effect.matchEffect({
-        onFailure: (error) => Effect.sync(() => emit.fail(error)),
-        onSuccess: () => Effect.sync(() => emit.end())
-      }),
+      Effect.exit,
+      // A defect ends the stream with that defect rather than leaving the consumer waiting forever.
+      Effect.flatMap((exit) => Effect.sync(() => (Exit.isSuccess(exit) ? emit.end() : emit.halt(exit.cause)))),
       Effect.forkScoped
     )
   )

@@ -1,7 +1,7 @@
 import { ValidationFailed } from "../Errors.ts"
 import { contentHash, entityId, type PropertyValue } from "./Ids.ts"
 import type { EntityRecord } from "./Records.ts"
-import { checkProperties, TYPE_PATTERN } from "./Validate.ts"
+import { checkProperties, setOwn, TYPE_PATTERN } from "./Validate.ts"
 
 /**
  * A fluent description of one entity, turned into an `EntityRecord` when it is emitted.
@@ -36,13 +36,13 @@ export class EntityBuilder {
 
   /** One flat property: string, finite number, boolean, null or array of strings. */
   property(name: string, value: PropertyValue): this {
-    this._properties[name] = value
+    setOwn(this._properties, name, value)
     return this
   }
 
   /** Several flat properties at once. */
   properties(values: Readonly<Record<string, PropertyValue>>): this {
-    Object.assign(this._properties, values)
+    for (const name of Object.keys(values)) setOwn(this._properties, name, values[name])
     return this
   }
 
@@ -54,7 +54,7 @@ export class EntityBuilder {
   /** Validates and identifies the entity within `account`; fails with `ValidationFailed`. */
   toRecord(account: string): EntityRecord | ValidationFailed {
     const subject = this.subject
-    if (!TYPE_PATTERN.test(this.type)) {
+    if (typeof this.type !== "string" || !TYPE_PATTERN.test(this.type)) {
       return new ValidationFailed({ subject, reason: `type "${this.type}" is not snake_case ([a-z][a-z0-9_]*)` })
     }
     if (typeof this.key !== "string" || this.key.length === 0) {

@@ -11,9 +11,35 @@ import { hash128 } from "../internal/hash.ts"
 
 const encoder = new TextEncoder()
 
+/**
+ * UTF-8 for well-formed strings; WTF-8 (lone surrogates as their own 3-byte sequences) otherwise, since
+ * `TextEncoder` would turn every lone surrogate into U+FFFD and make `"\uD800"` and `"\uFFFD"` collide.
+ * Well-formed strings (all real data) encode exactly as before.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+const isWellFormed = (field: string): boolean => !LONE_SURROGATE.test(field)
+
+const encodeField = (field: string): Uint8Array => {
+  if (isWellFormed(field)) return encoder.encode(field)
+  const bytes: Array<number> = []
+  for (let index = 0; index < field.length; index++) {
+    const unit = field.charCodeAt(index)
+    const next = field.charCodeAt(index + 1)
+    if (unit >= 0xd800 && unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      bytes.push(...encoder.encode(field.slice(index, index + 2)))
+      index++
+    } else if (unit >= 0xd800 && unit <= 0xdfff) {
+      bytes.push(0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f))
+    } else {
+      bytes.push(...encoder.encode(field[index] as string))
+    }
+  }
+  return Uint8Array.from(bytes)
+}
+
 /** The canonical encoding of a tuple of strings (exported for the injectivity tests). */
 export const canonicalEncoding = (domain: string, fields: ReadonlyArray<string>): Uint8Array => {
-  const parts = [domain, ...fields].map((field) => encoder.encode(field))
+  const parts = [domain, ...fields].map((field) => encodeField(field))
   const size = parts.reduce((total, part) => total + 4 + part.length, 0)
   const out = new Uint8Array(size)
   const view = new DataView(out.buffer)
@@ -46,7 +72,12 @@ export type Properties = Readonly<Record<string, PropertyValue>>
 export const sortProperties = (properties: Properties): Properties => {
   const keys = Object.keys(properties).sort()
   const sorted: Record<string, PropertyValue> = {}
-  for (const key of keys) sorted[key] = properties[key] as PropertyValue
+  for (const key of keys) {
+    const value = properties[key] as PropertyValue
+    if (key === "__proto__")
+      Object.defineProperty(sorted, key, { value, enumerable: true, writable: true, configurable: true })
+    else sorted[key] = value
+  }
   return sorted
 }
 

@@ -1,7 +1,7 @@
 import { ValidationFailed } from "../Errors.ts"
 import { contentHash, entityId, type PropertyValue, relationshipId } from "./Ids.ts"
 import type { RelationshipRecord } from "./Records.ts"
-import { checkProperties, TYPE_PATTERN, VERB_PATTERN } from "./Validate.ts"
+import { checkProperties, setOwn, TYPE_PATTERN, VERB_PATTERN } from "./Validate.ts"
 
 /**
  * A fluent description of one directed relationship, turned into a `RelationshipRecord` when emitted.
@@ -27,13 +27,13 @@ export class RelationshipBuilder {
 
   /** One flat property of the relationship. */
   property(name: string, value: PropertyValue): this {
-    this._properties[name] = value
+    setOwn(this._properties, name, value)
     return this
   }
 
   /** Several flat properties at once. */
   properties(values: Readonly<Record<string, PropertyValue>>): this {
-    Object.assign(this._properties, values)
+    for (const name of Object.keys(values)) setOwn(this._properties, name, values[name])
     return this
   }
 
@@ -72,13 +72,18 @@ export class RelationshipBuilder {
         return new ValidationFailed({ subject, reason: `${role} type "${type}" is not snake_case ([a-z][a-z0-9_]*)` })
       }
     }
-    if (this.fromKey.length === 0 || this.toKey.length === 0) {
+    if (
+      typeof this.fromKey !== "string" ||
+      typeof this.toKey !== "string" ||
+      this.fromKey.length === 0 ||
+      this.toKey.length === 0
+    ) {
       return new ValidationFailed({ subject, reason: "endpoint keys must be non-empty strings" })
     }
-    if (!VERB_PATTERN.test(this.verb)) {
+    if (typeof this.verb !== "string" || !VERB_PATTERN.test(this.verb)) {
       return new ValidationFailed({ subject, reason: `verb "${this.verb}" is not UPPER_SNAKE_CASE` })
     }
-    if (this._toAccount !== undefined && this._toAccount.length === 0) {
+    if (this._toAccount !== undefined && (typeof this._toAccount !== "string" || this._toAccount.length === 0)) {
       return new ValidationFailed({ subject, reason: "target account must be a non-empty string" })
     }
     const properties = checkProperties(subject, this._properties)

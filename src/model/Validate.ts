@@ -4,6 +4,16 @@ import type { Properties, PropertyValue } from "./Ids.ts"
 export const TYPE_PATTERN = /^[a-z][a-z0-9_]*$/
 export const VERB_PATTERN = /^[A-Z][A-Z0-9_]*$/
 
+/**
+ * Sets an own, enumerable property, even one named `__proto__` (a plain assignment would change the
+ * object's prototype instead and the property would silently vanish).
+ */
+export const setOwn = <A>(target: Record<string, A>, name: string, value: A): void => {
+  if (name === "__proto__")
+    Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true })
+  else target[name] = value
+}
+
 const describe = (value: unknown): string => {
   if (value === undefined) return "undefined"
   if (typeof value === "number") return String(value)
@@ -38,7 +48,7 @@ export const checkProperties = (
   properties: Readonly<Record<string, unknown>>
 ): Properties | ValidationFailed => {
   const copy: Record<string, PropertyValue> = {}
-  for (const name in properties) {
+  for (const name of Object.keys(properties)) {
     const value = properties[name]
     if (name.length === 0) return new ValidationFailed({ subject, property: name, reason: "property name is empty" })
     if (!isFlat(value)) {
@@ -48,7 +58,7 @@ export const checkProperties = (
         reason: `value is ${describe(value)}; expected a string, a finite number, a boolean, null or an array of strings`
       })
     }
-    copy[name] = Array.isArray(value) ? Object.freeze([...value]) : value
+    setOwn(copy, name, Array.isArray(value) ? Object.freeze([...value]) : value)
   }
   return copy
 }

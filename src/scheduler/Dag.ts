@@ -49,11 +49,17 @@ export const checkGraph = (connector: string, steps: ReadonlyArray<Node>): Eithe
 export const waves = (steps: ReadonlyArray<Node>): ReadonlyArray<ReadonlyArray<string>> => {
   const level = new Map<string, number>()
   const byId = new Map(steps.map((step) => [step.id, step]))
+  const visiting = new Set<string>()
+  // Unknown dependencies and back edges of a cycle (a graph `checkGraph` rejects) count as level -1,
+  // so that `plan` terminates on any input instead of overflowing the stack.
   const levelOf = (id: string): number => {
     const known = level.get(id)
     if (known !== undefined) return known
+    if (visiting.has(id) || !byId.has(id)) return -1
+    visiting.add(id)
     const deps = byId.get(id)?.dependsOn ?? []
-    const value = deps.length === 0 ? 0 : 1 + Math.max(...deps.map((dep) => levelOf(dep)))
+    const value = 1 + Math.max(-1, ...deps.map((dep) => levelOf(dep)))
+    visiting.delete(id)
     level.set(id, value)
     return value
   }

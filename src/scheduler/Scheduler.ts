@@ -1,4 +1,4 @@
-import { Deferred, Duration, Effect, Schedule } from "effect"
+import { Cause, Deferred, Duration, Effect, Schedule } from "effect"
 import type { Step } from "../connector/Step.ts"
 import type { Prior, StepContext, StepLogger } from "../connector/StepContext.ts"
 import {
@@ -66,7 +66,9 @@ export const runSteps = <C, R>(
     const { connector, account, syncId, config, staging } = options
     const emit = options.onEvent ?? (() => {})
     const warn = options.onWarning ?? (() => {})
-    const semaphore = yield* Effect.makeSemaphore(Math.max(1, options.concurrency ?? 4))
+    const bound = options.concurrency ?? 4
+    const permits = Number.isNaN(bound) ? 4 : Math.max(1, Math.floor(Math.min(bound, steps.length)))
+    const semaphore = yield* Effect.makeSemaphore(permits)
     const done = new Map<string, Deferred.Deferred<StepStatus>>()
     for (const step of steps) done.set(step.id, yield* Deferred.make<StepStatus>())
 
@@ -151,6 +153,12 @@ export const runSteps = <C, R>(
       const run = Effect.suspend(() => step.run(context(step, counts))).pipe(
         Effect.catchAllDefect((defect) =>
           Effect.fail(new ConnectorFailed({ reason: `step "${step.id}" crashed: ${String(defect)}`, cause: defect }))
+        ),
+        // A step that interrupts itself fails alone (C06); the run's own interruption is not caught here.
+        Effect.catchAllCause((cause) =>
+          Cause.isInterruptedOnly(cause)
+            ? Effect.fail(new ConnectorFailed({ reason: `step "${step.id}" interrupted itself` }))
+            : Effect.failCause(cause)
         )
       )
       const timed =

@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test"
-import { Effect } from "effect"
+import { Effect, Logger } from "effect"
 import { runConnector } from "parallax-connect"
 import {
   dependents,
   emptied,
   failingDiscovery,
-  type Schedule,
+  type RunSchedule,
   scheduled,
   withFaults
 } from "../../harness/internal/Wrap.ts"
@@ -17,7 +17,9 @@ const hosts = [
 ]
 const run = (connector: typeof Inventory.inventory, concurrency = 4) =>
   Effect.runPromise(
-    runConnector(connector, { config: Inventory.config, layer: Inventory.Inventory.layer(hosts), concurrency })
+    runConnector(connector, { config: Inventory.config, layer: Inventory.Inventory.layer(hosts), concurrency }).pipe(
+      Effect.provide(Logger.remove(Logger.defaultLogger))
+    )
   )
 const statuses = (output: Awaited<ReturnType<typeof run>>) =>
   Object.fromEntries(output.steps.map((outcome) => [outcome.id, outcome.status]))
@@ -44,7 +46,7 @@ describe("step wrapping", () => {
   })
 
   test("a schedule re-orders, delays and shuffles without changing a correct connector's output", async () => {
-    const plan: Schedule = {
+    const plan: RunSchedule = {
       concurrency: 3,
       order: [9, 5, 1],
       delays: [3, 0, 1],

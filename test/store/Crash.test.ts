@@ -54,14 +54,9 @@ describe("C01: SIGKILL during a large commit", () => {
         } else {
           expect(after.runs.map((run) => run.generation)).toEqual([1, 2])
           expect(after.rows).toHaveLength(N)
-          expect(
-            after.rows.every(
-              (row) =>
-                row.generation === 2 &&
-                row.content.properties ===
-                  JSON.stringify({ i: Number((row.content.key as string).slice(1)), tag: "new" })
-            )
-          ).toBe(true)
+          const tags = new Set(after.rows.map((row) => JSON.parse(row.content.properties as string).tag))
+          expect([...tags]).toEqual(["new"])
+          expect(after.rows.every((row) => row.generation === 2)).toBe(true)
         }
       } finally {
         rmSync(dir, { recursive: true, force: true })

@@ -146,6 +146,14 @@ export const storeContract = (adapter: string, makeStore: StoreFactory): void =>
           const merged = yield* store.entities()
           expect(merged).toHaveLength(1)
           expect(merged[0]?.sources.map((s) => s.connector)).toEqual(["hosts", "other"])
+          yield* sync(hosts(["web", "zzz"]), { account: "x" })
+          const limited = yield* store.entities({ limit: 1 })
+          const all = yield* store.entities()
+          expect(all.map((item) => [item.key, item.sources.length]).sort()).toEqual([
+            ["web", 2],
+            ["zzz", 1]
+          ])
+          expect(limited).toEqual(all.slice(0, 1))
           expect((yield* store.stats()).scopes).toHaveLength(2)
         })
       )

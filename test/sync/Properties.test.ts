@@ -4,7 +4,7 @@ import fc from "fast-check"
 import type { DumpRow } from "../../src/store/Store.ts"
 import type { Mutant } from "../../src/store/sqlite/SqliteStore.ts"
 import { dumpStore, syncSource, withStore } from "./support/Run.ts"
-import { type ConnectorOptions, contentOf, failuresArb, sourceArb } from "./support/Source.ts"
+import { type ConnectorOptions, contentOf, failuresArb, sourceArb, sourcePairArb } from "./support/Source.ts"
 
 /**
  * C02, C07–C11 as properties over generated connectors and source data. Each property also runs against
@@ -107,7 +107,7 @@ const properties = {
 
   /** C09: S1 then S2 leaves the scope as a fresh sync of S2 does (first-seen times and generations aside). */
   C09: (variant: Variant) =>
-    fc.asyncProperty(sourceArb, sourceArb, async (s1, s2) => {
+    fc.asyncProperty(sourcePairArb, async ([s1, s2]) => {
       const twice = await withStore(
         Effect.gen(function* () {
           yield* syncSource(s1, variant.connector)
@@ -141,7 +141,7 @@ const properties = {
 
   /** C11: the reported stats equal the actual difference of the store before and after. */
   C11: (variant: Variant) =>
-    fc.asyncProperty(sourceArb, sourceArb, failuresArb, async (s1, s2, failing) =>
+    fc.asyncProperty(sourcePairArb, failuresArb, async ([s1, s2], failing) =>
       withStore(
         Effect.gen(function* () {
           yield* syncSource(s1, variant.connector)

@@ -120,4 +120,25 @@ describe("sync", () => {
       expect(clash.steps[1]?.error?._tag).toBe("DuplicateKey")
     }).pipe(Effect.provide(tempStore()))
   )
+
+  liveTest("unknown classes are warnings, and errors in strict mode", () =>
+    Effect.gen(function* () {
+      const odd = Connector.make({
+        name: "odd",
+        steps: [
+          step("things", "things").run((ctx) =>
+            ctx.emitEntity(entity("thing", "t").class("Gizmo")).pipe(Effect.asVoid)
+          ),
+          step("hosts", "hosts").run((ctx) => ctx.emitEntity(entity("host", "h").class("Host")).pipe(Effect.asVoid))
+        ]
+      })
+      const lenient = yield* sync(odd)
+      expect(lenient.status).toBe("succeeded")
+      expect(lenient.warnings.map((warning) => warning.message)).toEqual(['unknown class "Gizmo"'])
+      const strict = yield* sync(odd, { strict: true })
+      expect(strict.status).toBe("partial")
+      expect(strict.steps[0]?.error?._tag).toBe("ValidationFailed")
+      expect(strict.stats.entitiesDeleted).toBe(0)
+    }).pipe(Effect.provide(tempStore()))
+  )
 })

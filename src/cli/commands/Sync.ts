@@ -4,7 +4,7 @@ import { Connector } from "../../connector/Connector.ts"
 import type { SyncEvent } from "../../scheduler/Events.ts"
 import { sync } from "../../sync/Sync.ts"
 import { type CliError, ExitCode, failure, usageError } from "../CliError.ts"
-import { gatherConfig } from "../ConfigSources.ts"
+import { configErrorMessage, gatherConfig } from "../ConfigSources.ts"
 import { type ProgressMode, progress, syncJson, syncSummary } from "../Render.ts"
 import { resolveConnector } from "../ResolveConnector.ts"
 import { storeLayer } from "../StoreAccess.ts"
@@ -31,7 +31,9 @@ export const runSync = (args: SyncArgs): Effect.Effect<number, CliError, FileSys
     const connector = yield* resolveConnector(args.connector)
     const config = yield* gatherConfig(connector, { file: args.config, set: args.set, env: process.env })
     // Decode before the store is opened, so that bad config writes nothing at all.
-    yield* Connector.decodeConfig(connector, config).pipe(Effect.mapError((error) => usageError(error.message)))
+    yield* Connector.decodeConfig(connector, config).pipe(
+      Effect.mapError((error) => usageError(configErrorMessage(error, connector, config)))
+    )
     const view = progress(
       args.progress,
       connector.steps.map((step) => step.id),

@@ -1,12 +1,14 @@
 import type { Database } from "bun:sqlite"
-import type { StepOutcome } from "../../scheduler/Events.ts"
-import type { SyncStats, SyncStatus } from "../../sync/SyncResult.ts"
-import type { CommitOutcome, CommitRequest, FailedRun, ScopeRef } from "../Store.ts"
+import type { SyncStats } from "../../sync/SyncResult.ts"
+import type { CommitOutcome, CommitRequest, ScopeRef } from "../Store.ts"
 import { DanglingEndpoint, MassDeletion, ReferentialIntegrity } from "../StoreErrors.ts"
+import { nextGeneration, scopeRow, writeRun } from "./RunRecord.ts"
 
 /** Injected faults: `beforeWrite(index)` runs before each write statement of a commit (see `Store.ts`). */
 export interface Faults {
   readonly beforeWrite?: (index: number) => void
+  /** Not a fault: receives how long each phase of a commit took (for benchmarks). */
+  readonly onPhase?: (phase: string, ms: number) => void
 }
 
 /**
@@ -23,7 +25,7 @@ export type Mutant = "delete-failed-steps" | "rewrite-unchanged" | "cross-scope-
 const OFFENDERS = 10
 
 const ENDPOINT_EXISTS = (column: string) => `(
-  EXISTS (SELECT 1 FROM stage_e x WHERE x.id = s.${column})
+  EXISTS (SELECT 1 FROM stage_e_ids x WHERE x.id = s.${column})
   OR EXISTS (SELECT 1 FROM entities x WHERE x.scope_id = $scope AND x.id = s.${column}
              AND x.step IN (SELECT step FROM temp.kept_steps))
   OR EXISTS (SELECT 1 FROM scopes o JOIN entities x ON x.scope_id = o.scope_id AND x.id = s.${column}
@@ -70,7 +72,10 @@ const updateSet = (columns: string) =>
     .map((column) => `${column} = s.${column}`)
     .join(", ")
 
-/** The statements that apply one table's change set, each one write. */
+/**
+ * The statements that apply one table's change set, each one write. They walk the narrow `*_ids` staging
+ * table in id order (the committed rows' key order) and touch the wide staged rows only to write them.
+ */
 const writes = (
   table: "entities" | "relationships",
   stage: string,
@@ -81,20 +86,20 @@ const writes = (
   counts.deleted === 0 || mutant === "no-deletes"
     ? undefined
     : `DELETE FROM ${table} WHERE ${mutant === "cross-scope-delete" ? "1" : "scope_id = $scope"}
-       AND step NOT IN (SELECT step FROM temp.kept_steps) AND NOT EXISTS (SELECT 1 FROM ${stage} s WHERE s.id = ${table}.id)`,
+       AND step NOT IN (SELECT step FROM temp.kept_steps) AND NOT EXISTS (SELECT 1 FROM ${stage}_ids i WHERE i.id = ${table}.id)`,
   counts.updated === 0 && mutant !== "rewrite-unchanged"
     ? undefined
-    : `UPDATE ${table} SET ${updateSet(columns)}, generation = $generation FROM ${stage} s
-       WHERE ${table}.scope_id = $scope AND ${table}.id = s.id
-       ${mutant === "rewrite-unchanged" ? "" : `AND (${table}.hash <> s.hash OR ${table}.step <> s.step)`}`,
+    : `UPDATE ${table} SET ${updateSet(columns)}, generation = $generation FROM ${stage}_ids i JOIN ${stage} s ON s.row = i.row
+       WHERE ${table}.scope_id = $scope AND ${table}.id = i.id
+       ${mutant === "rewrite-unchanged" ? "" : `AND (${table}.hash <> i.hash OR ${table}.step <> i.step)`}`,
   counts.created === 0
     ? undefined
     : `INSERT INTO ${table} (scope_id, id, ${columns}, generation, first_seen_at)
-       SELECT $scope, s.id, ${columns
+       SELECT $scope, i.id, ${columns
          .split(", ")
          .map((column) => `s.${column}`)
-         .join(", ")}, $generation, $now FROM ${stage} s
-       WHERE NOT EXISTS (SELECT 1 FROM ${table} e WHERE e.scope_id = $scope AND e.id = s.id) ORDER BY s.id`
+         .join(", ")}, $generation, $now FROM ${stage}_ids i JOIN ${stage} s ON s.row = i.row
+       WHERE NOT EXISTS (SELECT 1 FROM ${table} e WHERE e.scope_id = $scope AND e.id = i.id) ORDER BY i.id`
 ]
 
 const stats = (entities: Diff, relationships: Diff): SyncStats => ({
@@ -107,78 +112,6 @@ const stats = (entities: Diff, relationships: Diff): SyncStats => ({
   relationshipsUnchanged: relationships.unchanged,
   relationshipsDeleted: relationships.deleted
 })
-
-const scopeRow = (db: Database, scope: ScopeRef) =>
-  db
-    .query("SELECT scope_id AS id, generation FROM scopes WHERE connector = ? AND account = ?")
-    .get(scope.connector, scope.account) as { id: number; generation: number } | null
-
-/** Bumps the scope's generation (creating the scope at generation 1); returns `[scope_id, generation]`. */
-const nextGeneration = (db: Database, scope: ScopeRef): readonly [number, number] => {
-  db.query(
-    `INSERT INTO scopes (connector, account, generation) VALUES (?, ?, 1)
-     ON CONFLICT (connector, account) DO UPDATE SET generation = generation + 1`
-  ).run(scope.connector, scope.account)
-  const row = scopeRow(db, scope) as { id: number; generation: number }
-  return [row.id, row.generation] as const
-}
-
-const writeRun = (
-  db: Database,
-  write: (sql: () => void) => void,
-  run: {
-    scopeId: number
-    generation: number
-    syncId: string
-    status: SyncStatus
-    stats: SyncStats
-    steps: ReadonlyArray<StepOutcome>
-    startedAt: Date
-    finishedAt: Date
-    error: string | null
-  }
-): void => {
-  let runId = 0
-  write(() => {
-    runId = Number(
-      db
-        .query(
-          `INSERT INTO runs (scope_id, generation, sync_id, status, stats, started_at, finished_at, error)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-        )
-        .run(
-          run.scopeId,
-          run.generation,
-          run.syncId,
-          run.status,
-          JSON.stringify(run.stats),
-          run.startedAt.getTime(),
-          run.finishedAt.getTime(),
-          run.error
-        ).lastInsertRowid
-    )
-  })
-  const insertStep = db.query(
-    `INSERT INTO run_steps (run_id, ordinal, step, status, entities, relationships, attempts, duration_ms, error, skipped_because)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-  )
-  for (const [ordinal, step] of run.steps.entries()) {
-    write(() => {
-      insertStep.run(
-        runId,
-        ordinal,
-        step.id,
-        step.status,
-        step.entities,
-        step.relationships,
-        step.attempts,
-        Math.round(step.durationMs),
-        step.error === undefined ? null : step.error.message,
-        step.skippedBecause ?? null
-      )
-    })
-  }
-}
 
 /**
  * Validates the staged batch, diffs it against the scope's committed rows and applies it with the run
@@ -203,6 +136,13 @@ export const commitStaged = (
         if (step.status !== "succeeded" && mutant !== "delete-failed-steps") keep.run(step.id)
       }
 
+      let clock = performance.now()
+      const phase = (name: string) => {
+        if (faults.onPhase === undefined) return
+        const now = performance.now()
+        faults.onPhase(name, now - clock)
+        clock = now
+      }
       const existing = scopeRow(db, scope)
       const current = existing ?? { id: -1, generation: 0 }
       const $scope = current.id
@@ -229,8 +169,11 @@ export const commitStaged = (
         })
       }
 
-      const entities = diff(db, "entities", "stage_e", $scope)
-      const relationships = diff(db, "relationships", "stage_r", $scope)
+      phase("referential integrity")
+      const entities = diff(db, "entities", "stage_e_ids", $scope)
+      phase("diff entities")
+      const relationships = diff(db, "relationships", "stage_r_ids", $scope)
+      phase("diff relationships")
       const result = stats(entities, relationships)
       const deleting = entities.deleted + relationships.deleted
       if (deleting > 0 && !request.massDeletion.force) {
@@ -268,7 +211,9 @@ export const commitStaged = (
         ...writes("entities", "stage_e", ENTITY_COLUMNS, entities, mutant),
         ...writes("relationships", "stage_r", RELATIONSHIP_COLUMNS, relationships, mutant)
       ]) {
-        if (sql !== undefined) write(() => db.query(sql).run(params))
+        if (sql === undefined) continue
+        write(() => db.query(sql).run(params))
+        phase(sql.trim().split(/\s+/).slice(0, 3).join(" "))
       }
       writeRun(db, write, {
         scopeId,
@@ -282,25 +227,5 @@ export const commitStaged = (
         error: null
       })
       return { generation, stats: result, finishedAt }
-    })
-    .immediate()
-
-/** Records a run that failed before committing: a new generation and the run record, no row touched. */
-export const recordFailedRun = (db: Database, scope: ScopeRef, run: FailedRun, emptyStats: SyncStats): number =>
-  db
-    .transaction((): number => {
-      const [scopeId, generation] = nextGeneration(db, scope)
-      writeRun(db, (apply) => apply(), {
-        scopeId,
-        generation,
-        syncId: run.syncId,
-        status: "failed",
-        stats: emptyStats,
-        steps: run.steps,
-        startedAt: run.startedAt,
-        finishedAt: new Date(),
-        error: run.error
-      })
-      return generation
     })
     .immediate()

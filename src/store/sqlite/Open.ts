@@ -6,7 +6,7 @@ import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "./Migrations.ts"
 export interface ConnectionOptions {
   /** How long a writer waits for another process's write transaction (default 120 s). */
   readonly busyTimeoutMs: number
-  /** SQLite page cache per connection in MiB (default 64). */
+  /** SQLite page cache of the database in MiB. */
   readonly cacheMiB: number
 }
 

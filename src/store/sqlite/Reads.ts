@@ -134,14 +134,21 @@ function* iterate(db: Database, sql: string, params: Array<string | number>): Ge
   }
 }
 
+/** A row limit that keeps the first `limit` merged items whole: an id has at most one row per scope. */
+const rowLimit = (db: Database, limit: number | undefined): string => {
+  if (limit === undefined) return ""
+  const { n } = db.query("SELECT count(*) AS n FROM scopes").get() as { n: number }
+  return ` LIMIT ${Math.max(0, Math.floor(limit)) * Math.max(1, n)}`
+}
+
 export const entities = (db: Database, filter: EntityFilter = {}): ReadonlyArray<GraphEntity> => {
   const { sql, params } = entitySql(filter)
-  return [...take(merged(iterate(db, sql, params), entityOf), filter.limit)]
+  return [...take(merged(iterate(db, sql + rowLimit(db, filter.limit), params), entityOf), filter.limit)]
 }
 
 export const relationships = (db: Database, filter: RelationshipFilter = {}): ReadonlyArray<GraphRelationship> => {
   const { sql, params } = relationshipSql(filter)
-  return [...take(merged(iterate(db, sql, params), relationshipOf), filter.limit)]
+  return [...take(merged(iterate(db, sql + rowLimit(db, filter.limit), params), relationshipOf), filter.limit)]
 }
 
 /** The merged graph, lazily: every entity, then every relationship whose endpoints exist. */

@@ -12,13 +12,15 @@ const TABLES = `
     row INTEGER PRIMARY KEY, id BLOB NOT NULL, hash BLOB NOT NULL, step TEXT NOT NULL,
     type TEXT NOT NULL, key TEXT NOT NULL, class TEXT NOT NULL, display_name TEXT NOT NULL, properties TEXT NOT NULL
   );
-  CREATE UNIQUE INDEX IF NOT EXISTS temp.stage_e_id ON stage_e (id);
+  CREATE TEMP TABLE IF NOT EXISTS stage_e_ids (id BLOB PRIMARY KEY, hash BLOB NOT NULL, step TEXT NOT NULL,
+    row INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TEMP TABLE IF NOT EXISTS stage_r (
     row INTEGER PRIMARY KEY, id BLOB NOT NULL, hash BLOB NOT NULL, step TEXT NOT NULL, verb TEXT NOT NULL,
     from_id BLOB NOT NULL, from_type TEXT NOT NULL, from_key TEXT NOT NULL,
     to_id BLOB NOT NULL, to_type TEXT NOT NULL, to_key TEXT NOT NULL, to_account TEXT, rel_key TEXT, properties TEXT NOT NULL
   );
-  CREATE UNIQUE INDEX IF NOT EXISTS temp.stage_r_id ON stage_r (id);
+  CREATE TEMP TABLE IF NOT EXISTS stage_r_ids (id BLOB PRIMARY KEY, hash BLOB NOT NULL, step TEXT NOT NULL,
+    row INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TEMP TABLE IF NOT EXISTS stage_also (kind INTEGER NOT NULL, id BLOB NOT NULL, step TEXT NOT NULL,
     PRIMARY KEY (kind, id, step)) WITHOUT ROWID;
 `
@@ -80,9 +82,11 @@ const RELATIONSHIP = 1
 
 /**
  * Staging in the TEMP database of a sync session's own connection: memory stays bounded by SQLite's
- * page cache whatever the size of the sync. Rows are kept in emission order (`row`) with a unique index
- * on the 16-byte id for duplicate detection; identical copies emitted by other steps are recorded in
- * `stage_also`, and the owner is always the step whose id sorts first (as in `MemoryStaging`).
+ * page cache whatever the size of the sync. Full rows are appended in emission order (`stage_e`,
+ * `stage_r`, no index); a narrow table keyed by the 16-byte id (`*_ids`: id, hash, owner, row) detects
+ * duplicates and lets the commit diff, check and delete in id order without touching the wide rows.
+ * Identical copies emitted by other steps are recorded in `stage_also`; the owner is always the step
+ * whose id sorts first (as in `MemoryStaging`).
  */
 export class SqliteStaging implements Staging {
   private pending = 0
@@ -92,7 +96,9 @@ export class SqliteStaging implements Staging {
   private readonly findEntity: Statement
   private readonly findRelationship: Statement
   private readonly insertAlso: Statement
-  private readonly setOwner: Record<number, Statement>
+  private readonly setOwner: Record<number, ReadonlyArray<Statement>>
+  private readonly claimId: Record<number, Statement>
+  private nextRow = 0
 
   private readonly byId: Statement
   private readonly alsoOf: Statement
@@ -103,20 +109,34 @@ export class SqliteStaging implements Staging {
   ) {
     db.exec(TABLES)
     db.exec(`PRAGMA temp.cache_size = ${-1024 * Math.max(2, Math.floor(cacheMiB))}`)
-    this.byId = db.prepare("SELECT * FROM stage_e WHERE id = ?")
+    this.byId = db.prepare("SELECT e.* FROM stage_e_ids i JOIN stage_e e ON e.row = i.row WHERE i.id = ?")
     this.alsoOf = db.prepare("SELECT step FROM stage_also WHERE kind = ? AND id = ?")
     this.insertEntity = db.prepare(
-      "INSERT INTO stage_e (id, hash, step, type, key, class, display_name, properties) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
+      "INSERT INTO stage_e (row, id, hash, step, type, key, class, display_name, properties) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
     )
     this.insertRelationship = db.prepare(
-      "INSERT INTO stage_r (id, hash, step, verb, from_id, from_type, from_key, to_id, to_type, to_key, to_account, rel_key, properties) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
+      "INSERT INTO stage_r (row, id, hash, step, verb, from_id, from_type, from_key, to_id, to_type, to_key, to_account, rel_key, properties) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     )
-    this.findEntity = db.prepare("SELECT hash, step FROM stage_e WHERE id = ?")
-    this.findRelationship = db.prepare("SELECT hash, step FROM stage_r WHERE id = ?")
+    this.claimId = {
+      [ENTITY]: db.prepare(
+        "INSERT INTO stage_e_ids (id, hash, step, row) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
+      ),
+      [RELATIONSHIP]: db.prepare(
+        "INSERT INTO stage_r_ids (id, hash, step, row) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
+      )
+    }
+    this.findEntity = db.prepare("SELECT hash, step FROM stage_e_ids WHERE id = ?")
+    this.findRelationship = db.prepare("SELECT hash, step FROM stage_r_ids WHERE id = ?")
     this.insertAlso = db.prepare("INSERT OR IGNORE INTO stage_also (kind, id, step) VALUES (?, ?, ?)")
     this.setOwner = {
-      [ENTITY]: db.prepare("UPDATE stage_e SET step = ? WHERE id = ?"),
-      [RELATIONSHIP]: db.prepare("UPDATE stage_r SET step = ? WHERE id = ?")
+      [ENTITY]: [
+        db.prepare("UPDATE stage_e SET step = ?1 WHERE row = (SELECT row FROM stage_e_ids WHERE id = ?2)"),
+        db.prepare("UPDATE stage_e_ids SET step = ?1 WHERE id = ?2")
+      ],
+      [RELATIONSHIP]: [
+        db.prepare("UPDATE stage_r SET step = ?1 WHERE row = (SELECT row FROM stage_r_ids WHERE id = ?2)"),
+        db.prepare("UPDATE stage_r_ids SET step = ?1 WHERE id = ?2")
+      ]
     }
   }
 
@@ -136,7 +156,8 @@ export class SqliteStaging implements Staging {
       this.insertAlso,
       this.byId,
       this.alsoOf,
-      ...Object.values(this.setOwner)
+      ...Object.values(this.setOwner).flat(),
+      ...Object.values(this.claimId)
     ]) {
       statement.finalize()
     }
@@ -155,7 +176,7 @@ export class SqliteStaging implements Staging {
     if (owner === step) return Identical
     this.wrote()
     if (step < owner) {
-      this.setOwner[kind]?.run(step, id)
+      for (const statement of this.setOwner[kind] ?? []) statement.run(step, id)
       this.insertAlso.run(kind, id, owner)
     } else {
       this.insertAlso.run(kind, id, step)
@@ -166,10 +187,17 @@ export class SqliteStaging implements Staging {
 
   putEntity(step: string, record: EntityRecord): StageResult {
     const id = toBlob(record.id)
+    const hash = toBlob(record.hash)
+    const row = this.nextRow + 1
     this.wrote()
-    const { changes } = this.insertEntity.run(
+    if (this.claimId[ENTITY]?.run(id, hash, step, row).changes !== 1) {
+      return this.duplicate(ENTITY, this.findEntity, id, step, record.hash)
+    }
+    this.nextRow = row
+    this.insertEntity.run(
+      row,
       id,
-      toBlob(record.hash),
+      hash,
       step,
       record.type,
       record.key,
@@ -177,15 +205,22 @@ export class SqliteStaging implements Staging {
       record.displayName,
       JSON.stringify(record.properties)
     )
-    return changes === 1 ? Added : this.duplicate(ENTITY, this.findEntity, id, step, record.hash)
+    return Added
   }
 
   putRelationship(step: string, record: RelationshipRecord): StageResult {
     const id = toBlob(record.id)
+    const hash = toBlob(record.hash)
+    const row = this.nextRow + 1
     this.wrote()
-    const { changes } = this.insertRelationship.run(
+    if (this.claimId[RELATIONSHIP]?.run(id, hash, step, row).changes !== 1) {
+      return this.duplicate(RELATIONSHIP, this.findRelationship, id, step, record.hash)
+    }
+    this.nextRow = row
+    this.insertRelationship.run(
+      row,
       id,
-      toBlob(record.hash),
+      hash,
       step,
       record.verb,
       toBlob(record.fromId),
@@ -198,7 +233,7 @@ export class SqliteStaging implements Staging {
       record.key ?? null,
       JSON.stringify(record.properties)
     )
-    return changes === 1 ? Added : this.duplicate(RELATIONSHIP, this.findRelationship, id, step, record.hash)
+    return Added
   }
 
   discardStep(step: string): void {
@@ -207,21 +242,26 @@ export class SqliteStaging implements Staging {
       [ENTITY, "stage_e"],
       [RELATIONSHIP, "stage_r"]
     ] as const) {
+      const ids = `${table}_ids`
       if (this.alsoRows > 0) {
         // Rows owned by `step` that other steps emitted identically pass to the next owner.
         this.db
           .prepare(
-            `UPDATE ${table} SET step = (SELECT min(a.step) FROM stage_also a WHERE a.kind = ?1 AND a.id = ${table}.id)
-             WHERE step = ?2 AND EXISTS (SELECT 1 FROM stage_also a WHERE a.kind = ?1 AND a.id = ${table}.id)`
+            `UPDATE ${ids} SET step = (SELECT min(a.step) FROM stage_also a WHERE a.kind = ?1 AND a.id = ${ids}.id)
+             WHERE step = ?2 AND EXISTS (SELECT 1 FROM stage_also a WHERE a.kind = ?1 AND a.id = ${ids}.id)`
           )
           .run(kind, step)
         this.db
+          .prepare(`UPDATE ${table} SET step = (SELECT i.step FROM ${ids} i WHERE i.id = ${table}.id) WHERE step = ?`)
+          .run(step)
+        this.db
           .prepare(
-            `DELETE FROM stage_also WHERE kind = ?1 AND step IN (SELECT step FROM ${table} WHERE id = stage_also.id)`
+            `DELETE FROM stage_also WHERE kind = ?1 AND step IN (SELECT step FROM ${ids} WHERE id = stage_also.id)`
           )
           .run(kind)
       }
       this.db.prepare(`DELETE FROM ${table} WHERE step = ?`).run(step)
+      this.db.prepare(`DELETE FROM ${ids} WHERE step = ?`).run(step)
     }
     if (this.alsoRows > 0) this.db.prepare("DELETE FROM stage_also WHERE step = ?").run(step)
   }

@@ -14,10 +14,11 @@ import {
   type StoreService,
   type SyncSession
 } from "../Store.ts"
-import { commitStaged, type Faults, type Mutant, recordFailedRun } from "./Commit.ts"
+import { commitStaged, type Faults, type Mutant } from "./Commit.ts"
 import { describeHolder, type LockHolder, tryLock, unlock } from "./Lock.ts"
 import { type ConnectionOptions, openDatabase } from "./Open.ts"
 import * as Reads from "./Reads.ts"
+import { recordFailedRun } from "./RunRecord.ts"
 import { SqliteStaging } from "./SqliteStaging.ts"
 
 /** Options of the SQLite adapter. */
@@ -28,8 +29,10 @@ export interface SqliteStoreOptions {
   readonly lockTimeoutMs?: number
   /** How long a write waits for another process's write transaction (default 120 s). */
   readonly busyTimeoutMs?: number
-  /** Page cache per connection in MiB (default 64). */
+  /** Page cache of a sync's connection in MiB (default 64; the reader connection uses 16). */
   readonly cacheMiB?: number
+  /** Page cache of a sync's on-disk staging in MiB (default 128). Bounds the sync's memory. */
+  readonly stagingCacheMiB?: number
   /** Fault injection for atomicity tests and the harness (see `Store.ts`). */
   readonly faults?: Faults
   /** @internal A deliberate bug, only for proving that tests and the harness catch it (see `Mutant`). */
@@ -64,7 +67,7 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
       cacheMiB: options.cacheMiB ?? 64
     }
     const faults = options.faults ?? {}
-    const reader = yield* open(location, connection, true)
+    const reader = yield* open(location, { ...connection, cacheMiB: Math.min(16, connection.cacheMiB) }, true)
 
     const attempt = <A>(operation: string, run: (db: Database) => A, db: Database = reader) =>
       Effect.try({ try: () => run(db), catch: (cause) => new StoreError({ operation, location, cause }) })
@@ -107,7 +110,7 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
           () => Effect.sync(() => unlock(db, scope.connector, scope.account, holder)).pipe(Effect.ignore)
         )
         const staging = yield* Effect.acquireRelease(
-          attempt("staging", () => new SqliteStaging(db, connection.cacheMiB), db),
+          attempt("staging", () => new SqliteStaging(db, options.stagingCacheMiB ?? 128), db),
           (staging) => Effect.sync(() => staging.dispose())
         )
         const session: SyncSession = {

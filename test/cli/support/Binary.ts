@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 
@@ -6,27 +6,21 @@ const root = resolve(import.meta.dir, "../../..")
 let built: Promise<string> | undefined
 
 /**
- * The real compiled `parallax` binary, built once per test run into a temporary directory (the same
- * `bun build --compile` as `npm run build`).
+ * The real compiled `parallax` binary, built once per test run into a temporary directory by the
+ * very command of `npm run build` (only the output path differs).
  */
 export const binary = (): Promise<string> => {
   built ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), "parallax-bin-"))
     const out = join(dir, "parallax")
-    const build = Bun.spawn(
-      [
-        process.execPath,
-        "build",
-        "--compile",
-        "--bytecode",
-        "--minify-syntax",
-        "--minify-whitespace",
-        "src/bin.ts",
-        "--outfile",
-        out
-      ],
-      { cwd: root, stdout: "pipe", stderr: "pipe" }
-    )
+    // Exactly `npm run build`, into the temporary directory: the script's arguments, with another --outfile.
+    const script = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: { build: string } })
+      .scripts.build
+    const args = script.split(/\s+/).slice(1)
+    const at = args.indexOf("--outfile")
+    if (args[0] !== "build" || at < 0) throw new Error(`unexpected build script: ${script}`)
+    args[at + 1] = out
+    const build = Bun.spawn([process.execPath, ...args], { cwd: root, stdout: "pipe", stderr: "pipe" })
     if ((await build.exited) !== 0) throw new Error(`build failed: ${await new Response(build.stderr).text()}`)
     process.on("exit", () => rmSync(dir, { recursive: true, force: true }))
     return out

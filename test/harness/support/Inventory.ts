@@ -180,6 +180,26 @@ export const tokenInErrors = make([
   owners
 ])
 
+/**
+ * Fault isolation (C06) breaker: `owners` links users to hosts that the `hosts` step emits, without
+ * depending on it; when `hosts` fails the links dangle and the whole sync is rejected.
+ */
+export const undeclaredEndpoints = make([
+  hosts,
+  services,
+  step("owners", "Collect owners and what they own").run((ctx: Parameters<InventoryStep["run"]>[0]) =>
+    Effect.gen(function* () {
+      const api = yield* Inventory
+      for (const owner of new Set(api.hosts.map((host) => host.owner))) {
+        yield* ctx.emitEntity(entity("user", owner).class("User"))
+      }
+      for (const host of api.hosts) {
+        yield* ctx.emitRelationship(relationship("user", host.owner, "OWNS", "host", host.name))
+      }
+    })
+  )
+])
+
 /** How the harness drives these connectors: generated inventories served by the fake API. */
 export const sourceOptions = { sources: inventories, layerFor: Inventory.layer, config }
 

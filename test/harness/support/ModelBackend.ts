@@ -1,7 +1,6 @@
 import { Effect, Either } from "effect"
-import { runConnector } from "parallax-connect"
+import { emptyStats, runConnector, type SyncStats } from "parallax-connect"
 import type { HarnessBackend, StoredRow, StoredRun, SyncOutcome } from "../../../harness/Backend.ts"
-import { emptyStats, type SyncStats } from "../../../src/sync/SyncResult.ts"
 
 /**
  * Bugs a store can have. Each one breaks exactly the invariant a harness property guards, so the

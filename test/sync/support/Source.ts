@@ -55,6 +55,21 @@ const stepArb = fc.record({
 /** Source data with 1 to 3 steps; keys are namespaced per step, so steps never clash with each other. */
 export const sourceArb: fc.Arbitrary<Source> = fc.array(stepArb, { minLength: 1, maxLength: 3 })
 
+/** Two successive states of one source: often overlapping (same, shrunk, edited), sometimes unrelated. */
+export const sourcePairArb: fc.Arbitrary<readonly [Source, Source]> = sourceArb.chain((s1) =>
+  fc.tuple(
+    fc.constant(s1),
+    fc.oneof(
+      fc.constant(s1),
+      fc.constant(s1.map((step) => ({ ...step, entities: step.entities.slice(1) }))),
+      fc.constant(
+        s1.map((step) => ({ ...step, entities: step.entities.map((item) => ({ ...item, value: item.value + 1 })) }))
+      ),
+      sourceArb
+    )
+  )
+)
+
 /** Which steps fail (by index), for a source of `steps` steps. */
 export const failuresArb = fc.array(fc.boolean(), { minLength: 3, maxLength: 3 })
 

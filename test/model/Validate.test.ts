@@ -1,0 +1,281 @@
+import { describe, expect, test } from "bun:test"
+import { Effect } from "effect"
+import {
+  Connector,
+  type EntityBuilder,
+  entity,
+  entityId,
+  type PropertyValue,
+  type RelationshipBuilder,
+  relationship,
+  runConnector,
+  step,
+  ValidationFailed
+} from "parallax-connect"
+import { effectTest } from "../support/effectTest.ts"
+
+const badValues: ReadonlyArray<readonly [string, unknown, RegExp]> = [
+  ["a nested object", { a: 1 }, /nested object/],
+  ["a date", new Date(0), /nested object/],
+  ["NaN", Number.NaN, /NaN/],
+  ["Infinity", Number.POSITIVE_INFINITY, /Infinity/],
+  ["-Infinity", Number.NEGATIVE_INFINITY, /-Infinity/],
+  ["undefined", undefined, /undefined/],
+  ["a bigint", 10n, /bigint/],
+  ["a function", () => 1, /function/],
+  ["a symbol", Symbol("s"), /symbol/],
+  ["an array with a number", ["a", 1], /array/],
+  ["an array with null", [null], /array/],
+  ["an array of arrays", [["a"]], /array/]
+]
+
+const host = (value: unknown): EntityBuilder =>
+  entity("host", "web-01")
+    .class("Host")
+    .property("ok", "fine")
+    .property("bad", value as PropertyValue)
+const runs = (value: unknown): RelationshipBuilder =>
+  relationship("host", "web-01", "RUNS", "service", "nginx").property("bad", value as PropertyValue)
+
+const failure = (result: unknown): ValidationFailed => {
+  expect(result).toBeInstanceOf(ValidationFailed)
+  return result as ValidationFailed
+}
+
+describe("property values", () => {
+  test.each(badValues)("an entity property holding %s is rejected, naming entity and property", (_, value, why) => {
+    const error = failure(host(value).toRecord("prod"))
+    expect(error._tag).toBe("ValidationFailed")
+    expect(error.subject).toBe("entity host/web-01")
+    expect(error.property).toBe("bad")
+    expect(error.reason).toMatch(why)
+    expect(error.message).toContain('invalid entity host/web-01 property "bad"')
+  })
+
+  test.each(badValues)("a relationship property holding %s is rejected", (_, value) => {
+    const error = failure(runs(value).toRecord("prod"))
+    expect(error.subject).toBe("relationship host/web-01 -RUNS-> service/nginx")
+    expect(error.property).toBe("bad")
+  })
+
+  test("also through .properties({...})", () => {
+    const error = failure(
+      entity("host", "h")
+        .class("Host")
+        .properties({ fine: 1, worse: { x: 1 } as unknown as PropertyValue })
+        .toRecord("a")
+    )
+    expect(error.property).toBe("worse")
+  })
+
+  test("flat values are accepted and copied", () => {
+    const tags = ["a", "b"]
+    const builder = entity("host", "h")
+      .class("Host")
+      .properties({ s: "x", n: -1.5, zero: 0, t: true, f: false, nil: null, tags, empty: [] })
+    const record = builder.toRecord("a")
+    if (record instanceof ValidationFailed) throw record
+    expect(record.properties).toEqual({
+      s: "x",
+      n: -1.5,
+      zero: 0,
+      t: true,
+      f: false,
+      nil: null,
+      tags: ["a", "b"],
+      empty: []
+    })
+    tags.push("c")
+    builder.property("s", "changed")
+    expect(record.properties.tags).toEqual(["a", "b"])
+    expect(record.properties.s).toBe("x")
+  })
+
+  test("an empty property name is rejected", () => {
+    expect(failure(entity("host", "h").class("Host").property("", 1).toRecord("a")).reason).toMatch(/empty/)
+  })
+
+  test("a property named __proto__ is kept as data, not swallowed", () => {
+    const record = entity("host", "h").class("Host").property("__proto__", "x").property("a", 1).toRecord("acct")
+    if (record instanceof ValidationFailed) throw record
+    expect(Object.keys(record.properties).sort()).toEqual(["__proto__", "a"])
+    const nested = entity("host", "h")
+      .class("Host")
+      .property("__proto__", { polluted: "yes" } as unknown as PropertyValue)
+      .toRecord("acct")
+    expect(failure(nested).property).toBe("__proto__")
+  })
+})
+
+describe("entities", () => {
+  test.each([
+    ["Host", /snake_case/],
+    ["aws-ec2", /snake_case/],
+    ["1host", /snake_case/],
+    ["", /snake_case/]
+  ])("type %j is rejected", (type, why) => {
+    const error = failure(entity(type, "k").class("Host").toRecord("a"))
+    expect(error.reason).toMatch(why)
+  })
+
+  test("an empty or non-string key is rejected", () => {
+    expect(failure(entity("host", "").class("Host").toRecord("a")).reason).toMatch(/key/)
+    expect(
+      failure(
+        entity("host", 7 as unknown as string)
+          .class("Host")
+          .toRecord("a")
+      ).reason
+    ).toMatch(/key/)
+  })
+
+  test("a missing class is rejected", () => {
+    expect(failure(entity("host", "k").toRecord("a")).reason).toMatch(/class/)
+  })
+
+  test("the display name defaults to the key; id and hash are set", () => {
+    const record = entity("host", "web-01").class("Host").toRecord("prod")
+    if (record instanceof ValidationFailed) throw record
+    expect(record.displayName).toBe("web-01")
+    expect(record.id).toBe(entityId("prod", "host", "web-01"))
+    expect(record.hash).toMatch(/^[0-9a-f]{32}$/)
+  })
+
+  test("the same entity in another account has another id", () => {
+    const a = entity("host", "k").class("Host").toRecord("a")
+    const b = entity("host", "k").class("Host").toRecord("b")
+    expect((a as { id: string }).id).not.toBe((b as { id: string }).id)
+  })
+})
+
+describe("relationships", () => {
+  test.each([
+    ["runs", /UPPER_SNAKE_CASE/],
+    ["Runs", /UPPER_SNAKE_CASE/],
+    ["RUNS-ON", /UPPER_SNAKE_CASE/],
+    ["", /UPPER_SNAKE_CASE/]
+  ])("verb %j is rejected", (verb, why) => {
+    expect(failure(relationship("host", "h", verb, "service", "s").toRecord("a")).reason).toMatch(why)
+  })
+
+  test("bad endpoint types and keys are rejected", () => {
+    expect(failure(relationship("Host", "h", "RUNS", "service", "s").toRecord("a")).reason).toMatch(/from type/)
+    expect(failure(relationship("host", "h", "RUNS", "Service", "s").toRecord("a")).reason).toMatch(/to type/)
+    expect(failure(relationship("host", "", "RUNS", "service", "s").toRecord("a")).reason).toMatch(/keys/)
+    expect(failure(relationship("host", "h", "RUNS", "service", "").toRecord("a")).reason).toMatch(/keys/)
+    expect(failure(relationship("host", 1 as unknown as string, "RUNS", "service", "s").toRecord("a")).reason).toMatch(
+      /keys/
+    )
+    expect(failure(relationship("host", "h", "RUNS", "service", "s").toAccount("").toRecord("a")).reason).toMatch(
+      /account/
+    )
+  })
+
+  test("endpoints resolve in the sync's account", () => {
+    const record = relationship("host", "h", "RUNS", "service", "s").toRecord("prod")
+    if (record instanceof ValidationFailed) throw record
+    expect(record.fromId).toBe(entityId("prod", "host", "h"))
+    expect(record.toId).toBe(entityId("prod", "service", "s"))
+    expect(record.toAccount).toBeUndefined()
+  })
+
+  test(".toAccount(...) resolves the target in that account, and only the target", () => {
+    const record = relationship("aws_iam_role", "admin", "TRUSTS", "aws_account", "123")
+      .toAccount("123")
+      .toRecord("prod")
+    if (record instanceof ValidationFailed) throw record
+    expect(record.fromId).toBe(entityId("prod", "aws_iam_role", "admin"))
+    expect(record.toId).toBe(entityId("123", "aws_account", "123"))
+    expect(record.toAccount).toBe("123")
+    const local = relationship("aws_iam_role", "admin", "TRUSTS", "aws_account", "123").toRecord("prod")
+    expect((local as { id: string }).id).not.toBe(record.id)
+  })
+
+  test(".toAccount naming the sync's own account is the same relationship as none", () => {
+    const own = relationship("host", "h", "RUNS", "service", "s").toAccount("prod").toRecord("prod")
+    const none = relationship("host", "h", "RUNS", "service", "s").toRecord("prod")
+    expect(own).toEqual(none)
+  })
+
+  test(".key(...) distinguishes relationships with the same endpoints and verb", () => {
+    const a = relationship("host", "h", "CONNECTS", "host", "g").key("80").toRecord("p")
+    const b = relationship("host", "h", "CONNECTS", "host", "g").key("443").toRecord("p")
+    expect((a as { id: string }).id).not.toBe((b as { id: string }).id)
+  })
+})
+
+describe("at emit", () => {
+  const emitting = (emit: "entity" | "relationship", value: unknown) =>
+    Connector.make({
+      name: "bad-values",
+      steps: [
+        step("s", "emits a bad value").run((ctx) =>
+          emit === "entity" ? ctx.emitEntity(host(value)) : ctx.emitRelationship(runs(value))
+        )
+      ]
+    })
+
+  for (const [what, value] of badValues) {
+    effectTest(`a step emitting ${what} fails with ValidationFailed, and nothing is staged`, () =>
+      Effect.gen(function* () {
+        for (const kind of ["entity", "relationship"] as const) {
+          const output = yield* runConnector(emitting(kind, value))
+          const [outcome] = output.steps
+          expect(outcome?.status).toBe("failed")
+          expect(outcome?.error?._tag).toBe("ValidationFailed")
+          expect(outcome?.error).toMatchObject({ property: "bad", subject: expect.stringContaining("host/web-01") })
+          expect(output.entities).toEqual([])
+          expect(output.relationships).toEqual([])
+        }
+      })
+    )
+  }
+
+  effectTest("the typed error can be caught by tag inside the step", () =>
+    Effect.gen(function* () {
+      const connector = Connector.make({
+        name: "catches",
+        steps: [
+          step("s", "recovers").run((ctx) =>
+            ctx.emitEntity(host(Number.NaN)).pipe(
+              Effect.catchTag("ValidationFailed", (error) =>
+                ctx.emitEntity(
+                  entity("host", "fallback")
+                    .class("Host")
+                    .property("why", error.property ?? "")
+                )
+              )
+            )
+          )
+        ]
+      })
+      const output = yield* runConnector(connector)
+      expect(output.steps[0]?.status).toBe("succeeded")
+      expect(output.entities.map((e) => [e.key, e.properties.why])).toEqual([["fallback", "bad"]])
+    })
+  )
+
+  effectTest("unknown classes and verbs warn by default and fail in strict mode", () =>
+    Effect.gen(function* () {
+      const connector = Connector.make({
+        name: "vocabulary",
+        steps: [
+          step("e", "unknown class").run((ctx) => ctx.emitEntity(entity("thing", "t").class("Gizmo"))),
+          step("r", "unknown verb").run((ctx) => ctx.emitRelationship(relationship("thing", "t", "ZAPS", "thing", "u")))
+        ]
+      })
+      const lax = yield* runConnector(connector)
+      expect(lax.steps.map((s) => s.status)).toEqual(["succeeded", "succeeded"])
+      expect(lax.warnings.map((w) => [w.step, w.message])).toEqual([
+        ["e", 'unknown class "Gizmo"'],
+        ["r", 'unknown verb "ZAPS"']
+      ])
+      const strict = yield* runConnector(connector, { strict: true })
+      expect(strict.steps.map((s) => [s.status, s.error?._tag])).toEqual([
+        ["failed", "ValidationFailed"],
+        ["failed", "ValidationFailed"]
+      ])
+      expect(strict.entities).toEqual([])
+    })
+  )
+})
