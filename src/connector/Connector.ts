@@ -80,7 +80,12 @@ const holdsSecret = (ast: SchemaAST.AST): boolean =>
   isSecret(ast) ||
   (SchemaAST.isTransformation(ast) && (isSecret(ast.to) || isSecret(ast.from))) ||
   (SchemaAST.isUnion(ast) && ast.types.some((member) => holdsSecret(member))) ||
-  (SchemaAST.isRefinement(ast) && holdsSecret(ast.from))
+  (SchemaAST.isRefinement(ast) && holdsSecret(ast.from)) ||
+  (SchemaAST.isTupleType(ast) &&
+    [...ast.elements.map((element) => element.type), ...ast.rest.map((rest) => rest.type)].some((inner) =>
+      holdsSecret(inner)
+    )) ||
+  (SchemaAST.isTypeLiteral(ast) && ast.propertySignatures.some((field) => holdsSecret(field.type)))
 
 const withoutValue = (message: string, actual: unknown): string => {
   const bare = message.replace(/,? actual [\s\S]*$/, "")

@@ -144,7 +144,7 @@ const secretList = Connector.make({
   steps: [step("hosts", "Collect hosts").run((ctx) => ctx.emitEntity(entity("host", "a").class("Host")))]
 })
 
-test.failing("secrets holds for optional lists and structs of Redacted values (SDK bug: they are quoted)", async () => {
+test("secrets holds for optional lists and structs of Redacted values (regression: they were quoted)", async () => {
   assertHolds(
     await verifyConnector(secretList, {
       config: { keys: ["key-one-1234", "key-two-1234"], vault: { token: "vault-token" } },
