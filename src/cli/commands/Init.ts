@@ -4,6 +4,16 @@ import { type CliError, usageError } from "../CliError.ts"
 
 const connectorModule = (name: string) => `import { Effect, Schema } from "effect"
 import { Connector, entity, relationship, step } from "parallax-connect"
+import type { HarnessSetup } from "parallax-connect/harness"
+
+/**
+ * What \`parallax check\` varies: the number of hosts the source reports. With it, the harness also
+ * checks convergence (syncing one source state after another equals a fresh sync of the last).
+ */
+export const harness: HarnessSetup<never, number> = {
+  sources: (fc) => fc.integer({ min: 1, max: 6 }),
+  configFor: (hosts) => ({ hosts: String(hosts) })
+}
 
 /**
  * ${name}: a parallax connector. Run it with \`parallax sync ./connector.ts\` and prove it with
@@ -89,7 +99,7 @@ export const runInit = (args: {
     yield* write("README.md", readme(name))
     yield* write(
       "test.sh",
-      '#!/bin/sh\n# The connector\'s test: the property-based harness, nothing but the parallax binary needed.\nexec parallax check ./connector.ts "$@"\n'
+      '#!/bin/sh\n# The connector\'s test: the property-based harness, nothing but the parallax binary needed.\nexec parallax check ./connector.ts --seed 1 "$@"\n'
     )
     yield* fs.chmod(path.join(dir, "test.sh"), 0o755).pipe(Effect.ignore)
     yield* Console.log(
