@@ -87,6 +87,11 @@ const holdsSecret = (ast: SchemaAST.AST): boolean =>
     )) ||
   (SchemaAST.isTypeLiteral(ast) && ast.propertySignatures.some((field) => holdsSecret(field.type)))
 
+/** A struct (or a transformation between structs): its issues are rewritten field by field, keeping their paths. */
+const isStruct = (ast: SchemaAST.AST): boolean =>
+  SchemaAST.isTypeLiteral(ast) ||
+  (SchemaAST.isTransformation(ast) && (SchemaAST.isTypeLiteral(ast.from) || SchemaAST.isTypeLiteral(ast.to)))
+
 const withoutValue = (message: string, actual: unknown): string => {
   const bare = message.replace(/,? actual [\s\S]*$/, "")
   return typeof actual === "string" && actual.length > 0 ? bare.split(actual).join("<redacted>") : bare
@@ -97,7 +102,12 @@ const withoutValue = (message: string, actual: unknown): string => {
  * `Expected a string at least 10 character(s) long, actual "hunter2"` must not reach a terminal (C12).
  */
 const hideSecrets = (issue: ParseResult.ParseIssue): ParseResult.ParseIssue => {
-  if ("ast" in issue && "actual" in issue && holdsSecret(issue.ast as SchemaAST.AST)) {
+  if (
+    "ast" in issue &&
+    "actual" in issue &&
+    holdsSecret(issue.ast as SchemaAST.AST) &&
+    !isStruct(issue.ast as SchemaAST.AST)
+  ) {
     const messages = ParseResult.ArrayFormatter.formatIssueSync(issue).map((inner) =>
       withoutValue(inner.message, issue.actual)
     )
