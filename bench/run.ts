@@ -15,7 +15,7 @@ import { dirname, join, resolve } from "node:path"
 import { type ExpectedStats, expectedStats } from "./lib/expected.ts"
 import { hasGnuTime, lastJson, type Measured, measure, median, storeBytes } from "./lib/measure.ts"
 import { changedPages, snapshotPages } from "./lib/pages.ts"
-import { renderResults, type Row, type Verdicts } from "./lib/report.ts"
+import { type Row, renderResults, type Verdicts } from "./lib/report.ts"
 import { scopeDigest } from "./lib/scope.ts"
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), "..")
@@ -105,7 +105,11 @@ for (const n of sizes) {
     const floorDb = join(dir, "floor.db")
     const floor = await measure([process.execPath, resolve(root, "bench/floor.ts"), "--n", String(n), "--db", floorDb])
     if (floor.exitCode !== 0) throw new Error(`floor failed: ${floor.stderr}`)
-    samples.floor?.push({ ...floor, result: lastJson(floor.stdout) as Record<string, unknown>, storeBytes: storeBytes(floorDb) })
+    samples.floor?.push({
+      ...floor,
+      result: lastJson(floor.stdout) as Record<string, unknown>,
+      storeBytes: storeBytes(floorDb)
+    })
     if (!keep) rmSync(floorDb, { force: true })
 
     const db = join(dir, "store.db")
@@ -126,7 +130,10 @@ for (const n of sizes) {
     if (written.length > 0) {
       checks.same?.push(`run ${r}: wrote pages of ${written.map(([name, pages]) => `${name} (${pages})`).join(", ")}`)
     }
-    verdicts.sameWrittenPages = Math.max(verdicts.sameWrittenPages ?? 0, written.reduce((t, [, p]) => t + p, 0))
+    verdicts.sameWrittenPages = Math.max(
+      verdicts.sameWrittenPages ?? 0,
+      written.reduce((t, [, p]) => t + p, 0)
+    )
 
     const scopedDb = join(dir, "scoped.db")
     copyFileSync(db, scopedDb)
@@ -145,7 +152,8 @@ for (const n of sizes) {
     const scopedWrong = statsMatch(scoped, expectFirst)
     if (scopedWrong) checks.scoped?.push(`run ${r}: ${scopedWrong}`)
     const digestAfter = scopeDigest(scopedDb, "a")
-    if (digestBefore !== digestAfter) checks.scoped?.push(`run ${r}: account a changed (${digestBefore} → ${digestAfter})`)
+    if (digestBefore !== digestAfter)
+      checks.scoped?.push(`run ${r}: account a changed (${digestBefore} → ${digestAfter})`)
     else if (r === 1) verdicts.notes.push(`n=${n}: account a digest before/after scoped: ${digestAfter}`)
     if (!keep) rmSync(dir, { recursive: true, force: true })
     log(

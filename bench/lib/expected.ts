@@ -38,7 +38,8 @@ const contents = (n: number, g: number) => {
  */
 export const expectedStats = (n: number, from: number | undefined, to: number): ExpectedStats => {
   const after = contents(n, to)
-  const before = from === undefined ? { entities: new Map<string, string>(), relationships: new Set<string>() } : contents(n, from)
+  const before =
+    from === undefined ? { entities: new Map<string, string>(), relationships: new Set<string>() } : contents(n, from)
   let created = 0
   let updated = 0
   let unchanged = 0

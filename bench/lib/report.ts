@@ -41,7 +41,10 @@ const statsCell = (stats: Record<string, number> | undefined): string =>
     : `+${stats.entitiesCreated} ~${stats.entitiesUpdated} −${stats.entitiesDeleted} / ` +
       `+${stats.relationshipsCreated} ~${stats.relationshipsUpdated} −${stats.relationshipsDeleted}`
 
-const git = (...args: ReadonlyArray<string>) => Bun.spawnSync(["git", ...args]).stdout.toString().trim()
+const git = (...args: ReadonlyArray<string>) =>
+  Bun.spawnSync(["git", ...args])
+    .stdout.toString()
+    .trim()
 
 /** The markdown of `bench/RESULTS.md`. */
 export const renderResults = (input: {
@@ -75,7 +78,10 @@ export const renderResults = (input: {
     const sized = rows.filter((row) => row.n === n)
     const floor = sized.find((row) => row.scenario === "floor")
     const floorMs = floor ? median(floor.wallMs) : Number.NaN
-    lines.push(`## n = ${n.toLocaleString("en-US")} (${(2.5 * n).toLocaleString("en-US")} entities, ${n.toLocaleString("en-US")} relationships)`, "")
+    lines.push(
+      `## n = ${n.toLocaleString("en-US")} (${(2.5 * n).toLocaleString("en-US")} entities, ${n.toLocaleString("en-US")} relationships)`,
+      ""
+    )
     lines.push("| scenario | wall time | × floor | peak RSS | store size | stats | target (n = 1M) | verdict |")
     lines.push("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for (const row of sized) {

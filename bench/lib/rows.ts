@@ -93,7 +93,13 @@ export interface RelationshipRow {
 const toRow = (
   account: string,
   step: string,
-  builder: { type: string; key: string; _class: string; _displayName: string | undefined; _properties: Record<string, unknown> }
+  builder: {
+    type: string
+    key: string
+    _class: string
+    _displayName: string | undefined
+    _properties: Record<string, unknown>
+  }
 ): EntityRow => {
   const displayName = builder._displayName ?? builder.key
   return {

@@ -37,30 +37,53 @@ const encodeField = (field: string): Uint8Array => {
   return Uint8Array.from(bytes)
 }
 
-/** The canonical encoding of a tuple of strings (exported for the injectivity tests). */
-export const canonicalEncoding = (domain: string, fields: ReadonlyArray<string>): Uint8Array => {
-  const parts = [domain, ...fields].map((field) => encodeField(field))
-  const size = parts.reduce((total, part) => total + 4 + part.length, 0)
-  const out = new Uint8Array(size)
-  const view = new DataView(out.buffer)
+const nativeWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed
+const isWellFormedString = (field: string): boolean =>
+  nativeWellFormed !== undefined ? nativeWellFormed.call(field) : isWellFormed(field)
+
+/** A scratch buffer reused by `encodeInto`; callers hash the view it returns before encoding again. */
+let scratch = new Uint8Array(4096)
+
+/**
+ * Writes the canonical encoding into the scratch buffer and returns a view of it (valid until the next
+ * call). Well-formed strings are written with `TextEncoder.encodeInto`, without intermediate arrays.
+ */
+const encodeInto = (domain: string, fields: ReadonlyArray<string>): Uint8Array => {
+  let size = 4 + 3 * domain.length
+  for (const field of fields) size += 4 + 3 * field.length
+  if (size > scratch.length) scratch = new Uint8Array(Math.max(size, 2 * scratch.length))
+  const out = scratch
   let offset = 0
-  for (const part of parts) {
-    view.setUint32(offset, part.length)
-    out.set(part, offset + 4)
-    offset += 4 + part.length
+  for (let index = -1; index < fields.length; index++) {
+    const field = index < 0 ? domain : (fields[index] as string)
+    let length: number
+    if (isWellFormedString(field)) {
+      length = encoder.encodeInto(field, out.subarray(offset + 4)).written
+    } else {
+      const bytes = encodeField(field)
+      out.set(bytes, offset + 4)
+      length = bytes.length
+    }
+    out[offset] = length >>> 24
+    out[offset + 1] = (length >>> 16) & 0xff
+    out[offset + 2] = (length >>> 8) & 0xff
+    out[offset + 3] = length & 0xff
+    offset += 4 + length
   }
-  return out
+  return out.subarray(0, offset)
 }
+
+/** The canonical encoding of a tuple of strings (exported for the injectivity tests). */
+export const canonicalEncoding = (domain: string, fields: ReadonlyArray<string>): Uint8Array =>
+  encodeInto(domain, fields).slice()
 
 /** The id of an entity: `(account, type, key)`. */
 export const entityId = (account: string, type: string, key: string): string =>
-  hash128(canonicalEncoding("parallax/entity/v1", [account, type, key]))
+  hash128(encodeInto("parallax/entity/v1", [account, type, key]))
 
 /** The id of a relationship: `(from id, verb, to id[, key])`. */
 export const relationshipId = (fromId: string, verb: string, toId: string, key?: string): string =>
-  hash128(
-    canonicalEncoding("parallax/relationship/v1", key === undefined ? [fromId, verb, toId] : [fromId, verb, toId, key])
-  )
+  hash128(encodeInto("parallax/relationship/v1", key === undefined ? [fromId, verb, toId] : [fromId, verb, toId, key]))
 
 /** A flat property value (DESIGN §3). */
 export type PropertyValue = string | number | boolean | null | ReadonlyArray<string>

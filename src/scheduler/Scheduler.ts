@@ -84,7 +84,7 @@ export const runSteps = <C, R>(
       const prior: Prior = {
         entities: (type) => staging.entitiesOf(visible, type),
         entity: (type, key) => staging.entityById(visible, entityId(account, type, key)),
-        hasEntity: (type, key) => staging.entityById(visible, entityId(account, type, key)) !== undefined,
+        hasEntity: (type, key) => staging.hasEntity(visible, entityId(account, type, key)),
         relationships: (verb) => staging.relationshipsOf(visible, verb)
       }
       return {

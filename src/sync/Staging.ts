@@ -23,6 +23,8 @@ export interface Staging {
   readonly discardStep: (step: string) => void
   readonly entitiesOf: (steps: ReadonlySet<string>, type: string) => Iterable<EntityRecord>
   readonly entityById: (steps: ReadonlySet<string>, id: string) => EntityRecord | undefined
+  /** Whether `entityById` would find the entity, without reading its row. */
+  readonly hasEntity: (steps: ReadonlySet<string>, id: string) => boolean
   readonly relationshipsOf: (steps: ReadonlySet<string>, verb: string | undefined) => Iterable<RelationshipRecord>
 }
 
@@ -75,6 +77,10 @@ export class MemoryStaging implements Staging {
   entityById(steps: ReadonlySet<string>, id: string): EntityRecord | undefined {
     const slot = this.entities.get(id)
     return slot?.steps.some((step) => steps.has(step)) ? slot.record : undefined
+  }
+
+  hasEntity(steps: ReadonlySet<string>, id: string): boolean {
+    return this.entities.get(id)?.steps.some((step) => steps.has(step)) ?? false
   }
 
   *relationshipsOf(steps: ReadonlySet<string>, verb: string | undefined): Iterable<RelationshipRecord> {

@@ -101,7 +101,11 @@ describe("waves", () => {
   })
 
   test("terminates on graphs checkGraph rejects (cycles, unknown dependencies)", () => {
-    expect(waves([node("a", "b"), node("b", "a"), node("c", "ghost")]).flat().sort()).toEqual(["a", "b", "c"])
+    expect(
+      waves([node("a", "b"), node("b", "a"), node("c", "ghost")])
+        .flat()
+        .sort()
+    ).toEqual(["a", "b", "c"])
     expect(waves([node("a", "a")])).toEqual([["a"]])
   })
 

@@ -40,7 +40,8 @@ const observe = (staging: Staging, results: ReadonlyArray<unknown>) => ({
   results,
   views: VIEWS.map((steps) => ({
     all: [...staging.entitiesOf(steps, "host")].map((item) => item.key),
-    byId: ["k1", "k2", "k3", "k4"].map((key) => staging.entityById(steps, record(key, 0).id)?.key)
+    byId: ["k1", "k2", "k3", "k4"].map((key) => staging.entityById(steps, record(key, 0).id)?.key),
+    has: ["k1", "k2", "k3", "k4"].map((key) => staging.hasEntity(steps, record(key, 0).id))
   }))
 })
 
@@ -80,6 +81,7 @@ describe("SqliteStaging", () => {
       discardStep: () => {},
       entitiesOf: (steps, type) => staging.entitiesOf(steps, type),
       entityById: (steps, id) => staging.entityById(steps, id),
+      hasEntity: (steps, id) => staging.hasEntity(steps, id),
       relationshipsOf: (steps, verb) => staging.relationshipsOf(steps, verb)
     })
     expect(() => fc.assert(equivalent(forgetful), { numRuns: 200 })).toThrow()

@@ -5,7 +5,7 @@ import { Added, Identical, type StageResult, type Staging } from "../../sync/Sta
 import { toBlob, toHex } from "./Codec.ts"
 
 /** Staged rows are committed to the TEMP database every this many writes (one open transaction in between). */
-const BATCH = 20_000
+const BATCH = 200_000
 
 const TABLES = `
   CREATE TEMP TABLE IF NOT EXISTS stage_e (
@@ -289,6 +289,12 @@ export class SqliteStaging implements Staging {
   entityById(steps: ReadonlySet<string>, id: string): EntityRecord | undefined {
     const row = this.byId.get(toBlob(id)) as EntityRow | null
     return row !== null && this.visible(ENTITY, steps, row.step, row.id) ? entityRecord(row) : undefined
+  }
+
+  hasEntity(steps: ReadonlySet<string>, id: string): boolean {
+    const blob = toBlob(id)
+    const row = this.findEntity.get(blob) as { step: string } | null
+    return row !== null && this.visible(ENTITY, steps, row.step, blob)
   }
 
   *relationshipsOf(steps: ReadonlySet<string>, verb: string | undefined): Iterable<RelationshipRecord> {
