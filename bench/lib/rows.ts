@@ -55,12 +55,12 @@ export const fastRelationshipId = (fromId: string, verb: string, toId: string): 
   return sha128(buffer.subarray(0, offset))
 }
 
-/** `contentHash` of the SDK. */
+/** `contentHash` of the SDK, from properties already in sorted key order (as the workload sets them). */
 export const fastContentHash = (klass: string, displayName: string, properties: Record<string, unknown>): string => {
   const keys = Object.keys(properties).sort()
-  const entries = new Array(keys.length)
-  for (let i = 0; i < keys.length; i++) entries[i] = [keys[i], properties[keys[i] as string]]
-  return sha128(JSON.stringify([klass, displayName, entries]))
+  const sorted: Record<string, unknown> = {}
+  for (const key of keys) sorted[key] = properties[key]
+  return sha128(JSON.stringify(klass) + JSON.stringify(displayName) + JSON.stringify(sorted))
 }
 
 /** One entity row as the SDK stages it, with its owning step. */

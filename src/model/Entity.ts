@@ -1,6 +1,6 @@
 import { ValidationFailed } from "../Errors.ts"
-import { contentHash, entityId, type PropertyValue } from "./Ids.ts"
-import type { EntityRecord } from "./Records.ts"
+import { entityId, hashContent, type PropertyValue } from "./Ids.ts"
+import type { EntityRecord, Staged } from "./Records.ts"
 import { checkProperties, setOwn, TYPE_PATTERN } from "./Validate.ts"
 
 /**
@@ -53,26 +53,36 @@ export class EntityBuilder {
 
   /** Validates and identifies the entity within `account`; fails with `ValidationFailed`. */
   toRecord(account: string): EntityRecord | ValidationFailed {
-    const subject = this.subject
+    const staged = this.toStaged(account)
+    return staged instanceof ValidationFailed ? staged : staged.record
+  }
+
+  /** @internal `toRecord`, with the canonical properties JSON that staging stores. */
+  toStaged(account: string): Staged<EntityRecord> | ValidationFailed {
     if (typeof this.type !== "string" || !TYPE_PATTERN.test(this.type)) {
-      return new ValidationFailed({ subject, reason: `type "${this.type}" is not snake_case ([a-z][a-z0-9_]*)` })
+      return new ValidationFailed({
+        subject: this.subject,
+        reason: `type "${this.type}" is not snake_case ([a-z][a-z0-9_]*)`
+      })
     }
     if (typeof this.key !== "string" || this.key.length === 0) {
-      return new ValidationFailed({ subject, reason: "key must be a non-empty string" })
+      return new ValidationFailed({ subject: this.subject, reason: "key must be a non-empty string" })
     }
-    if (this._class === "") return new ValidationFailed({ subject, reason: "class is missing" })
-    const properties = checkProperties(subject, this._properties)
+    if (this._class === "") return new ValidationFailed({ subject: this.subject, reason: "class is missing" })
+    const properties = checkProperties(this, this._properties)
     if (properties instanceof ValidationFailed) return properties
     const displayName = this._displayName ?? this.key
-    return {
+    const json = JSON.stringify(properties)
+    const record: EntityRecord = {
       id: entityId(account, this.type, this.key),
       type: this.type,
       key: this.key,
       class: this._class,
       displayName,
       properties,
-      hash: contentHash(this._class, displayName, properties)
+      hash: hashContent(this._class, displayName, json)
     }
+    return { record, json }
   }
 }
 

@@ -44,19 +44,19 @@ const isWellFormedString = (field: string): boolean =>
 /** A scratch buffer reused by `encodeInto`; callers hash the view it returns before encoding again. */
 let scratch = new Uint8Array(4096)
 
-/**
- * Writes the canonical encoding into the scratch buffer and returns a view of it (valid until the next
- * call). Well-formed strings are written with `TextEncoder.encodeInto`, without intermediate arrays.
- */
-const encodeInto = (domain: string, fields: ReadonlyArray<string>): Uint8Array => {
-  let size = 4 + 3 * domain.length
-  for (const field of fields) size += 4 + 3 * field.length
-  if (size > scratch.length) scratch = new Uint8Array(Math.max(size, 2 * scratch.length))
+/** Writes one length-prefixed field at `offset` of the scratch buffer; returns the offset after it. */
+const writeField = (field: string, offset: number): number => {
   const out = scratch
-  let offset = 0
-  for (let index = -1; index < fields.length; index++) {
-    const field = index < 0 ? domain : (fields[index] as string)
-    let length: number
+  const units = field.length
+  let length = units
+  let index = 0
+  // ASCII (nearly all real ids) is copied unit by unit; anything else goes through the encoder.
+  for (; index < units; index++) {
+    const unit = field.charCodeAt(index)
+    if (unit > 0x7f) break
+    out[offset + 4 + index] = unit
+  }
+  if (index < units) {
     if (isWellFormedString(field)) {
       length = encoder.encodeInto(field, out.subarray(offset + 4)).written
     } else {
@@ -64,13 +64,25 @@ const encodeInto = (domain: string, fields: ReadonlyArray<string>): Uint8Array =
       out.set(bytes, offset + 4)
       length = bytes.length
     }
-    out[offset] = length >>> 24
-    out[offset + 1] = (length >>> 16) & 0xff
-    out[offset + 2] = (length >>> 8) & 0xff
-    out[offset + 3] = length & 0xff
-    offset += 4 + length
   }
-  return out.subarray(0, offset)
+  out[offset] = length >>> 24
+  out[offset + 1] = (length >>> 16) & 0xff
+  out[offset + 2] = (length >>> 8) & 0xff
+  out[offset + 3] = length & 0xff
+  return offset + 4 + length
+}
+
+/**
+ * Writes the canonical encoding into the scratch buffer and returns a view of it (valid until the next
+ * call), without intermediate arrays.
+ */
+const encodeInto = (domain: string, fields: ReadonlyArray<string>): Uint8Array => {
+  let size = 4 + 3 * domain.length
+  for (const field of fields) size += 4 + 3 * field.length
+  if (size > scratch.length) scratch = new Uint8Array(Math.max(size, 2 * scratch.length))
+  let offset = writeField(domain, 0)
+  for (const field of fields) offset = writeField(field, offset)
+  return scratch.subarray(0, offset)
 }
 
 /** The canonical encoding of a tuple of strings (exported for the injectivity tests). */
@@ -91,9 +103,14 @@ export type PropertyValue = string | number | boolean | null | ReadonlyArray<str
 /** Flat properties of an entity or relationship. */
 export type Properties = Readonly<Record<string, PropertyValue>>
 
-/** Properties with their keys in code-point order: the form that is hashed and stored. */
-export const sortProperties = (properties: Properties): Properties => {
-  const keys = Object.keys(properties).sort()
+/**
+ * The canonical JSON of flat properties: keys in sorted order, so that equal properties give equal text
+ * whatever order they were set in. This is also the form that is stored.
+ */
+export const canonicalProperties = (properties: Properties): string => {
+  const keys = Object.keys(properties)
+  if (keys.length === 0) return "{}"
+  keys.sort()
   const sorted: Record<string, PropertyValue> = {}
   for (const key of keys) {
     const value = properties[key] as PropertyValue
@@ -101,16 +118,19 @@ export const sortProperties = (properties: Properties): Properties => {
       Object.defineProperty(sorted, key, { value, enumerable: true, writable: true, configurable: true })
     else sorted[key] = value
   }
-  return sorted
+  return JSON.stringify(sorted)
 }
+
+/**
+ * The content hash from the canonical properties JSON: `class` and `displayName` as JSON string literals
+ * (each ends at its first unescaped quote, so the concatenation is unambiguous), then the properties.
+ */
+export const hashContent = (klass: string, displayName: string, propertiesJson: string): string =>
+  hash128(JSON.stringify(klass) + JSON.stringify(displayName) + propertiesJson)
 
 /**
  * The content hash of an entity or relationship: `(class, displayName, properties)` with keys sorted,
  * so that equal content gives an equal hash whatever order the properties were set in.
  */
-export const contentHash = (klass: string, displayName: string, properties: Properties): string => {
-  const entries = Object.keys(properties)
-    .sort()
-    .map((key) => [key, properties[key]])
-  return hash128(JSON.stringify([klass, displayName, entries]))
-}
+export const contentHash = (klass: string, displayName: string, properties: Properties): string =>
+  hashContent(klass, displayName, canonicalProperties(properties))

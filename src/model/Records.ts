@@ -35,3 +35,9 @@ export interface ValidationWarning {
   readonly subject: string
   readonly message: string
 }
+
+/** @internal A record with its canonical properties JSON, as emit hands it to staging. */
+export interface Staged<A> {
+  readonly record: A
+  readonly json: string
+}

@@ -1,7 +1,20 @@
 import { ValidationFailed } from "../Errors.ts"
-import { contentHash, entityId, type PropertyValue, relationshipId } from "./Ids.ts"
-import type { RelationshipRecord } from "./Records.ts"
+import { entityId, hashContent, type PropertyValue, relationshipId } from "./Ids.ts"
+import type { RelationshipRecord, Staged } from "./Records.ts"
 import { checkProperties, setOwn, TYPE_PATTERN, VERB_PATTERN } from "./Validate.ts"
+
+const SNAKE = "snake_case ([a-z][a-z0-9_]*)"
+
+/** Content hashes of relationships without properties, by verb (most relationships have none). */
+const emptyHashes = new Map<string, string>()
+const emptyHash = (verb: string): string => {
+  let hash = emptyHashes.get(verb)
+  if (hash === undefined) {
+    hash = hashContent(verb, "", "{}")
+    if (emptyHashes.size < 4096) emptyHashes.set(verb, hash)
+  }
+  return hash
+}
 
 /**
  * A fluent description of one directed relationship, turned into a `RelationshipRecord` when emitted.
@@ -63,35 +76,35 @@ export class RelationshipBuilder {
 
   /** Validates and identifies the relationship within `account`; fails with `ValidationFailed`. */
   toRecord(account: string): RelationshipRecord | ValidationFailed {
-    const subject = this.subject
-    for (const [role, type] of [
-      ["from", this.fromType],
-      ["to", this.toType]
-    ] as const) {
-      if (!TYPE_PATTERN.test(type)) {
-        return new ValidationFailed({ subject, reason: `${role} type "${type}" is not snake_case ([a-z][a-z0-9_]*)` })
-      }
-    }
+    const staged = this.toStaged(account)
+    return staged instanceof ValidationFailed ? staged : staged.record
+  }
+
+  /** @internal `toRecord`, with the canonical properties JSON that staging stores. */
+  toStaged(account: string): Staged<RelationshipRecord> | ValidationFailed {
+    if (!TYPE_PATTERN.test(this.fromType)) return this.invalid(`from type "${this.fromType}" is not ${SNAKE}`)
+    if (!TYPE_PATTERN.test(this.toType)) return this.invalid(`to type "${this.toType}" is not ${SNAKE}`)
     if (
       typeof this.fromKey !== "string" ||
       typeof this.toKey !== "string" ||
       this.fromKey.length === 0 ||
       this.toKey.length === 0
     ) {
-      return new ValidationFailed({ subject, reason: "endpoint keys must be non-empty strings" })
+      return this.invalid("endpoint keys must be non-empty strings")
     }
     if (typeof this.verb !== "string" || !VERB_PATTERN.test(this.verb)) {
-      return new ValidationFailed({ subject, reason: `verb "${this.verb}" is not UPPER_SNAKE_CASE` })
+      return this.invalid(`verb "${this.verb}" is not UPPER_SNAKE_CASE`)
     }
     if (this._toAccount !== undefined && (typeof this._toAccount !== "string" || this._toAccount.length === 0)) {
-      return new ValidationFailed({ subject, reason: "target account must be a non-empty string" })
+      return this.invalid("target account must be a non-empty string")
     }
-    const properties = checkProperties(subject, this._properties)
+    const properties = checkProperties(this, this._properties)
     if (properties instanceof ValidationFailed) return properties
     const fromId = entityId(account, this.fromType, this.fromKey)
     const toAccount = this._toAccount === account ? undefined : this._toAccount
     const toId = entityId(toAccount ?? account, this.toType, this.toKey)
-    return {
+    const json = JSON.stringify(properties)
+    const record: RelationshipRecord = {
       id: relationshipId(fromId, this.verb, toId, this._key),
       verb: this.verb,
       fromId,
@@ -103,8 +116,13 @@ export class RelationshipBuilder {
       ...(toAccount === undefined ? {} : { toAccount }),
       ...(this._key === undefined ? {} : { key: this._key }),
       properties,
-      hash: contentHash(this.verb, "", properties)
+      hash: json === "{}" ? emptyHash(this.verb) : hashContent(this.verb, "", json)
     }
+    return { record, json }
+  }
+
+  private invalid(reason: string): ValidationFailed {
+    return new ValidationFailed({ subject: this.subject, reason })
   }
 }
 

@@ -41,19 +41,24 @@ const isFlat = (value: unknown): value is PropertyValue => {
 
 /**
  * Checks that every property is flat (string, finite number, boolean, null, array of strings) and
- * returns a copy, so that later changes to the builder cannot alter what was emitted.
+ * returns a copy with its keys in sorted order, so that later changes to the builder cannot alter what
+ * was emitted and `JSON.stringify(copy)` is the canonical properties JSON (see `canonicalProperties`).
  */
 export const checkProperties = (
-  subject: string,
+  owner: { readonly subject: string },
   properties: Readonly<Record<string, unknown>>
 ): Properties | ValidationFailed => {
   const copy: Record<string, PropertyValue> = {}
-  for (const name of Object.keys(properties)) {
+  const names = Object.keys(properties)
+  if (names.length > 1) names.sort()
+  for (const name of names) {
     const value = properties[name]
-    if (name.length === 0) return new ValidationFailed({ subject, property: name, reason: "property name is empty" })
+    if (name.length === 0) {
+      return new ValidationFailed({ subject: owner.subject, property: name, reason: "property name is empty" })
+    }
     if (!isFlat(value)) {
       return new ValidationFailed({
-        subject,
+        subject: owner.subject,
         property: name,
         reason: `value is ${describe(value)}; expected a string, a finite number, a boolean, null or an array of strings`
       })

@@ -98,16 +98,14 @@ export const runSteps = <C, R>(
         counts: () => ({ ...counts }),
         emitEntity: (builder: EntityBuilder) =>
           Effect.suspend((): Effect.Effect<EntityRecord, ValidationFailed | DuplicateKey> => {
-            const record = builder.toRecord(account)
-            if (record instanceof ValidationFailed) return Effect.fail(record)
-            const unknown = checkVocabulary(
-              step.id,
-              builder.subject,
-              ENTITY_CLASSES.has(record.class),
-              `class "${record.class}"`
-            )
-            if (unknown) return Effect.fail(unknown)
-            const result = staging.putEntity(step.id, record)
+            const staged = builder.toStaged(account)
+            if (staged instanceof ValidationFailed) return Effect.fail(staged)
+            const record = staged.record
+            if (!ENTITY_CLASSES.has(record.class)) {
+              const unknown = checkVocabulary(step.id, builder.subject, false, `class "${record.class}"`)
+              if (unknown) return Effect.fail(unknown)
+            }
+            const result = staging.putEntity(step.id, record, staged.json)
             if (result._tag === "Conflict") {
               return Effect.fail(
                 new DuplicateKey({
@@ -123,16 +121,14 @@ export const runSteps = <C, R>(
           }),
         emitRelationship: (builder: RelationshipBuilder) =>
           Effect.suspend((): Effect.Effect<RelationshipRecord, ValidationFailed | DuplicateKey> => {
-            const record = builder.toRecord(account)
-            if (record instanceof ValidationFailed) return Effect.fail(record)
-            const unknown = checkVocabulary(
-              step.id,
-              builder.subject,
-              RELATIONSHIP_VERBS.has(record.verb),
-              `verb "${record.verb}"`
-            )
-            if (unknown) return Effect.fail(unknown)
-            const result = staging.putRelationship(step.id, record)
+            const staged = builder.toStaged(account)
+            if (staged instanceof ValidationFailed) return Effect.fail(staged)
+            const record = staged.record
+            if (!RELATIONSHIP_VERBS.has(record.verb)) {
+              const unknown = checkVocabulary(step.id, builder.subject, false, `verb "${record.verb}"`)
+              if (unknown) return Effect.fail(unknown)
+            }
+            const result = staging.putRelationship(step.id, record, staged.json)
             if (result._tag === "Conflict") {
               return Effect.fail(
                 new DuplicateKey({

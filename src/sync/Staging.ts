@@ -17,8 +17,9 @@ export const Identical: StageResult = { _tag: "Identical" }
  * first, so ownership never depends on interleaving.
  */
 export interface Staging {
-  readonly putEntity: (step: string, record: EntityRecord) => StageResult
-  readonly putRelationship: (step: string, record: RelationshipRecord) => StageResult
+  /** Stages `record` for `step`; `json` is its canonical properties JSON when the caller has it. */
+  readonly putEntity: (step: string, record: EntityRecord, json?: string) => StageResult
+  readonly putRelationship: (step: string, record: RelationshipRecord, json?: string) => StageResult
   /** Forgets everything `step` staged (before a retry, or when it failed). */
   readonly discardStep: (step: string) => void
   readonly entitiesOf: (steps: ReadonlySet<string>, type: string) => Iterable<EntityRecord>

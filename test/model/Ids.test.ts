@@ -1,7 +1,15 @@
 import { describe, expect, test } from "bun:test"
 import fc from "fast-check"
+import { entity, relationship } from "../../src/index.ts"
 import { hash128 } from "../../src/internal/hash.ts"
-import { canonicalEncoding, contentHash, entityId, type Properties, relationshipId } from "../../src/model/Ids.ts"
+import {
+  canonicalEncoding,
+  canonicalProperties,
+  contentHash,
+  entityId,
+  type Properties,
+  relationshipId
+} from "../../src/model/Ids.ts"
 
 // Pinned once: changing the encoding or the hash would orphan every stored row (DESIGN §3, C03).
 describe("golden ids", () => {
@@ -25,10 +33,12 @@ describe("golden ids", () => {
     expect(relationshipId(host, "RUNS", service, "443")).toBe("df7f328b56a0d164d1ee125f1e90288b")
   })
 
+  // Pinned again when the canonical form became `"class""displayName"{sorted properties}` (0.1.0, before
+  // any release): the properties part is the stored JSON, so emit serialises properties once.
   test("content hashes", () => {
     const properties = { state: "running", cores: 4, tags: ["a", "b"], ok: true, gone: null }
-    expect(contentHash("Host", "Web Server 01", properties)).toBe("da1b6c567bb352950c31c7aba99e6130")
-    expect(contentHash("", "", {})).toBe("07043643a18dcdc87204f18c4967d7d5")
+    expect(contentHash("Host", "Web Server 01", properties)).toBe("2584c90ac298e9a089df532f19e68fd8")
+    expect(contentHash("", "", {})).toBe("f7b0e8c108e9b4a5da8bdb8e9b3406c5")
   })
 
   test("ids are 128 bits of lowercase hex", () => {
@@ -175,6 +185,26 @@ const orderIndependent = (hash: Hash) =>
 const unsortedHash: Hash = (klass, displayName, props) => hash128(JSON.stringify([klass, displayName, props]))
 
 describe("content hashes (DESIGN §3)", () => {
+  test("an emitted record's hash is contentHash of its content, and its JSON the canonical properties", () => {
+    fc.assert(
+      fc.property(reordered, fc.string(), ([a, b], name) => {
+        fc.pre(!("" in a))
+        const first = entity("host", "k").class("Host").displayName(name).properties(a).toStaged("acct")
+        const second = entity("host", "k").class("Host").displayName(name).properties(b).toStaged("acct")
+        if (first instanceof Error || second instanceof Error) throw new Error("rejected")
+        expect(first.record.hash).toBe(contentHash("Host", name, a))
+        expect(second.record.hash).toBe(first.record.hash)
+        expect(second.json).toBe(first.json)
+        expect(first.json).toBe(canonicalProperties(a))
+        expect(JSON.parse(first.json)).toEqual(JSON.parse(JSON.stringify(a)))
+      }),
+      { numRuns: 300 }
+    )
+    const edge = relationship("host", "a", "RUNS", "service", "b").toStaged("acct")
+    if (edge instanceof Error) throw edge
+    expect(edge.record.hash).toBe(contentHash("RUNS", "", {}))
+  })
+
   test("ignore property insertion order", () => {
     fc.assert(orderIndependent(contentHash), { numRuns: 500 })
     expect(contentHash("Host", "x", { a: 1, b: 2 })).toBe(contentHash("Host", "x", { b: 2, a: 1 }))

@@ -54,12 +54,27 @@ const play = (staging: Staging, ops: ReadonlyArray<Op>) => {
   return observe(staging, results)
 }
 
+/** What the commit will see: each staged row with its owning step, in id order. */
+const sealedOwners = (db: Database, staging: SqliteStaging) => {
+  staging.flush()
+  return db.query("SELECT key, step FROM stage_e ORDER BY id").all() as Array<{ key: string; step: string }>
+}
+
+const memoryOwners = (memory: MemoryStaging) =>
+  memory
+    .owned(memory.entities)
+    .map(({ record, step }) => ({ id: record.id, key: record.key, step }))
+    .sort((a, b) => (a.id < b.id ? -1 : 1))
+    .map(({ key, step }) => ({ key, step }))
+
 const equivalent = (wrap: (staging: Staging) => Staging) =>
   fc.property(fc.array(opArb, { maxLength: 30 }), (ops) => {
     const db = new Database(":memory:")
     try {
       const disk = new SqliteStaging(db, 4)
-      expect(play(wrap(disk), ops)).toEqual(play(new MemoryStaging(), ops))
+      const memory = new MemoryStaging()
+      expect(play(wrap(disk), ops)).toEqual(play(memory, ops))
+      expect(sealedOwners(db, disk)).toEqual(memoryOwners(memory))
       disk.dispose()
     } finally {
       db.close()
@@ -70,8 +85,33 @@ describe("SqliteStaging", () => {
   test("behaves like MemoryStaging (results, owners, visibility, emission order)", () => {
     fc.assert(
       equivalent((staging) => staging),
-      { numRuns: 200 }
+      { numRuns: 500 }
     )
+  })
+
+  test("many ids (past the index's growth): same results and owners as MemoryStaging", () => {
+    const db = new Database(":memory:")
+    try {
+      const disk = new SqliteStaging(db, 4)
+      const memory = new MemoryStaging()
+      const ops: Array<Op> = []
+      for (let index = 0; index < 6000; index++) {
+        ops.push({ _tag: "put", step: "abc"[index % 3] as string, key: `k${(index * 7919) % 4500}`, content: 0 })
+        if (index === 3000) ops.push({ _tag: "discard", step: "b" })
+      }
+      const results = (staging: Staging) => {
+        const out = ops.map((op) =>
+          op._tag === "put" ? staging.putEntity(op.step, record(op.key, op.content))._tag : staging.discardStep(op.step)
+        )
+        const steps = new Set(["a", "c"])
+        return { out, visible: [...staging.entitiesOf(steps, "host")].map((item) => item.key) }
+      }
+      expect(results(disk)).toEqual(results(memory))
+      expect(sealedOwners(db, disk)).toEqual(memoryOwners(memory))
+      disk.dispose()
+    } finally {
+      db.close()
+    }
   })
 
   test("the equivalence catches a staging that forgets to discard", () => {

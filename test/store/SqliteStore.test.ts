@@ -6,6 +6,7 @@ import { join } from "node:path"
 import { Effect } from "effect"
 import { Connector, entity, step } from "../../src/index.ts"
 import { Store } from "../../src/store/Store.ts"
+import { SCHEMA_VERSION } from "../../src/store/sqlite/Migrations.ts"
 import * as SqliteStore from "../../src/store/sqlite/SqliteStore.ts"
 import { sync } from "../../src/sync/Sync.ts"
 import { tempStore } from "../sync/support/Source.ts"
@@ -44,7 +45,7 @@ describe("SQLite adapter", () => {
       )
       const db = new Database(path)
       expect(db.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" })
-      expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: 1 })
+      expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: SCHEMA_VERSION })
       db.close()
     })
   })

@@ -81,6 +81,17 @@ export const MIGRATIONS: ReadonlyArray<string> = [
     skipped_because TEXT,
     PRIMARY KEY (run_id, ordinal)
   ) WITHOUT ROWID;
+  `,
+  // Per-step checksums of the committed rows (see `StepDigests`): an unchanged sync skips its diff.
+  `
+  CREATE TABLE step_digests (
+    scope_id INTEGER NOT NULL,
+    kind INTEGER NOT NULL,
+    step TEXT NOT NULL,
+    rows INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    PRIMARY KEY (scope_id, kind, step)
+  ) WITHOUT ROWID;
   `
 ]
 

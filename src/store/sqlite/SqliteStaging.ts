@@ -1,33 +1,82 @@
+import { edenGC } from "bun:jsc"
 import type { Database, Statement } from "bun:sqlite"
+import { grown, IdIndex } from "../../internal/IdIndex.ts"
+import { type StepDigest, StepDigests } from "../../internal/StepDigests.ts"
 import type { Properties } from "../../model/Ids.ts"
 import type { EntityRecord, RelationshipRecord } from "../../model/Records.ts"
 import { Added, Identical, type StageResult, type Staging } from "../../sync/Staging.ts"
-import { toBlob, toHex } from "./Codec.ts"
-
-/** Staged rows are committed to the TEMP database every this many writes (one open transaction in between). */
-const BATCH = 200_000
 
 const TABLES = `
   CREATE TEMP TABLE IF NOT EXISTS stage_e (
     row INTEGER PRIMARY KEY, id BLOB NOT NULL, hash BLOB NOT NULL, step TEXT NOT NULL,
     type TEXT NOT NULL, key TEXT NOT NULL, class TEXT NOT NULL, display_name TEXT NOT NULL, properties TEXT NOT NULL
   );
-  CREATE TEMP TABLE IF NOT EXISTS stage_e_ids (id BLOB PRIMARY KEY, hash BLOB NOT NULL, step TEXT NOT NULL,
-    row INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TEMP TABLE IF NOT EXISTS stage_r (
     row INTEGER PRIMARY KEY, id BLOB NOT NULL, hash BLOB NOT NULL, step TEXT NOT NULL, verb TEXT NOT NULL,
     from_id BLOB NOT NULL, from_type TEXT NOT NULL, from_key TEXT NOT NULL,
     to_id BLOB NOT NULL, to_type TEXT NOT NULL, to_key TEXT NOT NULL, to_account TEXT, rel_key TEXT, properties TEXT NOT NULL
   );
+  CREATE TEMP TABLE IF NOT EXISTS stage_e_ids (id BLOB PRIMARY KEY, hash BLOB NOT NULL, step TEXT NOT NULL,
+    row INTEGER NOT NULL) WITHOUT ROWID;
   CREATE TEMP TABLE IF NOT EXISTS stage_r_ids (id BLOB PRIMARY KEY, hash BLOB NOT NULL, step TEXT NOT NULL,
     row INTEGER NOT NULL) WITHOUT ROWID;
-  CREATE TEMP TABLE IF NOT EXISTS stage_also (kind INTEGER NOT NULL, id BLOB NOT NULL, step TEXT NOT NULL,
-    PRIMARY KEY (kind, id, step)) WITHOUT ROWID;
 `
 
+/** A staged relationship whose endpoint was not staged when it was emitted, checked again at commit. */
+export interface UnresolvedEdge {
+  /** Its row in `stage_r`. */
+  readonly row: number
+  readonly fromStaged: boolean
+  readonly toStaged: boolean
+}
+
+/** One kind of staged rows, as the commit sees them. */
+export interface StagedKind {
+  /** How many rows are staged (owned by some step). */
+  readonly rows: number
+  /** Checksums of each step's rows. */
+  readonly digests: ReadonlyMap<string, StepDigest>
+}
+
+/** What the commit needs to know of a staged batch besides its rows. */
+export interface StagedBatch {
+  readonly entities: StagedKind
+  readonly relationships: StagedKind
+  /**
+   * The relationships with an endpoint outside the batch, to be found in the committed graph; `"all"`
+   * when entities were discarded after edges were checked, so that every edge must be checked again.
+   */
+  readonly edges: ReadonlyArray<UnresolvedEdge> | "all"
+}
+
+const ENTITY_COLUMNS = ["row", "id", "hash", "step", "type", "key", "class", "display_name", "properties"]
+const RELATIONSHIP_COLUMNS = [
+  "row",
+  "id",
+  "hash",
+  "step",
+  "verb",
+  "from_id",
+  "from_type",
+  "from_key",
+  "to_id",
+  "to_type",
+  "to_key",
+  "to_account",
+  "rel_key",
+  "properties"
+]
+const BLOB_COLUMNS = new Set(["id", "hash", "from_id", "to_id"])
+
+/** The staging transaction is committed to the TEMP database every this many rows. */
+const COMMIT_ROWS = 200_000
+
+const READ_COLUMNS = (columns: ReadonlyArray<string>) =>
+  columns.map((column) => (BLOB_COLUMNS.has(column) ? `lower(hex(${column})) AS ${column}` : column)).join(", ")
+
 interface EntityRow {
-  id: Uint8Array
-  hash: Uint8Array
+  id: string
+  hash: string
   step: string
   type: string
   key: string
@@ -37,14 +86,14 @@ interface EntityRow {
 }
 
 interface RelationshipRow {
-  id: Uint8Array
-  hash: Uint8Array
+  id: string
+  hash: string
   step: string
   verb: string
-  from_id: Uint8Array
+  from_id: string
   from_type: string
   from_key: string
-  to_id: Uint8Array
+  to_id: string
   to_type: string
   to_key: string
   to_account: string | null
@@ -53,55 +102,105 @@ interface RelationshipRow {
 }
 
 const entityRecord = (row: EntityRow): EntityRecord => ({
-  id: toHex(row.id),
+  id: row.id,
   type: row.type,
   key: row.key,
   class: row.class,
   displayName: row.display_name,
   properties: JSON.parse(row.properties) as Properties,
-  hash: toHex(row.hash)
+  hash: row.hash
 })
 
 const relationshipRecord = (row: RelationshipRow): RelationshipRecord => ({
-  id: toHex(row.id),
+  id: row.id,
   verb: row.verb,
-  fromId: toHex(row.from_id),
+  fromId: row.from_id,
   fromType: row.from_type,
   fromKey: row.from_key,
-  toId: toHex(row.to_id),
+  toId: row.to_id,
   toType: row.to_type,
   toKey: row.to_key,
   ...(row.to_account === null ? {} : { toAccount: row.to_account }),
   ...(row.rel_key === null ? {} : { key: row.rel_key }),
   properties: JSON.parse(row.properties) as Properties,
-  hash: toHex(row.hash)
+  hash: row.hash
 })
 
-const ENTITY = 0
-const RELATIONSHIP = 1
+/**
+ * One kind of staged object (entities or relationships): an exact in-memory index of the ids staged in
+ * this sync, each id's owning step and heap row, and the rows themselves in a TEMP table, appended in
+ * emission order in batches. Duplicates and `hasEntity` are answered from memory; only reads of whole
+ * rows (and the content check of a re-emitted id) go to SQLite.
+ */
+class Kind {
+  readonly index = new IdIndex()
+  /** The owning step of each sequence number, as its ordinal + 1; 0 when no step holds it any more. */
+  owner = new Uint16Array(1024)
+  /** The heap row of each sequence number (rows are numbered in emission order, never reused). */
+  rowOf = new Uint32Array(1024)
+  /** Other steps that emitted an identical copy, by sequence number (rare). */
+  readonly also = new Map<number, Array<string>>()
+  /** Checksums of the rows each step owns. */
+  readonly digests = new StepDigests()
+  /** How many rows some step owns. */
+  live = 0
+  nextRow = 1
+  readonly insert: Statement
+  readonly readRow: Statement
+  readonly readHash: Statement
+  readonly setStep: Statement
+  readonly deleteStep: Statement
+
+  constructor(
+    db: Database,
+    readonly table: "stage_e" | "stage_r",
+    readonly columns: ReadonlyArray<string>
+  ) {
+    const values = `(${columns.map((column) => (BLOB_COLUMNS.has(column) ? "unhex(?)" : "?")).join(", ")})`
+    this.insert = db.prepare(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${values}`)
+    this.readRow = db.prepare(`SELECT ${READ_COLUMNS(columns)} FROM ${table} WHERE row = ?`)
+    this.readHash = db.prepare(`SELECT lower(hex(hash)) AS hash FROM ${table} WHERE row = ?`)
+    this.setStep = db.prepare(`UPDATE ${table} SET step = ? WHERE row = ?`)
+    this.deleteStep = db.prepare(`DELETE FROM ${table} WHERE step = ?`)
+  }
+
+  /** Makes room for sequence number `seq` in the per-sequence arrays. */
+  reserve(seq: number): void {
+    if (seq < this.owner.length) return
+    this.owner = grown(this.owner)
+    this.rowOf = grown(this.rowOf)
+  }
+
+  statements(): ReadonlyArray<Statement> {
+    return [this.insert, this.readRow, this.readHash, this.setStep, this.deleteStep]
+  }
+}
 
 /**
  * Staging in the TEMP database of a sync session's own connection: memory stays bounded by SQLite's
- * page cache whatever the size of the sync. Full rows are appended in emission order (`stage_e`,
- * `stage_r`, no index); a narrow table keyed by the 16-byte id (`*_ids`: id, hash, owner, row) detects
- * duplicates and lets the commit diff, check and delete in id order without touching the wide rows.
- * Identical copies emitted by other steps are recorded in `stage_also`; the owner is always the step
- * whose id sorts first (as in `MemoryStaging`).
+ * page cache plus the in-memory id index (about 30 bytes per staged object, not the objects), whatever
+ * the size of the sync. Rows are appended to `stage_e`/`stage_r` in emission order with no index. The
+ * index answers duplicates and `hasEntity`, notes the edges whose endpoints are not (yet) staged, and
+ * keeps per-step checksums (`StepDigests`), so that the commit checks only those edges against the
+ * committed graph and can tell an unchanged step without a row-by-row diff. The commit builds the narrow
+ * `*_ids` tables (id, hash, owner, row) in id order only when it has to diff.
+ *
+ * An object emitted identically by several steps is staged once and owned by the step whose id sorts
+ * first (as in `MemoryStaging`); when that step is discarded, the next one takes it over.
  */
 export class SqliteStaging implements Staging {
-  private pending = 0
-  private alsoRows = 0
-  private readonly insertEntity: Statement
-  private readonly insertRelationship: Statement
-  private readonly findEntity: Statement
-  private readonly findRelationship: Statement
-  private readonly insertAlso: Statement
-  private readonly setOwner: Record<number, ReadonlyArray<Statement>>
-  private readonly claimId: Record<number, Statement>
-  private nextRow = 0
-
-  private readonly byId: Statement
-  private readonly alsoOf: Statement
+  private readonly stepNames: Array<string> = []
+  private readonly stepOrdinals = new Map<string, number>()
+  private readonly entities: Kind
+  private readonly relationships: Kind
+  /** Heap rows of relationships with an endpoint that was not staged when they were emitted. */
+  private unresolved: Array<number> = []
+  /** Whether a discarded step took staged entities with it (edges checked before may dangle now). */
+  private entitiesDiscarded = false
+  private written = 0
+  private emitted = 0
+  private open = false
+  private sealed = false
 
   constructor(
     private readonly db: Database,
@@ -109,207 +208,253 @@ export class SqliteStaging implements Staging {
   ) {
     db.exec(TABLES)
     db.exec(`PRAGMA temp.cache_size = ${-1024 * Math.max(2, Math.floor(cacheMiB))}`)
-    this.byId = db.prepare("SELECT e.* FROM stage_e_ids i JOIN stage_e e ON e.row = i.row WHERE i.id = ?")
-    this.alsoOf = db.prepare("SELECT step FROM stage_also WHERE kind = ? AND id = ?")
-    this.insertEntity = db.prepare(
-      "INSERT INTO stage_e (row, id, hash, step, type, key, class, display_name, properties) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    )
-    this.insertRelationship = db.prepare(
-      "INSERT INTO stage_r (row, id, hash, step, verb, from_id, from_type, from_key, to_id, to_type, to_key, to_account, rel_key, properties) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    )
-    this.claimId = {
-      [ENTITY]: db.prepare(
-        "INSERT INTO stage_e_ids (id, hash, step, row) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
-      ),
-      [RELATIONSHIP]: db.prepare(
-        "INSERT INTO stage_r_ids (id, hash, step, row) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"
-      )
-    }
-    this.findEntity = db.prepare("SELECT hash, step FROM stage_e_ids WHERE id = ?")
-    this.findRelationship = db.prepare("SELECT hash, step FROM stage_r_ids WHERE id = ?")
-    this.insertAlso = db.prepare("INSERT OR IGNORE INTO stage_also (kind, id, step) VALUES (?, ?, ?)")
-    this.setOwner = {
-      [ENTITY]: [
-        db.prepare("UPDATE stage_e SET step = ?1 WHERE row = (SELECT row FROM stage_e_ids WHERE id = ?2)"),
-        db.prepare("UPDATE stage_e_ids SET step = ?1 WHERE id = ?2")
-      ],
-      [RELATIONSHIP]: [
-        db.prepare("UPDATE stage_r SET step = ?1 WHERE row = (SELECT row FROM stage_r_ids WHERE id = ?2)"),
-        db.prepare("UPDATE stage_r_ids SET step = ?1 WHERE id = ?2")
-      ]
-    }
+    db.exec("PRAGMA temp.journal_mode = OFF")
+    this.entities = new Kind(db, "stage_e", ENTITY_COLUMNS)
+    this.relationships = new Kind(db, "stage_r", RELATIONSHIP_COLUMNS)
   }
 
-  /** Opens the batch transaction lazily; every `BATCH` writes are committed to the TEMP database. */
+  private ordinal(step: string): number {
+    let ordinal = this.stepOrdinals.get(step)
+    if (ordinal === undefined) {
+      ordinal = this.stepNames.length + 1
+      if (ordinal > 0xfffe) throw new Error("more than 65534 steps staged in one sync")
+      this.stepNames.push(step)
+      this.stepOrdinals.set(step, ordinal)
+    }
+    return ordinal
+  }
+
+  private ownerName(kind: Kind, seq: number): string {
+    return this.stepNames[(kind.owner[seq] as number) - 1] as string
+  }
+
+  /** Opens the staging transaction if needed; commits it every `COMMIT_ROWS` writes. */
   private wrote(): void {
-    if (this.pending === 0 && !this.db.inTransaction) this.db.exec("BEGIN")
-    if (++this.pending >= BATCH) this.flush()
+    this.begin()
+    if (++this.written >= COMMIT_ROWS) this.commitTransaction()
+    // Each emit leaves short-lived garbage (records, hex ids, JSON); the index's typed arrays make the
+    // collector wait for hundreds of MiB of it. A young-generation collection now and then is cheap.
+    if ((++this.emitted & 0x3fff) === 0) edenGC()
   }
 
-  /** Finalizes the prepared statements, so that closing the connection frees its page caches at once. */
-  dispose(): void {
-    for (const statement of [
-      this.insertEntity,
-      this.insertRelationship,
-      this.findEntity,
-      this.findRelationship,
-      this.insertAlso,
-      this.byId,
-      this.alsoOf,
-      ...Object.values(this.setOwner).flat(),
-      ...Object.values(this.claimId)
-    ]) {
-      statement.finalize()
-    }
+  /** Opens the staging transaction (tracked here: asking SQLite costs a call per emit). */
+  private begin(): void {
+    if (this.open) return
+    if (!this.db.inTransaction) this.db.exec("BEGIN")
+    this.open = true
   }
 
-  /** Commits staged rows (before the sync's commit, which runs in its own transaction). */
-  flush(): void {
+  private commitTransaction(): void {
     if (this.db.inTransaction) this.db.exec("COMMIT")
-    this.pending = 0
+    this.open = false
+    this.written = 0
   }
 
-  private duplicate(kind: number, find: Statement, id: Uint8Array, step: string, hash: string): StageResult {
-    const existing = find.get(id) as { hash: Uint8Array; step: string }
-    const owner = existing.step
-    if (toHex(existing.hash) !== hash) return { _tag: "Conflict", firstStep: owner }
-    if (owner === step) return Identical
-    this.wrote()
-    if (step < owner) {
-      for (const statement of this.setOwner[kind] ?? []) statement.run(step, id)
-      this.insertAlso.run(kind, id, owner)
-    } else {
-      this.insertAlso.run(kind, id, step)
+  /**
+   * Claims `id` for `step`: the heap row to write a new row at, or the result for an id already staged
+   * (identical: kept once, the owner being the step whose id sorts first; different: a conflict).
+   */
+  private claim(kind: Kind, step: string, id: string, hash: string): number | StageResult {
+    if (this.sealed) throw new Error("staging is sealed: the sync is being committed")
+    const claimed = kind.index.claim(id)
+    const seq = claimed < 0 ? ~claimed : claimed
+    kind.reserve(seq)
+    if (claimed < 0 || kind.owner[seq] === 0) {
+      kind.owner[seq] = this.ordinal(step)
+      kind.digests.add(step, id, hash, 1)
+      kind.live++
+      const row = kind.nextRow++
+      kind.rowOf[seq] = row
+      this.wrote()
+      return row
     }
-    this.alsoRows++
+    const row = kind.rowOf[seq] as number
+    const stored = (kind.readHash.get(row) as { hash: string }).hash
+    const owner = this.ownerName(kind, seq)
+    if (stored !== hash) return { _tag: "Conflict", firstStep: owner }
+    if (owner === step) return Identical
+    const also = kind.also.get(seq) ?? []
+    if (also.includes(step)) return Identical
+    if (step < owner) {
+      also.push(owner)
+      kind.owner[seq] = this.ordinal(step)
+      kind.setStep.run(step, row)
+      kind.digests.add(owner, id, hash, -1)
+      kind.digests.add(step, id, hash, 1)
+    } else {
+      also.push(step)
+    }
+    kind.also.set(seq, also)
     return Identical
   }
 
-  putEntity(step: string, record: EntityRecord): StageResult {
-    const id = toBlob(record.id)
-    const hash = toBlob(record.hash)
-    const row = this.nextRow + 1
-    this.wrote()
-    if (this.claimId[ENTITY]?.run(id, hash, step, row).changes !== 1) {
-      return this.duplicate(ENTITY, this.findEntity, id, step, record.hash)
-    }
-    this.nextRow = row
-    this.insertEntity.run(
+  putEntity(step: string, record: EntityRecord, json?: string): StageResult {
+    const row = this.claim(this.entities, step, record.id, record.hash)
+    if (typeof row !== "number") return row
+    this.entities.insert.run(
       row,
-      id,
-      hash,
+      record.id,
+      record.hash,
       step,
       record.type,
       record.key,
       record.class,
       record.displayName,
-      JSON.stringify(record.properties)
+      json ?? JSON.stringify(record.properties)
     )
     return Added
   }
 
-  putRelationship(step: string, record: RelationshipRecord): StageResult {
-    const id = toBlob(record.id)
-    const hash = toBlob(record.hash)
-    const row = this.nextRow + 1
-    this.wrote()
-    if (this.claimId[RELATIONSHIP]?.run(id, hash, step, row).changes !== 1) {
-      return this.duplicate(RELATIONSHIP, this.findRelationship, id, step, record.hash)
-    }
-    this.nextRow = row
-    this.insertRelationship.run(
+  putRelationship(step: string, record: RelationshipRecord, json?: string): StageResult {
+    const row = this.claim(this.relationships, step, record.id, record.hash)
+    if (typeof row !== "number") return row
+    if (!this.staged(record.fromId) || !this.staged(record.toId)) this.unresolved.push(row)
+    this.relationships.insert.run(
       row,
-      id,
-      hash,
+      record.id,
+      record.hash,
       step,
       record.verb,
-      toBlob(record.fromId),
+      record.fromId,
       record.fromType,
       record.fromKey,
-      toBlob(record.toId),
+      record.toId,
       record.toType,
       record.toKey,
       record.toAccount ?? null,
       record.key ?? null,
-      JSON.stringify(record.properties)
+      json ?? JSON.stringify(record.properties)
     )
     return Added
   }
 
   discardStep(step: string): void {
-    this.wrote()
-    for (const [kind, table] of [
-      [ENTITY, "stage_e"],
-      [RELATIONSHIP, "stage_r"]
-    ] as const) {
-      const ids = `${table}_ids`
-      if (this.alsoRows > 0) {
-        // Rows owned by `step` that other steps emitted identically pass to the next owner.
-        this.db
-          .prepare(
-            `UPDATE ${ids} SET step = (SELECT min(a.step) FROM stage_also a WHERE a.kind = ?1 AND a.id = ${ids}.id)
-             WHERE step = ?2 AND EXISTS (SELECT 1 FROM stage_also a WHERE a.kind = ?1 AND a.id = ${ids}.id)`
-          )
-          .run(kind, step)
-        this.db
-          .prepare(`UPDATE ${table} SET step = (SELECT i.step FROM ${ids} i WHERE i.id = ${table}.id) WHERE step = ?`)
-          .run(step)
-        this.db
-          .prepare(
-            `DELETE FROM stage_also WHERE kind = ?1 AND step IN (SELECT step FROM ${ids} WHERE id = stage_also.id)`
-          )
-          .run(kind)
+    const ordinal = this.stepOrdinals.get(step) ?? -1
+    this.begin()
+    for (const kind of [this.entities, this.relationships]) {
+      for (const [seq, also] of kind.also) {
+        const at = also.indexOf(step)
+        if (at >= 0) also.splice(at, 1)
+        if (kind.owner[seq] === ordinal && also.length > 0) {
+          // The next step (in id order) that emitted an identical copy takes the row over.
+          const next = also.reduce((min, other) => (other < min ? other : min))
+          also.splice(also.indexOf(next), 1)
+          kind.owner[seq] = this.ordinal(next)
+          const row = kind.rowOf[seq] as number
+          kind.setStep.run(next, row)
+          kind.digests.add(next, kind.index.idOf(seq), (kind.readHash.get(row) as { hash: string }).hash, 1)
+        }
+        if (also.length === 0) kind.also.delete(seq)
       }
-      this.db.prepare(`DELETE FROM ${table} WHERE step = ?`).run(step)
-      this.db.prepare(`DELETE FROM ${ids} WHERE step = ?`).run(step)
+      if (ordinal < 0) continue
+      const owner = kind.owner
+      let dropped = 0
+      for (let seq = 0; seq < kind.index.size; seq++) {
+        if (owner[seq] === ordinal) {
+          owner[seq] = 0
+          dropped++
+        }
+      }
+      kind.live -= dropped
+      kind.digests.clear(step)
+      if (dropped > 0) {
+        kind.deleteStep.run(step)
+        if (kind === this.entities) this.entitiesDiscarded = true
+      }
     }
-    if (this.alsoRows > 0) this.db.prepare("DELETE FROM stage_also WHERE step = ?").run(step)
   }
 
-  private visible(kind: number, steps: ReadonlySet<string>, owner: string, id: Uint8Array): boolean {
-    if (steps.has(owner)) return true
-    if (this.alsoRows === 0) return false
-    const also = this.alsoOf.all(kind, id) as Array<{
-      step: string
-    }>
-    return also.some((row) => steps.has(row.step))
+  private visible(kind: Kind, steps: ReadonlySet<string>, seq: number): boolean {
+    if (kind.owner[seq] === 0) return false
+    if (steps.has(this.ownerName(kind, seq))) return true
+    return kind.also.get(seq)?.some((step) => steps.has(step)) ?? false
   }
 
-  *entitiesOf(steps: ReadonlySet<string>, type: string): Iterable<EntityRecord> {
-    const statement = this.db.prepare("SELECT * FROM stage_e WHERE type = ? ORDER BY row")
+  private *scan<Row, A>(
+    kind: Kind,
+    steps: ReadonlySet<string>,
+    where: string,
+    params: ReadonlyArray<string>,
+    toRecord: (row: Row) => A
+  ): Iterable<A> {
+    const statement = this.db.prepare(`SELECT ${READ_COLUMNS(kind.columns)} FROM ${kind.table} ${where} ORDER BY row`)
     try {
-      for (const row of statement.iterate(type) as IterableIterator<EntityRow>) {
-        if (this.visible(ENTITY, steps, row.step, row.id)) yield entityRecord(row)
+      for (const row of statement.iterate(...params) as IterableIterator<Row & { id: string; step: string }>) {
+        if (steps.has(row.step) || this.visible(kind, steps, kind.index.find(row.id))) yield toRecord(row)
       }
     } finally {
       statement.finalize()
     }
   }
 
+  entitiesOf(steps: ReadonlySet<string>, type: string): Iterable<EntityRecord> {
+    return this.scan(this.entities, steps, "WHERE type = ?", [type], entityRecord)
+  }
+
   entityById(steps: ReadonlySet<string>, id: string): EntityRecord | undefined {
-    const row = this.byId.get(toBlob(id)) as EntityRow | null
-    return row !== null && this.visible(ENTITY, steps, row.step, row.id) ? entityRecord(row) : undefined
+    const kind = this.entities
+    const seq = kind.index.find(id)
+    if (seq < 0 || !this.visible(kind, steps, seq)) return undefined
+    return entityRecord(kind.readRow.get(kind.rowOf[seq] as number) as EntityRow)
   }
 
   hasEntity(steps: ReadonlySet<string>, id: string): boolean {
-    const blob = toBlob(id)
-    const row = this.findEntity.get(blob) as { step: string } | null
-    return row !== null && this.visible(ENTITY, steps, row.step, blob)
+    const seq = this.entities.index.find(id)
+    return seq >= 0 && this.visible(this.entities, steps, seq)
   }
 
-  *relationshipsOf(steps: ReadonlySet<string>, verb: string | undefined): Iterable<RelationshipRecord> {
-    const statement =
-      verb === undefined
-        ? this.db.prepare("SELECT * FROM stage_r ORDER BY row")
-        : this.db.prepare("SELECT * FROM stage_r WHERE verb = ? ORDER BY row")
-    try {
-      const rows = (
-        verb === undefined ? statement.iterate() : statement.iterate(verb)
-      ) as IterableIterator<RelationshipRow>
-      for (const row of rows) {
-        if (this.visible(RELATIONSHIP, steps, row.step, row.id)) yield relationshipRecord(row)
+  relationshipsOf(steps: ReadonlySet<string>, verb: string | undefined): Iterable<RelationshipRecord> {
+    return verb === undefined
+      ? this.scan(this.relationships, steps, "", [], relationshipRecord)
+      : this.scan(this.relationships, steps, "WHERE verb = ?", [verb], relationshipRecord)
+  }
+
+  /** Whether some step owns the entity `id` in this sync. */
+  private staged(id: string): boolean {
+    const seq = this.entities.index.find(id)
+    return seq >= 0 && this.entities.owner[seq] !== 0
+  }
+
+  /**
+   * Ends collection: commits the staging transaction (the commit runs in a transaction of its own) and
+   * refuses further puts.
+   */
+  flush(): void {
+    this.sealed = true
+    this.commitTransaction()
+  }
+
+  /** What the commit needs to know of the staged batch besides its rows (call after `flush`). */
+  batch(): StagedBatch {
+    let edges: StagedBatch["edges"] = "all"
+    if (!this.entitiesDiscarded) {
+      const read = this.db.prepare(
+        "SELECT step, lower(hex(from_id)) AS fromId, lower(hex(to_id)) AS toId FROM stage_r WHERE row = ?"
+      )
+      const open: Array<UnresolvedEdge> = []
+      try {
+        for (const row of this.unresolved) {
+          const edge = read.get(row) as { step: string; fromId: string; toId: string } | null
+          if (edge === null) continue // its step was discarded
+          const from = this.staged(edge.fromId)
+          const to = this.staged(edge.toId)
+          if (!from || !to) open.push({ row, fromStaged: from, toStaged: to })
+        }
+      } finally {
+        read.finalize()
       }
-    } finally {
+      edges = open
+    }
+    return {
+      entities: { rows: this.entities.live, digests: this.entities.digests.get() },
+      relationships: { rows: this.relationships.live, digests: this.relationships.digests.get() },
+      edges
+    }
+  }
+
+  /** Finalizes the prepared statements, so that closing the connection frees its page caches at once. */
+  dispose(): void {
+    for (const statement of [...this.entities.statements(), ...this.relationships.statements()]) {
       statement.finalize()
     }
   }

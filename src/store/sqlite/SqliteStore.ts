@@ -29,14 +29,16 @@ export interface SqliteStoreOptions {
   readonly lockTimeoutMs?: number
   /** How long a write waits for another process's write transaction (default 120 s). */
   readonly busyTimeoutMs?: number
-  /** Page cache of a sync's connection in MiB (default 64; the reader connection uses 16). */
+  /** Page cache of a sync's connection in MiB (default 32; the reader connection uses 16). */
   readonly cacheMiB?: number
-  /** Page cache of a sync's on-disk staging in MiB (default 128). Bounds the sync's memory. */
+  /** Page cache of a sync's on-disk staging in MiB (default 32). Bounds the sync's memory. */
   readonly stagingCacheMiB?: number
   /** Fault injection for atomicity tests and the harness (see `Store.ts`). */
   readonly faults?: Faults
   /** @internal A deliberate bug, only for proving that tests and the harness catch it (see `Mutant`). */
   readonly mutant?: Mutant
+  /** @internal Diff every commit (no insert-only or unchanged plan): the reference the plans are tested against. */
+  readonly alwaysDiff?: boolean
 }
 
 export const DEFAULT_PATH = "./parallax.db"
@@ -64,7 +66,7 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
     const location = options.path ?? DEFAULT_PATH
     const connection: ConnectionOptions = {
       busyTimeoutMs: options.busyTimeoutMs ?? 120_000,
-      cacheMiB: options.cacheMiB ?? 64
+      cacheMiB: options.cacheMiB ?? 32
     }
     const faults = options.faults ?? {}
     const reader = yield* open(location, { ...connection, cacheMiB: Math.min(16, connection.cacheMiB) }, true)
@@ -110,7 +112,7 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
           () => Effect.sync(() => unlock(db, scope.connector, scope.account, holder)).pipe(Effect.ignore)
         )
         const staging = yield* Effect.acquireRelease(
-          attempt("staging", () => new SqliteStaging(db, options.stagingCacheMiB ?? 128), db),
+          attempt("staging", () => new SqliteStaging(db, options.stagingCacheMiB ?? 32), db),
           (staging) => Effect.sync(() => staging.dispose())
         )
         const session: SyncSession = {
@@ -120,7 +122,7 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
             Effect.try({
               try: () => {
                 staging.flush()
-                return commitStaged(db, scope, request, faults, options.mutant)
+                return commitStaged(db, scope, request, staging.batch(), faults, options.mutant, options.alwaysDiff)
               },
               catch: (cause) =>
                 cause instanceof ReferentialIntegrity || cause instanceof MassDeletion

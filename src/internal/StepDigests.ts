@@ -1,0 +1,57 @@
+/**
+ * Order-independent checksums of the rows each step owns, so that a commit can tell that a step staged
+ * exactly the rows it committed last time without comparing them row by row.
+ *
+ * A row contributes `e[l] = id[l] ^ rotl(hash[(l + 1) % 4], 13)` to four 32-bit lanes (the id and the
+ * content hash as four 32-bit words each); a step's checksum is the lane-wise sum mod 2^32 of its rows'
+ * contributions, with the row count beside it. Ids and content hashes are SHA-256 output, so a changed
+ * row set (a row added, removed or with other content) leaves all four lanes equal only by a 2^-128
+ * coincidence. Sums can be taken back, so rows can leave a step (discarded, or owned by another).
+ */
+export interface StepDigest {
+  readonly rows: number
+  /** The four lanes as 32 hex digits. */
+  readonly digest: string
+}
+
+const words = Buffer.alloc(32)
+
+const rotl13 = (value: number): number => ((value << 13) | (value >>> 19)) >>> 0
+
+export class StepDigests {
+  /** Per step: the row count, then the four lanes. */
+  private readonly sums = new Map<string, Float64Array>()
+
+  /** Adds (`sign` 1) or takes back (`sign` -1) the row `(id, hash)` of `step`. */
+  add(step: string, id: string, hash: string, sign: 1 | -1): void {
+    words.write(id, 0, 16, "hex")
+    words.write(hash, 16, 16, "hex")
+    let sum = this.sums.get(step)
+    if (sum === undefined) {
+      sum = new Float64Array(5)
+      this.sums.set(step, sum)
+    }
+    sum[0] = (sum[0] as number) + sign
+    for (let lane = 0; lane < 4; lane++) {
+      const contribution = (words.readUInt32BE(4 * lane) ^ rotl13(words.readUInt32BE(16 + 4 * ((lane + 1) & 3)))) >>> 0
+      sum[lane + 1] = ((sum[lane + 1] as number) + sign * contribution + 0x100000000) % 0x100000000
+    }
+    if (sum[0] === 0) this.sums.delete(step)
+  }
+
+  /** Forgets `step` (all its rows left it). */
+  clear(step: string): void {
+    this.sums.delete(step)
+  }
+
+  /** The checksum of every step that owns rows. */
+  get(): ReadonlyMap<string, StepDigest> {
+    const out = new Map<string, StepDigest>()
+    for (const [step, sum] of this.sums) {
+      let digest = ""
+      for (let lane = 1; lane <= 4; lane++) digest += (sum[lane] as number).toString(16).padStart(8, "0")
+      out.set(step, { rows: sum[0] as number, digest })
+    }
+    return out
+  }
+}
