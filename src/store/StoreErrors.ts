@@ -36,7 +36,10 @@ export class NotADatabase extends Schema.TaggedError<NotADatabase>()("NotADataba
   }
 }
 
-/** Another sync of the same scope held its lock for longer than the wait allowed. */
+/**
+ * The scope's lock could not be had within the wait allowed: another sync of the same scope holds it, or
+ * another connection held the database's write lock for the whole wait.
+ */
 export class ScopeLocked extends Schema.TaggedError<ScopeLocked>()("ScopeLocked", {
   connector: Schema.String,
   account: Schema.String,
@@ -44,7 +47,7 @@ export class ScopeLocked extends Schema.TaggedError<ScopeLocked>()("ScopeLocked"
   holder: Schema.String
 }) {
   override get message(): string {
-    return `scope ${this.connector}/${this.account} is being synced by ${this.holder}; gave up after waiting ${this.waitedMs} ms`
+    return `scope ${this.connector}/${this.account} is locked by ${this.holder}; gave up after waiting ${this.waitedMs} ms`
   }
 }
 

@@ -15,7 +15,7 @@ import {
   type SyncSession
 } from "../Store.ts"
 import { commitStaged, type Faults, type Mutant } from "./Commit.ts"
-import { describeHolder, type LockHolder, tryLock, unlock } from "./Lock.ts"
+import { describeHolder, type LockHolder, tryLock, unlock, type WRITER_BUSY } from "./Lock.ts"
 import { type ConnectionOptions, openDatabase } from "./Open.ts"
 import * as Reads from "./Reads.ts"
 import { recordFailedRun } from "./RunRecord.ts"
@@ -74,12 +74,17 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
 
     const lock = (db: Database, scope: ScopeRef, holder: string, timeoutMs: number) => {
       const start = Date.now()
-      let last: LockHolder | undefined
-      return attempt("lock", () => (last = tryLock(db, scope.connector, scope.account, holder)), db).pipe(
+      let last: LockHolder | typeof WRITER_BUSY | undefined
+      const remaining = () => Math.max(0, timeoutMs - (Date.now() - start))
+      return attempt(
+        "lock",
+        () => (last = tryLock(db, scope, holder, { waitMs: remaining(), busyTimeoutMs: connection.busyTimeoutMs })),
+        db
+      ).pipe(
         Effect.flatMap((held) => (held === undefined ? Effect.void : Effect.fail("held" as const))),
         Effect.retry({
           schedule: Schedule.spaced(Duration.millis(50)),
-          while: (error) => error === "held" && Date.now() - start < timeoutMs
+          while: (error) => error === "held" && remaining() > 0
         }),
         Effect.catchIf(
           (error): error is "held" => error === "held",
