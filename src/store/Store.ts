@@ -3,7 +3,7 @@ import { Context } from "effect"
 import type { StepOutcome } from "../scheduler/Events.ts"
 import type { Staging } from "../sync/Staging.ts"
 import type { SyncStats, SyncStatus } from "../sync/SyncResult.ts"
-import type { MassDeletion, ReferentialIntegrity, ScopeLocked, StoreError } from "./StoreErrors.ts"
+import type { MassDeletion, ReferentialIntegrity, ScopeLocked, StoreFailure } from "./StoreErrors.ts"
 
 export * from "./StoreErrors.ts"
 
@@ -17,6 +17,10 @@ export * from "./StoreErrors.ts"
  * emitted objects into, and `commit` validates, diffs set-wise by content hash and applies the change set
  * with the run record in one transaction. Closing the session's scope releases the lock and drops the
  * staged data.
+ *
+ * Errors: `StoreError` for an unexpected failure of the database; `NotADatabase` when the file turns out
+ * to be corrupt (SQLite reports corrupt pages only when an operation reads them, so any operation may
+ * fail with it, not only opening the store).
  *
  * Fault injection (tests and the harness): adapters accept `faults.beforeWrite(index)`, called before
  * each write statement of a commit with its 0-based index within that commit: 0 bumps the scope's
@@ -217,9 +221,9 @@ export interface SyncSession {
   /** Validates the staged batch, diffs it and applies it with the run record in one transaction. */
   readonly commit: (
     request: CommitRequest
-  ) => Effect.Effect<CommitOutcome, ReferentialIntegrity | MassDeletion | StoreError>
+  ) => Effect.Effect<CommitOutcome, ReferentialIntegrity | MassDeletion | StoreFailure>
   /** Records a failed run (its generation is returned); no row is touched. */
-  readonly recordFailure: (run: FailedRun) => Effect.Effect<number, StoreError>
+  readonly recordFailure: (run: FailedRun) => Effect.Effect<number, StoreFailure>
 }
 
 /** The store. */
@@ -230,19 +234,19 @@ export interface StoreService {
   readonly begin: (
     scope: ScopeRef,
     options?: { readonly lockTimeoutMs?: number }
-  ) => Effect.Effect<SyncSession, ScopeLocked | StoreError, Scope.Scope>
+  ) => Effect.Effect<SyncSession, ScopeLocked | StoreFailure, Scope.Scope>
   /** Counts by scope and by type. */
-  readonly stats: () => Effect.Effect<StoreStats, StoreError>
+  readonly stats: () => Effect.Effect<StoreStats, StoreFailure>
   /** Merged entities, ordered by id. */
-  readonly entities: (filter?: EntityFilter) => Effect.Effect<ReadonlyArray<GraphEntity>, StoreError>
+  readonly entities: (filter?: EntityFilter) => Effect.Effect<ReadonlyArray<GraphEntity>, StoreFailure>
   /** Merged relationships whose endpoints both exist, ordered by id. */
-  readonly relationships: (filter?: RelationshipFilter) => Effect.Effect<ReadonlyArray<GraphRelationship>, StoreError>
+  readonly relationships: (filter?: RelationshipFilter) => Effect.Effect<ReadonlyArray<GraphRelationship>, StoreFailure>
   /** Recorded runs, newest first. */
-  readonly history: (filter?: HistoryFilter) => Effect.Effect<ReadonlyArray<RunRecord>, StoreError>
+  readonly history: (filter?: HistoryFilter) => Effect.Effect<ReadonlyArray<RunRecord>, StoreFailure>
   /** The merged graph, streamed with bounded memory: every entity, then every relationship. */
-  readonly exportGraph: () => Stream.Stream<GraphItem, StoreError>
+  readonly exportGraph: () => Stream.Stream<GraphItem, StoreFailure>
   /** The logical dump (deterministic order) for tests and the harness. */
-  readonly dump: () => Effect.Effect<StoreDump, StoreError>
+  readonly dump: () => Effect.Effect<StoreDump, StoreFailure>
 }
 
 /** The graph store port. */

@@ -9,7 +9,7 @@ import {
   type ReferentialIntegrity,
   type ScopeLocked,
   Store,
-  type StoreError,
+  type StoreFailure,
   type SyncSession
 } from "../store/Store.ts"
 import type { SyncResult, SyncStatus } from "./SyncResult.ts"
@@ -30,8 +30,8 @@ export interface CommitOptions {
 /** How to sync: how to run the connector, plus how to commit. */
 export interface SyncOptions<R = never> extends RunOptions<R>, CommitOptions {}
 
-/** Why a commit failed: the batch was rejected, the scope is busy, or the store failed. */
-export type CommitError = ReferentialIntegrity | MassDeletion | ScopeLocked | StoreError
+/** Why a commit failed: the batch was rejected, the scope is busy, or the store failed (or is corrupt). */
+export type CommitError = ReferentialIntegrity | MassDeletion | ScopeLocked | StoreFailure
 
 /** Why a sync failed. Step failures are not here: they make the sync `partial` (C06, C07). */
 export type SyncError = RunError | CommitError

@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
@@ -56,6 +56,49 @@ describe("SQLite adapter", () => {
       const error = await openError(path)
       expect(error._tag).toBe("NotADatabase")
       expect(error.message).toContain(path)
+    }))
+
+  test("a parallax database with overwritten pages: every operation that reads them fails with NotADatabase", () =>
+    inDir(async (dir) => {
+      const path = join(dir, "corrupt.db")
+      const many = Connector.make({
+        name: "many",
+        steps: [
+          step("hosts", "hosts").run((ctx) =>
+            Effect.forEach(
+              Array.from({ length: 3000 }, (_, i) => i),
+              (i) => ctx.emitEntity(entity("host", `h${i}`).class("Host").property("padding", "x".repeat(200))),
+              { discard: true }
+            )
+          )
+        ]
+      })
+      const layer = SqliteStore.layerWith({ path })
+      await Effect.runPromise(sync(many).pipe(Effect.provide(layer)))
+      const pageSize = 4096
+      const pages = Math.floor(statSync(path).size / pageSize)
+      expect(pages).toBeGreaterThan(100)
+      const fd = openSync(path, "r+")
+      for (let page = Math.floor(pages / 3); page < Math.floor((2 * pages) / 3); page++) {
+        writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, page * pageSize)
+      }
+      closeSync(fd)
+      const outcomes = await Effect.runPromise(
+        Effect.gen(function* () {
+          const store = yield* Store
+          return [
+            yield* Effect.flip(store.entities()),
+            yield* Effect.flip(store.stats()),
+            yield* Effect.flip(store.dump()),
+            yield* Effect.flip(sync(many))
+          ]
+        }).pipe(Effect.provide(layer))
+      )
+      for (const error of outcomes) {
+        expect(error._tag).toBe("NotADatabase")
+        expect(error.message).toContain(path)
+        expect(error.message).toContain("malformed")
+      }
     }))
 
   test("another program's SQLite database is refused", () =>

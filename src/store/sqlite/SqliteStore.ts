@@ -16,7 +16,7 @@ import {
 } from "../Store.ts"
 import { commitStaged, type Faults, type Mutant } from "./Commit.ts"
 import { describeHolder, type LockHolder, tryLock, unlock, type WRITER_BUSY } from "./Lock.ts"
-import { type ConnectionOptions, openDatabase } from "./Open.ts"
+import { type ConnectionOptions, openDatabase, storeFailure } from "./Open.ts"
 import * as Reads from "./Reads.ts"
 import { recordFailedRun } from "./RunRecord.ts"
 import { SqliteStaging } from "./SqliteStaging.ts"
@@ -70,7 +70,7 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
     const reader = yield* open(location, { ...connection, cacheMiB: Math.min(16, connection.cacheMiB) }, true)
 
     const attempt = <A>(operation: string, run: (db: Database) => A, db: Database = reader) =>
-      Effect.try({ try: () => run(db), catch: (cause) => new StoreError({ operation, location, cause }) })
+      Effect.try({ try: () => run(db), catch: (cause) => storeFailure(operation, location, cause) })
 
     const lock = (db: Database, scope: ScopeRef, holder: string, timeoutMs: number) => {
       const start = Date.now()
@@ -104,10 +104,9 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
     const begin: StoreService["begin"] = (scope, beginOptions) =>
       Effect.gen(function* () {
         const db = yield* open(location, connection, false).pipe(
-          Effect.catchTags({
-            SchemaTooNew: (error) => Effect.fail(new StoreError({ operation: "begin", location, cause: error })),
-            NotADatabase: (error) => Effect.fail(new StoreError({ operation: "begin", location, cause: error }))
-          })
+          Effect.catchTag("SchemaTooNew", (error) =>
+            Effect.fail(new StoreError({ operation: "begin", location, cause: error }))
+          )
         )
         const holder = crypto.randomUUID()
         yield* Effect.acquireRelease(
@@ -130,7 +129,7 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
               catch: (cause) =>
                 cause instanceof ReferentialIntegrity || cause instanceof MassDeletion
                   ? cause
-                  : new StoreError({ operation: "commit", location, cause })
+                  : storeFailure("commit", location, cause)
             }).pipe(Effect.withSpan("Store.commit")),
           recordFailure: (run: FailedRun) =>
             attempt(
