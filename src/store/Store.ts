@@ -106,7 +106,7 @@ export interface HistoryFilter {
   readonly limit?: number
 }
 
-/** A scope with its current generation and row counts. */
+/** A scope with its current generation and row counts (relationships: those whose endpoints both exist). */
 export interface ScopeSummary extends ScopeRef {
   readonly generation: number
   readonly entities: number
@@ -235,7 +235,7 @@ export interface StoreService {
     scope: ScopeRef,
     options?: { readonly lockTimeoutMs?: number }
   ) => Effect.Effect<SyncSession, ScopeLocked | StoreFailure, Scope.Scope>
-  /** Counts by scope and by type. */
+  /** Counts by scope and by type, of what the graph reads return: an edge whose endpoint is gone is not counted. */
   readonly stats: () => Effect.Effect<StoreStats, StoreFailure>
   /** Merged entities, ordered by id. */
   readonly entities: (filter?: EntityFilter) => Effect.Effect<ReadonlyArray<GraphEntity>, StoreFailure>

@@ -1,7 +1,7 @@
 import { describe, expect } from "bun:test"
 import { Deferred, Effect, Fiber, type Layer, Stream } from "effect"
 import { ConnectorFailed, Connector as Connectors, entity, relationship, step, sync } from "../../src/index.ts"
-import { type OpenError, Store } from "../../src/store/Store.ts"
+import { type OpenError, type ScopeRef, Store } from "../../src/store/Store.ts"
 import type { Faults } from "../../src/store/sqlite/SqliteStore.ts"
 import { liveTest } from "../support/effectTest.ts"
 import { connectorOf, rowsOf, type Source } from "../sync/support/Source.ts"
@@ -23,6 +23,37 @@ const source: Source = [
 ]
 
 const dump = Effect.flatMap(Store, (store) => store.dump())
+
+/** `stats()` counts exactly what the graph reads return, per scope and per type. */
+const statsAgreeWithReads = Effect.gen(function* () {
+  const store = yield* Store
+  const stats = yield* store.stats()
+  const entities = yield* store.entities()
+  const relationships = yield* store.relationships()
+  const perScope = new Map<string, { entities: number; relationships: number }>()
+  const perType = new Map<string, number>()
+  const count = (kind: "entity" | "relationship", type: string, sources: ReadonlyArray<ScopeRef>) => {
+    for (const source of sources) {
+      const scope = `${source.connector}/${source.account}`
+      const counts = perScope.get(scope) ?? { entities: 0, relationships: 0 }
+      counts[kind === "entity" ? "entities" : "relationships"]++
+      perScope.set(scope, counts)
+      perType.set(`${scope} ${kind} ${type}`, (perType.get(`${scope} ${kind} ${type}`) ?? 0) + 1)
+    }
+  }
+  for (const item of entities) count("entity", item.type, item.sources)
+  for (const item of relationships) count("relationship", item.verb, item.sources)
+  for (const scope of stats.scopes) {
+    const counted = perScope.get(`${scope.connector}/${scope.account}`) ?? { entities: 0, relationships: 0 }
+    expect([scope.connector, scope.account, scope.entities, scope.relationships]).toEqual([
+      scope.connector,
+      scope.account,
+      counted.entities,
+      counted.relationships
+    ])
+  }
+  expect(new Map(stats.types.map((t) => [`${t.connector}/${t.account} ${t.kind} ${t.type}`, t.count]))).toEqual(perType)
+})
 
 const hosts = (
   keys: ReadonlyArray<string>,
@@ -98,6 +129,7 @@ export const storeContract = (adapter: string, makeStore: StoreFactory): void =>
           const hostRows = yield* store.entities({ type: "host", limit: 2 })
           expect(hostRows).toHaveLength(2)
           expect(hostRows[0]?.sources).toEqual([{ connector: "generated", account: "acme", step: "s0", generation: 1 }])
+          yield* statsAgreeWithReads
           const items = yield* Stream.runCollect(store.exportGraph())
           expect([...items].map((item) => item._tag)).toEqual(["Entity", "Entity", "Entity", "Entity", "Relationship"])
         })
@@ -209,8 +241,15 @@ export const storeContract = (adapter: string, makeStore: StoreFactory): void =>
           const partial = yield* sync(two(["a"], true))
           expect(partial.status).toBe("partial")
           const store = yield* Store
-          expect((yield* store.stats()).scopes[0]?.relationships).toBe(1)
+          expect((yield* dump).rows.filter((row) => row.kind === "relationship")).toHaveLength(1)
           expect(yield* store.relationships()).toEqual([])
+          const stats = yield* store.stats()
+          expect(stats.scopes[0]?.relationships).toBe(0)
+          expect(stats.types.filter((t) => t.kind === "relationship")).toEqual([])
+          yield* statsAgreeWithReads
+          yield* sync(two(["a", "b"], false))
+          expect((yield* store.stats()).scopes[0]?.relationships).toBe(1)
+          yield* statsAgreeWithReads
         })
       )
     )
