@@ -51,18 +51,23 @@ const typedOrCrash = (cause: Cause.Cause<ConnectorError>, what: string): Connect
   })
 
 /**
- * Configure → Discover → Collect into `staging`: checks the step graph, decodes the config, runs
- * `discover`, then the steps. Fails only before collection (bad definition, bad config, discovery);
- * step failures are outcomes, not failures.
+ * Configure: checks the step graph and decodes the config. Needs no store: a connector that cannot be
+ * loaded or configured fails here, before any scope is locked or any run recorded.
  */
-export const collect = <C, R>(
+export const configure = <C, R>(connector: Connector<C, R>, options: RunOptions<R> = {}) =>
+  Effect.zipRight(Connectors.validate(connector), Connectors.decodeConfig(connector, options.config ?? {}))
+
+/**
+ * Discover → Collect into `staging`, with the config `configure` decoded: runs `discover`, then the steps.
+ * Fails only on discovery; step failures are outcomes, not failures.
+ */
+export const collectConfigured = <C, R>(
   connector: Connector<C, R>,
+  config: C,
   staging: Staging,
   options: RunOptions<R> = {}
-): Effect.Effect<Collected, RunError> =>
+): Effect.Effect<Collected, ConnectorError> =>
   Effect.gen(function* () {
-    yield* Connectors.validate(connector)
-    const config = yield* Connectors.decodeConfig(connector, options.config ?? {})
     const account = options.account ?? "default"
     const syncId = options.syncId ?? crypto.randomUUID()
     const emit = options.onEvent ?? (() => {})
@@ -102,6 +107,18 @@ export const collect = <C, R>(
     emit({ _tag: "SyncFinished", syncId, steps })
     return { connector: connector.name, account, syncId, startedAt, finishedAt: new Date(), steps, warnings }
   })
+
+/**
+ * Configure → Discover → Collect into `staging`: checks the step graph, decodes the config, runs
+ * `discover`, then the steps. Fails only before collection (bad definition, bad config, discovery);
+ * step failures are outcomes, not failures.
+ */
+export const collect = <C, R>(
+  connector: Connector<C, R>,
+  staging: Staging,
+  options: RunOptions<R> = {}
+): Effect.Effect<Collected, RunError> =>
+  Effect.flatMap(configure(connector, options), (config) => collectConfigured(connector, config, staging, options))
 
 /**
  * Runs a connector and returns everything it emitted, in memory: for tests and small sources. `sync`

@@ -26,8 +26,10 @@ export * from "./StoreErrors.ts"
  * each write statement of a commit with its 0-based index within that commit: 0 bumps the scope's
  * generation (creating the scope), then, for entities and then relationships, the delete, update and
  * insert statements that have work to do (the change set is applied set-wise, one statement each), then
- * the run record and one insert per step outcome. Throwing from it aborts the commit's transaction: the
- * store must be exactly as before (C01). The SQLite adapter also takes a `mutant` (a deliberate bug) so
+ * the run record and one insert per step outcome. Recording a failed run (`recordFailure`) goes through
+ * the same hook, its writes numbered from 0 again: the generation, the run record, one insert per step
+ * outcome. Throwing from it aborts that transaction: the store must be exactly as before (C01). After a
+ * failed commit, `sync` records the failed run, so a transient fault leaves exactly one `failed` run. The SQLite adapter also takes a `mutant` (a deliberate bug) so
  * that property tests and the harness can prove they catch it.
  *
  * Deletion (C07): a commit replaces the rows of every step that succeeded (or that the connector no

@@ -1,5 +1,5 @@
 import { describe, expect } from "bun:test"
-import { Effect } from "effect"
+import { Deferred, Effect, Fiber, Schema } from "effect"
 import { Connector, ConnectorFailed, entity, runConnector, step } from "../../src/index.ts"
 import type { SyncEvent } from "../../src/scheduler/Events.ts"
 import { Store } from "../../src/store/Store.ts"
@@ -52,6 +52,47 @@ describe("sync", () => {
       expect(after.filter((row) => row.step === "hosts").map((row) => row.content.key)).toEqual(["a"])
       const [run] = yield* Effect.flatMap(Store, (store) => store.history({ limit: 1 }))
       expect(run?.steps.find((s) => s.id === "users")).toMatchObject({ status: "failed", error: "users API down" })
+    }).pipe(Effect.provide(tempStore()))
+  )
+
+  liveTest("a connector that cannot be configured or loaded fails before the store is touched", () =>
+    Effect.gen(function* () {
+      const started = yield* Deferred.make<void>()
+      const gate = yield* Deferred.make<void>()
+      const holder = Connector.make({
+        name: "inventory",
+        steps: [
+          step("hosts", "hosts").run(() => Effect.zipRight(Deferred.succeed(started, undefined), Deferred.await(gate)))
+        ]
+      })
+      const first = yield* Effect.fork(sync(holder))
+      yield* Deferred.await(started)
+      const configured = Connector.make({
+        name: "inventory",
+        config: Schema.Struct({ region: Schema.String }),
+        steps: [step("hosts", "hosts").run(() => Effect.void)]
+      })
+      const cyclic = Connector.make({
+        name: "inventory",
+        steps: [
+          step("a", "a")
+            .dependsOn("b")
+            .run(() => Effect.void),
+          step("b", "b")
+            .dependsOn("a")
+            .run(() => Effect.void)
+        ]
+      })
+      const start = Date.now()
+      // The scope is locked: a sync that touched the store would wait 5 s and fail with ScopeLocked.
+      const badConfig = yield* Effect.flip(sync(configured, { config: { region: 7 }, lockTimeoutMs: 5_000 }))
+      const badGraph = yield* Effect.flip(sync(cyclic, { lockTimeoutMs: 5_000 }))
+      expect([badConfig._tag, badGraph._tag]).toEqual(["ConfigInvalid", "DependencyCycle"])
+      expect(Date.now() - start).toBeLessThan(2_000)
+      yield* Deferred.succeed(gate, undefined)
+      expect((yield* Fiber.join(first)).generation).toBe(1)
+      const runs = yield* Effect.flatMap(Store, (store) => store.history())
+      expect(runs.map((run) => [run.generation, run.status])).toEqual([[1, "succeeded"]])
     }).pipe(Effect.provide(tempStore()))
   )
 

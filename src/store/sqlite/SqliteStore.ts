@@ -136,7 +136,7 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
               "record run",
               () => {
                 staging.flush()
-                return recordFailedRun(db, scope, run, emptyStats)
+                return recordFailedRun(db, scope, run, emptyStats, faults.beforeWrite)
               },
               db
             )
