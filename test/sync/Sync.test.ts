@@ -1,5 +1,6 @@
 import { describe, expect } from "bun:test"
 import { Deferred, Effect, Fiber, Schema } from "effect"
+import { WARNING_KINDS } from "../../src/connector/Run.ts"
 import { Connector, ConnectorFailed, entity, runConnector, step } from "../../src/index.ts"
 import type { SyncEvent } from "../../src/scheduler/Events.ts"
 import { Store } from "../../src/store/Store.ts"
@@ -175,11 +176,67 @@ describe("sync", () => {
       })
       const lenient = yield* sync(odd)
       expect(lenient.status).toBe("succeeded")
-      expect(lenient.warnings.map((warning) => warning.message)).toEqual(['unknown class "Gizmo"'])
+      expect(lenient.warnings).toEqual([
+        {
+          step: "things",
+          message: 'unknown class "Gizmo"',
+          subject: "entity thing/t",
+          count: 1,
+          samples: ["entity thing/t"]
+        }
+      ])
       const strict = yield* sync(odd, { strict: true })
       expect(strict.status).toBe("partial")
       expect(strict.steps[0]?.error?._tag).toBe("ValidationFailed")
       expect(strict.stats.entitiesDeleted).toBe(0)
     }).pipe(Effect.provide(tempStore()))
+  )
+
+  liveTest(
+    "warnings stay bounded: 100k unknown-class emits are counted, not listed",
+    () =>
+      Effect.gen(function* () {
+        const n = 100_000
+        const noisy = Connector.make({
+          name: "noisy",
+          steps: [
+            step("same", "one unknown class").run((ctx) =>
+              Effect.forEach(
+                Array.from({ length: n }, (_, i) => i),
+                (i) => ctx.emitEntity(entity("thing", `t${i}`).class("Gizmo")),
+                { discard: true }
+              )
+            ),
+            step("many", "a new unknown class each time").run((ctx) =>
+              Effect.forEach(
+                Array.from({ length: 5_000 }, (_, i) => i),
+                (i) => ctx.emitEntity(entity("widget", `w${i}`).class(`Kind${i}`)),
+                { discard: true }
+              )
+            )
+          ]
+        })
+        const result = yield* sync(noisy, { concurrency: 1 })
+        expect(result.stats.entitiesCreated).toBe(n + 5_000)
+        const same = result.warnings.filter((warning) => warning.step === "same")
+        expect(same).toEqual([
+          {
+            step: "same",
+            message: 'unknown class "Gizmo"',
+            subject: "entity thing/t0",
+            count: n,
+            samples: ["entity thing/t0", "entity thing/t1", "entity thing/t2", "entity thing/t3", "entity thing/t4"]
+          }
+        ])
+        const many = result.warnings.filter((warning) => warning.step === "many")
+        expect(result.warnings.length).toBeLessThanOrEqual(WARNING_KINDS + 2)
+        expect(many.reduce((sum, warning) => sum + warning.count, 0)).toBe(5_000)
+        expect(many.at(-1)?.message).toContain("further kinds of warning")
+        expect(many.at(-1)?.samples[0]).toBe(
+          `entity widget/w${WARNING_KINDS - 1}: unknown class "Kind${WARNING_KINDS - 1}"`
+        )
+        expect(JSON.stringify(result.warnings).length).toBeLessThan(50_000)
+      }).pipe(Effect.provide(tempStore())),
+    60_000
   )
 })
