@@ -11,6 +11,8 @@ export interface StepOutcome {
   readonly status: StepStatus
   readonly entities: number
   readonly relationships: number
+  /** Identical re-emits of objects already staged in this sync (by this step or another): kept once, counted here. */
+  readonly duplicates: number
   readonly attempts: number
   readonly durationMs: number
   /** Why it failed or timed out. */

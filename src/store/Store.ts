@@ -136,6 +136,8 @@ export interface RunStep {
   readonly status: StepOutcome["status"]
   readonly entities: number
   readonly relationships: number
+  /** Identical re-emits, kept once (see `StepOutcome.duplicates`). */
+  readonly duplicates: number
   readonly attempts: number
   readonly durationMs: number
   readonly error?: string

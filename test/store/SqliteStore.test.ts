@@ -6,6 +6,7 @@ import { join } from "node:path"
 import { Effect } from "effect"
 import { Connector, entity, step } from "../../src/index.ts"
 import { Store } from "../../src/store/Store.ts"
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "../../src/store/sqlite/Migrations.ts"
 import * as SqliteStore from "../../src/store/sqlite/SqliteStore.ts"
 import { sync } from "../../src/sync/Sync.ts"
 import { tempStore } from "../sync/support/Source.ts"
@@ -44,7 +45,7 @@ describe("SQLite adapter", () => {
       )
       const db = new Database(path)
       expect(db.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" })
-      expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: 1 })
+      expect(db.query("PRAGMA user_version").get()).toEqual({ user_version: SCHEMA_VERSION })
       db.close()
     })
   })
@@ -108,6 +109,35 @@ describe("SQLite adapter", () => {
       db.exec("CREATE TABLE mine (x)")
       db.close()
       expect((await openError(path))._tag).toBe("NotADatabase")
+    }))
+
+  test("a database of schema version 1 is migrated on open; its runs' steps count no duplicates", () =>
+    inDir(async (dir) => {
+      const path = join(dir, "v1.db")
+      const db = new Database(path)
+      db.exec("PRAGMA journal_mode = WAL")
+      db.exec(`PRAGMA application_id = ${APPLICATION_ID}`)
+      db.exec(MIGRATIONS[0] as string)
+      db.exec("PRAGMA user_version = 1")
+      db.exec("INSERT INTO scopes (scope_id, connector, account, generation) VALUES (1, 'one', 'default', 1)")
+      db.exec(`INSERT INTO runs (run_id, scope_id, generation, sync_id, status, stats, started_at, finished_at)
+               VALUES (1, 1, 1, 'old', 'succeeded', '{}', 0, 0)`)
+      db.exec(`INSERT INTO run_steps (run_id, ordinal, step, status, entities, relationships, attempts, duration_ms)
+               VALUES (1, 0, 'hosts', 'succeeded', 1, 0, 1, 5)`)
+      db.close()
+      const runs = await Effect.runPromise(
+        Effect.gen(function* () {
+          yield* sync(one)
+          return yield* Effect.flatMap(Store, (store) => store.history())
+        }).pipe(Effect.provide(SqliteStore.layerWith({ path })))
+      )
+      expect(runs.map((run) => [run.generation, run.steps.map((s) => [s.id, s.duplicates])])).toEqual([
+        [2, [["hosts", 0]]],
+        [1, [["hosts", 0]]]
+      ])
+      const after = new Database(path)
+      expect(after.query("PRAGMA user_version").get()).toEqual({ user_version: SCHEMA_VERSION })
+      after.close()
     }))
 
   test("a newer schema than this binary knows is a clear error", () =>

@@ -157,6 +157,15 @@ describe("sync", () => {
       const same = yield* sync(dup("Host"))
       expect(same.status).toBe("succeeded")
       expect(same.stats.entitiesCreated).toBe(1)
+      expect(same.steps.map((s) => [s.id, s.entities, s.duplicates])).toEqual([
+        ["a", 1, 0],
+        ["b", 0, 1]
+      ])
+      const [run] = yield* Effect.flatMap(Store, (store) => store.history({ limit: 1 }))
+      expect(run?.steps.map((s) => [s.id, s.entities, s.duplicates])).toEqual([
+        ["a", 1, 0],
+        ["b", 0, 1]
+      ])
       const clash = yield* sync(dup("User"))
       expect(clash.status).toBe("partial")
       expect(clash.steps[1]?.error?._tag).toBe("DuplicateKey")

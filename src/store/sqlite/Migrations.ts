@@ -81,6 +81,10 @@ export const MIGRATIONS: ReadonlyArray<string> = [
     skipped_because TEXT,
     PRIMARY KEY (run_id, ordinal)
   ) WITHOUT ROWID;
+  `,
+  // 2: each step's count of identical re-emits (kept once); runs recorded before it count none.
+  `
+  ALTER TABLE run_steps ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0;
   `
 ]
 

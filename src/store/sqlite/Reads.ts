@@ -211,6 +211,7 @@ const runSteps = (db: Database, runId: number): ReadonlyArray<RunStep> =>
     status: row.status as RunStep["status"],
     entities: row.entities as number,
     relationships: row.relationships as number,
+    duplicates: row.duplicates as number,
     attempts: row.attempts as number,
     durationMs: row.duration_ms as number,
     ...(row.error === null ? {} : { error: row.error as string }),

@@ -56,8 +56,8 @@ export const writeRun = (
     )
   })
   const insertStep = db.query(
-    `INSERT INTO run_steps (run_id, ordinal, step, status, entities, relationships, attempts, duration_ms, error, skipped_because)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    `INSERT INTO run_steps (run_id, ordinal, step, status, entities, relationships, duplicates, attempts, duration_ms, error, skipped_because)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
   )
   for (const [ordinal, step] of run.steps.entries()) {
     write(() => {
@@ -68,6 +68,7 @@ export const writeRun = (
         step.status,
         step.entities,
         step.relationships,
+        step.duplicates,
         step.attempts,
         Math.round(step.durationMs),
         step.error === undefined ? null : step.error.message,
