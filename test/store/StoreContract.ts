@@ -329,7 +329,7 @@ export const storeContract = (adapter: string, makeStore: StoreFactory): void =>
         Effect.gen(function* () {
           yield* sync(connectorOf(source))
           const before = yield* dump
-          const result = yield* sync(connectorOf(source, { failing: [true, true, true] }))
+          const result = yield* sync(connectorOf(source, { failing: ["fail", "fail", "timeout"] }))
           expect(result.status).toBe("failed")
           expect(rowsOf(yield* dump)).toEqual(rowsOf(before))
         })
