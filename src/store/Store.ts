@@ -234,7 +234,10 @@ export interface SyncSession {
 export interface StoreService {
   /** The database this store reads and writes, for messages (`./parallax.db`). */
   readonly location: string
-  /** Starts a sync of `scope`: takes its lock (waiting up to `lockTimeoutMs`) and opens staging. */
+  /**
+   * Starts a sync of `scope`: takes its lock and opens staging. Waits up to `lockTimeoutMs` in all, for
+   * another sync of the scope as for another connection's write transaction, then fails with `ScopeLocked`.
+   */
   readonly begin: (
     scope: ScopeRef,
     options?: { readonly lockTimeoutMs?: number }

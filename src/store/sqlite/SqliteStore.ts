@@ -25,7 +25,7 @@ import { SqliteStaging } from "./SqliteStaging.ts"
 export interface SqliteStoreOptions {
   /** The database file; default `./parallax.db`. */
   readonly path?: string
-  /** How long `begin` waits for another sync of the same scope (default 60 s). */
+  /** How long `begin` waits for another sync of the same scope, or for the write lock to take it (default 60 s). */
   readonly lockTimeoutMs?: number
   /** How long a write waits for another process's write transaction (default 120 s). */
   readonly busyTimeoutMs?: number
