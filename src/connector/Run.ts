@@ -1,7 +1,7 @@
 import { Cause, Effect, Exit, Layer, Option, Stream } from "effect"
 import { type ConfigInvalid, type ConnectorError, ConnectorFailed, type DefinitionError } from "../Errors.ts"
 import type { EntityRecord, RelationshipRecord, ValidationWarning } from "../model/Records.ts"
-import type { EventSink, StepOutcome, SyncEvent } from "../scheduler/Events.ts"
+import type { EventSink, StepOutcome, SyncEvent, WarningSummary } from "../scheduler/Events.ts"
 import { runSteps } from "../scheduler/Scheduler.ts"
 import { MemoryStaging, type Staging } from "../sync/Staging.ts"
 import { type Connector, Connector as Connectors } from "./Connector.ts"
@@ -31,7 +31,8 @@ export interface Collected {
   readonly startedAt: Date
   readonly finishedAt: Date
   readonly steps: ReadonlyArray<StepOutcome>
-  readonly warnings: ReadonlyArray<ValidationWarning>
+  /** Warnings counted by step and message (a few sample subjects each), so memory stays bounded. */
+  readonly warnings: ReadonlyArray<WarningSummary>
 }
 
 /** The output of `runConnector`: the step outcomes and the staged objects, each with its owning step. */
@@ -50,23 +51,62 @@ const typedOrCrash = (cause: Cause.Cause<ConnectorError>, what: string): Connect
     return new ConnectorFailed({ reason: `${what}: ${String(defect)}`, cause: defect })
   })
 
+/** How many sample subjects a warning summary keeps. */
+export const WARNING_SAMPLES = 5
+/** How many distinct (step, message) summaries a run keeps; further kinds are counted per step as one. */
+export const WARNING_KINDS = 100
+const OTHER_WARNINGS = `further kinds of warning (more than ${WARNING_KINDS} in this run)`
+
+/** Counts warnings by (step, message), keeping a few sample subjects: bounded whatever a step emits. */
+const warningCounter = () => {
+  const summaries = new Map<string, { step: string; message: string; count: number; samples: Array<string> }>()
+  const add = (warning: ValidationWarning) => {
+    let key = `${warning.step}\u0000${warning.message}`
+    let summary = summaries.get(key)
+    let sample = warning.subject
+    if (summary === undefined && summaries.size >= WARNING_KINDS) {
+      key = `${warning.step}\u0000`
+      summary = summaries.get(key)
+      sample = `${warning.subject}: ${warning.message}`
+      if (summary === undefined) {
+        summary = { step: warning.step, message: OTHER_WARNINGS, count: 0, samples: [] }
+        summaries.set(key, summary)
+      }
+    }
+    if (summary === undefined) {
+      summary = { step: warning.step, message: warning.message, count: 0, samples: [] }
+      summaries.set(key, summary)
+    }
+    summary.count++
+    if (summary.samples.length < WARNING_SAMPLES) summary.samples.push(sample)
+  }
+  const all = (): ReadonlyArray<WarningSummary> =>
+    [...summaries.values()].map((summary) => ({ ...summary, subject: summary.samples[0] ?? "" }))
+  return { add, all }
+}
+
 /**
- * Configure → Discover → Collect into `staging`: checks the step graph, decodes the config, runs
- * `discover`, then the steps. Fails only before collection (bad definition, bad config, discovery);
- * step failures are outcomes, not failures.
+ * Configure: checks the step graph and decodes the config. Needs no store: a connector that cannot be
+ * loaded or configured fails here, before any scope is locked or any run recorded.
  */
-export const collect = <C, R>(
+export const configure = <C, R>(connector: Connector<C, R>, options: RunOptions<R> = {}) =>
+  Effect.zipRight(Connectors.validate(connector), Connectors.decodeConfig(connector, options.config ?? {}))
+
+/**
+ * Discover → Collect into `staging`, with the config `configure` decoded: runs `discover`, then the steps.
+ * Fails only on discovery; step failures are outcomes, not failures.
+ */
+export const collectConfigured = <C, R>(
   connector: Connector<C, R>,
+  config: C,
   staging: Staging,
   options: RunOptions<R> = {}
-): Effect.Effect<Collected, RunError> =>
+): Effect.Effect<Collected, ConnectorError> =>
   Effect.gen(function* () {
-    yield* Connectors.validate(connector)
-    const config = yield* Connectors.decodeConfig(connector, options.config ?? {})
     const account = options.account ?? "default"
     const syncId = options.syncId ?? crypto.randomUUID()
     const emit = options.onEvent ?? (() => {})
-    const warnings: Array<ValidationWarning> = []
+    const warnings = warningCounter()
     const layer = Layer.catchAllCause(
       Layer.suspend(() => options.layer ?? connector.layer?.(config) ?? (Layer.empty as Layer.Layer<R>)),
       (cause) => Layer.fail(typedOrCrash(cause, `the services of connector "${connector.name}" could not be built`))
@@ -96,12 +136,32 @@ export const collect = <C, R>(
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
         ...(options.strict === undefined ? {} : { strict: options.strict }),
         onEvent: emit,
-        onWarning: (warning) => warnings.push(warning)
+        onWarning: warnings.add
       })
     }).pipe(Effect.provide(layer))
     emit({ _tag: "SyncFinished", syncId, steps })
-    return { connector: connector.name, account, syncId, startedAt, finishedAt: new Date(), steps, warnings }
+    return {
+      connector: connector.name,
+      account,
+      syncId,
+      startedAt,
+      finishedAt: new Date(),
+      steps,
+      warnings: warnings.all()
+    }
   })
+
+/**
+ * Configure → Discover → Collect into `staging`: checks the step graph, decodes the config, runs
+ * `discover`, then the steps. Fails only before collection (bad definition, bad config, discovery);
+ * step failures are outcomes, not failures.
+ */
+export const collect = <C, R>(
+  connector: Connector<C, R>,
+  staging: Staging,
+  options: RunOptions<R> = {}
+): Effect.Effect<Collected, RunError> =>
+  Effect.flatMap(configure(connector, options), (config) => collectConfigured(connector, config, staging, options))
 
 /**
  * Runs a connector and returns everything it emitted, in memory: for tests and small sources. `sync`

@@ -1,4 +1,5 @@
 import type { ConnectorError } from "../Errors.ts"
+import type { ValidationWarning } from "../model/Records.ts"
 import type { SyncStats, SyncStatus } from "../sync/SyncResult.ts"
 
 /** How a step ended. */
@@ -10,12 +11,25 @@ export interface StepOutcome {
   readonly status: StepStatus
   readonly entities: number
   readonly relationships: number
+  /** Identical re-emits of objects already staged in this sync (by this step or another): kept once, counted here. */
+  readonly duplicates: number
   readonly attempts: number
   readonly durationMs: number
   /** Why it failed or timed out. */
   readonly error?: ConnectorError
   /** Why it was skipped: the dependency that did not succeed. */
   readonly skippedBecause?: string
+}
+
+/**
+ * The warnings of one kind a run raised: same step, same message (unknown class or verb outside strict
+ * mode), counted, with the first few subjects. `subject` is the first of them.
+ */
+export interface WarningSummary extends ValidationWarning {
+  /** How many emits raised this warning. */
+  readonly count: number
+  /** The first subjects that raised it (a few at most). */
+  readonly samples: ReadonlyArray<string>
 }
 
 /** What happens during a run, in order, as the CLI renders it and as JSON logs carry it (DESIGN §5). */

@@ -38,6 +38,13 @@ export interface SchedulerOptions<C> {
   readonly onWarning?: (warning: ValidationWarning) => void
 }
 
+/** What a step staged in its current attempt; `duplicates` counts identical re-emits (kept once). */
+interface Counts {
+  entities: number
+  relationships: number
+  duplicates: number
+}
+
 const elapsed = (start: number): number => Math.round(performance.now() - start)
 
 const makeLogger = (annotations: Record<string, string>): StepLogger => {
@@ -79,7 +86,7 @@ export const runSteps = <C, R>(
       return undefined
     }
 
-    const context = (step: Step<C, R>, counts: { entities: number; relationships: number }): StepContext<C> => {
+    const context = (step: Step<C, R>, counts: Counts): StepContext<C> => {
       const visible = ancestors(steps, step.id)
       const prior: Prior = {
         entities: (type) => staging.entitiesOf(visible, type),
@@ -95,7 +102,7 @@ export const runSteps = <C, R>(
         config,
         prior,
         log: makeLogger({ connector, account, step: step.id }),
-        counts: () => ({ ...counts }),
+        counts: () => ({ entities: counts.entities, relationships: counts.relationships }),
         emitEntity: (builder: EntityBuilder) =>
           Effect.suspend((): Effect.Effect<EntityRecord, ValidationFailed | DuplicateKey> => {
             const staged = builder.toStaged(account)
@@ -117,6 +124,7 @@ export const runSteps = <C, R>(
               )
             }
             if (result._tag === "Added") counts.entities++
+            else counts.duplicates++
             return Effect.succeed(record)
           }),
         emitRelationship: (builder: RelationshipBuilder) =>
@@ -140,12 +148,13 @@ export const runSteps = <C, R>(
               )
             }
             if (result._tag === "Added") counts.relationships++
+            else counts.duplicates++
             return Effect.succeed(record)
           })
       }
     }
 
-    const attempt = (step: Step<C, R>, counts: { entities: number; relationships: number }, number: number) => {
+    const attempt = (step: Step<C, R>, counts: Counts, number: number) => {
       const run = Effect.suspend(() => step.run(context(step, counts))).pipe(
         Effect.catchAllDefect((defect) =>
           Effect.fail(new ConnectorFailed({ reason: `step "${step.id}" crashed: ${String(defect)}`, cause: defect }))
@@ -170,6 +179,7 @@ export const runSteps = <C, R>(
         Effect.sync(() => {
           counts.entities = 0
           counts.relationships = 0
+          counts.duplicates = 0
           emit({ _tag: "StepStarted", step: step.id, attempt: number })
         }),
         timed
@@ -201,7 +211,7 @@ export const runSteps = <C, R>(
           })
         )
       )
-      const counts = { entities: 0, relationships: 0 }
+      const counts: Counts = { entities: 0, relationships: 0, duplicates: 0 }
       return {
         counts,
         attempts: () => attempts,
@@ -221,6 +231,7 @@ export const runSteps = <C, R>(
               status: "skipped",
               entities: 0,
               relationships: 0,
+              duplicates: 0,
               attempts: 0,
               durationMs: 0,
               skippedBecause: because
@@ -233,7 +244,7 @@ export const runSteps = <C, R>(
             const running = retrying(step)
             const exit = yield* Effect.either(running.run)
             const durationMs = elapsed(start)
-            const { entities, relationships } = running.counts
+            const { entities, relationships, duplicates } = running.counts
             if (exit._tag === "Right") {
               emit({ _tag: "StepCompleted", step: step.id, entities, relationships, durationMs })
               return {
@@ -241,6 +252,7 @@ export const runSteps = <C, R>(
                 status: "succeeded",
                 entities,
                 relationships,
+                duplicates,
                 attempts: running.attempts(),
                 durationMs
               } satisfies StepOutcome
@@ -252,6 +264,7 @@ export const runSteps = <C, R>(
               status: error._tag === "Timeout" ? "timed_out" : "failed",
               entities: 0,
               relationships: 0,
+              duplicates: 0,
               attempts: running.attempts(),
               durationMs,
               error

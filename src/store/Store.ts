@@ -3,7 +3,7 @@ import { Context } from "effect"
 import type { StepOutcome } from "../scheduler/Events.ts"
 import type { Staging } from "../sync/Staging.ts"
 import type { SyncStats, SyncStatus } from "../sync/SyncResult.ts"
-import type { MassDeletion, ReferentialIntegrity, ScopeLocked, StoreError } from "./StoreErrors.ts"
+import type { MassDeletion, ReferentialIntegrity, ScopeLocked, StoreFailure } from "./StoreErrors.ts"
 
 export * from "./StoreErrors.ts"
 
@@ -18,12 +18,19 @@ export * from "./StoreErrors.ts"
  * with the run record in one transaction. Closing the session's scope releases the lock and drops the
  * staged data.
  *
+ * Errors: `StoreError` for an unexpected failure of the database; `NotADatabase` when the file turns out
+ * to be corrupt (SQLite reports corrupt pages only when an operation reads them, so any operation may
+ * fail with it, not only opening the store).
+ *
  * Fault injection (tests and the harness): adapters accept `faults.beforeWrite(index)`, called before
  * each write statement of a commit with its 0-based index within that commit: 0 bumps the scope's
  * generation (creating the scope), then, for entities and then relationships, the delete, update and
  * insert statements that have work to do (the change set is applied set-wise, one statement each), then
- * the run record and one insert per step outcome. Throwing from it aborts the commit's transaction: the
- * store must be exactly as before (C01). The SQLite adapter also takes a `mutant` (a deliberate bug) so
+ * whatever bookkeeping the adapter keeps (SQLite: its per-step checksums), then the run record and one
+ * insert per step outcome. Recording a failed run (`recordFailure`) goes through
+ * the same hook, its writes numbered from 0 again: the generation, the run record, one insert per step
+ * outcome. Throwing from it aborts that transaction: the store must be exactly as before (C01). After a
+ * failed commit, `sync` records the failed run, so a transient fault leaves exactly one `failed` run. The SQLite adapter also takes a `mutant` (a deliberate bug) so
  * that property tests and the harness can prove they catch it.
  *
  * Deletion (C07): a commit replaces the rows of every step that succeeded (or that the connector no
@@ -102,7 +109,7 @@ export interface HistoryFilter {
   readonly limit?: number
 }
 
-/** A scope with its current generation and row counts. */
+/** A scope with its current generation and row counts (relationships: those whose endpoints both exist). */
 export interface ScopeSummary extends ScopeRef {
   readonly generation: number
   readonly entities: number
@@ -130,6 +137,8 @@ export interface RunStep {
   readonly status: StepOutcome["status"]
   readonly entities: number
   readonly relationships: number
+  /** Identical re-emits, kept once (see `StepOutcome.duplicates`). */
+  readonly duplicates: number
   readonly attempts: number
   readonly durationMs: number
   readonly error?: string
@@ -217,32 +226,35 @@ export interface SyncSession {
   /** Validates the staged batch, diffs it and applies it with the run record in one transaction. */
   readonly commit: (
     request: CommitRequest
-  ) => Effect.Effect<CommitOutcome, ReferentialIntegrity | MassDeletion | StoreError>
+  ) => Effect.Effect<CommitOutcome, ReferentialIntegrity | MassDeletion | StoreFailure>
   /** Records a failed run (its generation is returned); no row is touched. */
-  readonly recordFailure: (run: FailedRun) => Effect.Effect<number, StoreError>
+  readonly recordFailure: (run: FailedRun) => Effect.Effect<number, StoreFailure>
 }
 
 /** The store. */
 export interface StoreService {
   /** The database this store reads and writes, for messages (`./parallax.db`). */
   readonly location: string
-  /** Starts a sync of `scope`: takes its lock (waiting up to `lockTimeoutMs`) and opens staging. */
+  /**
+   * Starts a sync of `scope`: takes its lock and opens staging. Waits up to `lockTimeoutMs` in all, for
+   * another sync of the scope as for another connection's write transaction, then fails with `ScopeLocked`.
+   */
   readonly begin: (
     scope: ScopeRef,
     options?: { readonly lockTimeoutMs?: number }
-  ) => Effect.Effect<SyncSession, ScopeLocked | StoreError, Scope.Scope>
-  /** Counts by scope and by type. */
-  readonly stats: () => Effect.Effect<StoreStats, StoreError>
+  ) => Effect.Effect<SyncSession, ScopeLocked | StoreFailure, Scope.Scope>
+  /** Counts by scope and by type, of what the graph reads return: an edge whose endpoint is gone is not counted. */
+  readonly stats: () => Effect.Effect<StoreStats, StoreFailure>
   /** Merged entities, ordered by id. */
-  readonly entities: (filter?: EntityFilter) => Effect.Effect<ReadonlyArray<GraphEntity>, StoreError>
+  readonly entities: (filter?: EntityFilter) => Effect.Effect<ReadonlyArray<GraphEntity>, StoreFailure>
   /** Merged relationships whose endpoints both exist, ordered by id. */
-  readonly relationships: (filter?: RelationshipFilter) => Effect.Effect<ReadonlyArray<GraphRelationship>, StoreError>
+  readonly relationships: (filter?: RelationshipFilter) => Effect.Effect<ReadonlyArray<GraphRelationship>, StoreFailure>
   /** Recorded runs, newest first. */
-  readonly history: (filter?: HistoryFilter) => Effect.Effect<ReadonlyArray<RunRecord>, StoreError>
+  readonly history: (filter?: HistoryFilter) => Effect.Effect<ReadonlyArray<RunRecord>, StoreFailure>
   /** The merged graph, streamed with bounded memory: every entity, then every relationship. */
-  readonly exportGraph: () => Stream.Stream<GraphItem, StoreError>
+  readonly exportGraph: () => Stream.Stream<GraphItem, StoreFailure>
   /** The logical dump (deterministic order) for tests and the harness. */
-  readonly dump: () => Effect.Effect<StoreDump, StoreError>
+  readonly dump: () => Effect.Effect<StoreDump, StoreFailure>
 }
 
 /** The graph store port. */

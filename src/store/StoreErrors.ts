@@ -26,7 +26,10 @@ export class SchemaTooNew extends Schema.TaggedError<SchemaTooNew>()("SchemaTooN
   }
 }
 
-/** The file is not a parallax database (not SQLite, or corrupt). */
+/**
+ * The file is not a usable parallax database: not SQLite, another program's database, or corrupt. Corrupt
+ * pages are found when an operation reads them, so any store operation (not only opening) can fail with it.
+ */
 export class NotADatabase extends Schema.TaggedError<NotADatabase>()("NotADatabase", {
   location: Schema.String,
   reason: Schema.String
@@ -36,7 +39,10 @@ export class NotADatabase extends Schema.TaggedError<NotADatabase>()("NotADataba
   }
 }
 
-/** Another sync of the same scope held its lock for longer than the wait allowed. */
+/**
+ * The scope's lock could not be had within the wait allowed: another sync of the same scope holds it, or
+ * another connection held the database's write lock for the whole wait.
+ */
 export class ScopeLocked extends Schema.TaggedError<ScopeLocked>()("ScopeLocked", {
   connector: Schema.String,
   account: Schema.String,
@@ -44,7 +50,7 @@ export class ScopeLocked extends Schema.TaggedError<ScopeLocked>()("ScopeLocked"
   holder: Schema.String
 }) {
   override get message(): string {
-    return `scope ${this.connector}/${this.account} is being synced by ${this.holder}; gave up after waiting ${this.waitedMs} ms`
+    return `scope ${this.connector}/${this.account} is locked by ${this.holder}; gave up after waiting ${this.waitedMs} ms`
   }
 }
 
@@ -84,6 +90,9 @@ export class MassDeletion extends Schema.TaggedError<MassDeletion>()("MassDeleti
     return `sync of ${this.connector}/${this.account} refused, nothing committed: it would delete ${this.wouldDelete} of ${this.existing} rows (${share}%, more than the allowed ${Math.round(100 * this.maxShare)}%); rerun with --force if this is intended`
   }
 }
+
+/** What any store operation can fail with: the database failed, or it turned out to be corrupt. */
+export type StoreFailure = StoreError | NotADatabase
 
 /** Opening a store can fail with these. */
 export type OpenError = StoreError | SchemaTooNew | NotADatabase

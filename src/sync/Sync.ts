@@ -1,6 +1,13 @@
 import { Effect } from "effect"
 import type { Connector } from "../connector/Connector.ts"
-import { type Collected, collect, type RunError, type RunOptions, type RunOutput } from "../connector/Run.ts"
+import {
+  type Collected,
+  collectConfigured,
+  configure,
+  type RunError,
+  type RunOptions,
+  type RunOutput
+} from "../connector/Run.ts"
 import type { EventSink, StepOutcome } from "../scheduler/Events.ts"
 import {
   defaultMassDeletion,
@@ -9,7 +16,7 @@ import {
   type ReferentialIntegrity,
   type ScopeLocked,
   Store,
-  type StoreError,
+  type StoreFailure,
   type SyncSession
 } from "../store/Store.ts"
 import type { SyncResult, SyncStatus } from "./SyncResult.ts"
@@ -30,8 +37,8 @@ export interface CommitOptions {
 /** How to sync: how to run the connector, plus how to commit. */
 export interface SyncOptions<R = never> extends RunOptions<R>, CommitOptions {}
 
-/** Why a commit failed: the batch was rejected, the scope is busy, or the store failed. */
-export type CommitError = ReferentialIntegrity | MassDeletion | ScopeLocked | StoreError
+/** Why a commit failed: the batch was rejected, the scope is busy, or the store failed (or is corrupt). */
+export type CommitError = ReferentialIntegrity | MassDeletion | ScopeLocked | StoreFailure
 
 /** Why a sync failed. Step failures are not here: they make the sync `partial` (C06, C07). */
 export type SyncError = RunError | CommitError
@@ -68,8 +75,9 @@ const publish = (session: SyncSession, collected: Collected, options: CommitOpti
         massDeletion: policy(options)
       })
       .pipe(
+        // Every failed commit is recorded, a failed write too (recording may then fail as well: ignored).
         Effect.tapError((error) =>
-          error._tag === "StoreError" || dryRun
+          dryRun
             ? Effect.void
             : session
                 .recordFailure({
@@ -110,7 +118,9 @@ const publish = (session: SyncSession, collected: Collected, options: CommitOpti
  * Configure → Discover → Collect → Publish → Commit (DESIGN §2), streaming emitted objects into the
  * store's on-disk staging. Step failures make the run `partial` (or `failed` when no step succeeded) and
  * never delete what those steps owned. A failed discovery, a rejected batch (referential integrity, mass
- * deletion) fail the effect with their typed error after recording a failed run; nothing else is written.
+ * deletion) or a failed commit fail the effect with their typed error after recording a failed run;
+ * nothing else is written. A connector that cannot be loaded (bad step graph) or configured fails before
+ * the store is touched: no lock taken, no run recorded, no generation used.
  *
  * @example
  * const result = yield* sync(myConnector, { account: "prod", config: { region: "eu-west-1" } }).pipe(
@@ -123,6 +133,7 @@ export const sync = <C, R>(
 ): Effect.Effect<SyncResult, SyncError, Store> =>
   Effect.scoped(
     Effect.gen(function* () {
+      const config = yield* configure(connector, options)
       const store = yield* Store
       const account = options.account ?? "default"
       const syncId = options.syncId ?? crypto.randomUUID()
@@ -131,9 +142,13 @@ export const sync = <C, R>(
         { connector: connector.name, account },
         options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }
       )
-      const collected = yield* collect(connector, session.staging, { ...options, account, syncId }).pipe(
+      const collected = yield* collectConfigured(connector, config, session.staging, {
+        ...options,
+        account,
+        syncId
+      }).pipe(
         Effect.tapError((error) =>
-          options.dryRun || !isRunFailure(error)
+          options.dryRun
             ? Effect.void
             : session.recordFailure({ syncId, steps: [], startedAt, error: error.message }).pipe(Effect.ignore)
         )
@@ -141,10 +156,6 @@ export const sync = <C, R>(
       return yield* publish(session, collected, options)
     })
   ).pipe(Effect.withSpan("Sync.sync", { attributes: { connector: connector.name } }))
-
-/** Failures worth a run record: discovery failed. A connector that cannot load or be configured never ran. */
-const isRunFailure = (error: RunError): boolean =>
-  !["DependencyCycle", "UnknownDependency", "DuplicateStep", "ConfigInvalid"].includes(error._tag)
 
 /**
  * Commits the in-memory output of `runConnector` (for tests and small sources; `sync` streams instead).

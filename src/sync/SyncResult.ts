@@ -1,5 +1,4 @@
-import type { ValidationWarning } from "../model/Records.ts"
-import type { StepOutcome } from "../scheduler/Events.ts"
+import type { StepOutcome, WarningSummary } from "../scheduler/Events.ts"
 
 /** The change a sync made (or, in a dry run, would make) to its scope; equal to the store's difference (C11). */
 export interface SyncStats {
@@ -27,7 +26,8 @@ export interface SyncResult {
   readonly dryRun: boolean
   readonly stats: SyncStats
   readonly steps: ReadonlyArray<StepOutcome>
-  readonly warnings: ReadonlyArray<ValidationWarning>
+  /** Warnings counted by step and message, with a few sample subjects each (bounded whatever the sync's size). */
+  readonly warnings: ReadonlyArray<WarningSummary>
   readonly startedAt: Date
   readonly finishedAt: Date
   readonly durationMs: number

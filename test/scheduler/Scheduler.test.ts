@@ -7,6 +7,7 @@ import {
   ConnectorFailed,
   entity,
   RateLimited,
+  relationship,
   runConnector,
   type SyncEvent,
   step,
@@ -369,6 +370,55 @@ describe("isolation of odd failures", () => {
       }
       const empty = yield* runConnector(Connector.make({ name: "empty", steps: [] }))
       expect(empty.steps).toEqual([])
+    })
+  )
+})
+
+describe("duplicates", () => {
+  effectTest("identical re-emits are kept once and counted per step; a retry starts the count again", () =>
+    Effect.gen(function* () {
+      const attempts = yield* Ref.make(0)
+      const host = (key: string) => entity("host", key).class("Host")
+      const link = relationship("host", "a", "CONNECTS", "host", "b")
+      const connector = Connector.make({
+        name: "dups",
+        steps: [
+          step("first", "").run((ctx) =>
+            Effect.gen(function* () {
+              yield* ctx.emitEntity(host("a"))
+              yield* ctx.emitEntity(host("b"))
+              yield* ctx.emitEntity(host("a"))
+              yield* ctx.emitRelationship(link)
+              yield* ctx.emitRelationship(link)
+            })
+          ),
+          step("second", "")
+            .dependsOn("first")
+            .run((ctx) =>
+              Effect.gen(function* () {
+                const n = yield* Ref.updateAndGet(attempts, (k) => k + 1)
+                yield* ctx.emitEntity(host("a"))
+                yield* ctx.emitEntity(host("c"))
+                if (n === 1) {
+                  yield* ctx.emitEntity(host("b"))
+                  return yield* Effect.fail(transient)
+                }
+              })
+            ),
+          step("broken", "").run((ctx) =>
+            Effect.zipRight(ctx.emitEntity(host("a")), Effect.fail(new ConnectorFailed({ reason: "down" })))
+          )
+        ]
+      })
+      const fiber = yield* Effect.fork(runConnector(connector, { concurrency: 1 }))
+      yield* TestClock.adjust("1 minute")
+      const output = yield* Fiber.join(fiber)
+      expect(output.steps.map((s) => [s.id, s.status, s.entities, s.relationships, s.duplicates])).toEqual([
+        ["first", "succeeded", 2, 1, 2],
+        ["second", "succeeded", 1, 0, 1],
+        ["broken", "failed", 0, 0, 0]
+      ])
+      expect(output.entities.map((e) => e.key).sort()).toEqual(["a", "b", "c"])
     })
   )
 })

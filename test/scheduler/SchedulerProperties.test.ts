@@ -47,7 +47,15 @@ const stopsOnFirstFailure: Runner = (steps) =>
     let stopped = false
     for (const s of order) {
       if (stopped) {
-        outcomes.set(s.id, { id: s.id, status: "skipped", entities: 0, relationships: 0, attempts: 0, durationMs: 0 })
+        outcomes.set(s.id, {
+          id: s.id,
+          status: "skipped",
+          entities: 0,
+          relationships: 0,
+          duplicates: 0,
+          attempts: 0,
+          durationMs: 0
+        })
         continue
       }
       const single = yield* scheduler([{ ...s, dependsOn: [] }], 1)

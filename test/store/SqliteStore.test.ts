@@ -1,12 +1,12 @@
 import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { Connector, entity, step } from "../../src/index.ts"
 import { Store } from "../../src/store/Store.ts"
-import { SCHEMA_VERSION } from "../../src/store/sqlite/Migrations.ts"
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "../../src/store/sqlite/Migrations.ts"
 import * as SqliteStore from "../../src/store/sqlite/SqliteStore.ts"
 import { sync } from "../../src/sync/Sync.ts"
 import { tempStore } from "../sync/support/Source.ts"
@@ -59,6 +59,49 @@ describe("SQLite adapter", () => {
       expect(error.message).toContain(path)
     }))
 
+  test("a parallax database with overwritten pages: every operation that reads them fails with NotADatabase", () =>
+    inDir(async (dir) => {
+      const path = join(dir, "corrupt.db")
+      const many = Connector.make({
+        name: "many",
+        steps: [
+          step("hosts", "hosts").run((ctx) =>
+            Effect.forEach(
+              Array.from({ length: 3000 }, (_, i) => i),
+              (i) => ctx.emitEntity(entity("host", `h${i}`).class("Host").property("padding", "x".repeat(200))),
+              { discard: true }
+            )
+          )
+        ]
+      })
+      const layer = SqliteStore.layerWith({ path })
+      await Effect.runPromise(sync(many).pipe(Effect.provide(layer)))
+      const pageSize = 4096
+      const pages = Math.floor(statSync(path).size / pageSize)
+      expect(pages).toBeGreaterThan(100)
+      const fd = openSync(path, "r+")
+      for (let page = Math.floor(pages / 3); page < Math.floor((2 * pages) / 3); page++) {
+        writeSync(fd, Buffer.alloc(pageSize, 0xa5), 0, pageSize, page * pageSize)
+      }
+      closeSync(fd)
+      const outcomes = await Effect.runPromise(
+        Effect.gen(function* () {
+          const store = yield* Store
+          return [
+            yield* Effect.flip(store.entities()),
+            yield* Effect.flip(store.stats()),
+            yield* Effect.flip(store.dump()),
+            yield* Effect.flip(sync(many))
+          ]
+        }).pipe(Effect.provide(layer))
+      )
+      for (const error of outcomes) {
+        expect(error._tag).toBe("NotADatabase")
+        expect(error.message).toContain(path)
+        expect(error.message).toContain("malformed")
+      }
+    }))
+
   test("another program's SQLite database is refused", () =>
     inDir(async (dir) => {
       const path = join(dir, "other.db")
@@ -66,6 +109,35 @@ describe("SQLite adapter", () => {
       db.exec("CREATE TABLE mine (x)")
       db.close()
       expect((await openError(path))._tag).toBe("NotADatabase")
+    }))
+
+  test("a database of schema version 1 is migrated on open; its runs' steps count no duplicates", () =>
+    inDir(async (dir) => {
+      const path = join(dir, "v1.db")
+      const db = new Database(path)
+      db.exec("PRAGMA journal_mode = WAL")
+      db.exec(`PRAGMA application_id = ${APPLICATION_ID}`)
+      db.exec(MIGRATIONS[0] as string)
+      db.exec("PRAGMA user_version = 1")
+      db.exec("INSERT INTO scopes (scope_id, connector, account, generation) VALUES (1, 'one', 'default', 1)")
+      db.exec(`INSERT INTO runs (run_id, scope_id, generation, sync_id, status, stats, started_at, finished_at)
+               VALUES (1, 1, 1, 'old', 'succeeded', '{}', 0, 0)`)
+      db.exec(`INSERT INTO run_steps (run_id, ordinal, step, status, entities, relationships, attempts, duration_ms)
+               VALUES (1, 0, 'hosts', 'succeeded', 1, 0, 1, 5)`)
+      db.close()
+      const runs = await Effect.runPromise(
+        Effect.gen(function* () {
+          yield* sync(one)
+          return yield* Effect.flatMap(Store, (store) => store.history())
+        }).pipe(Effect.provide(SqliteStore.layerWith({ path })))
+      )
+      expect(runs.map((run) => [run.generation, run.steps.map((s) => [s.id, s.duplicates])])).toEqual([
+        [2, [["hosts", 0]]],
+        [1, [["hosts", 0]]]
+      ])
+      const after = new Database(path)
+      expect(after.query("PRAGMA user_version").get()).toEqual({ user_version: SCHEMA_VERSION })
+      after.close()
     }))
 
   test("a newer schema than this binary knows is a clear error", () =>

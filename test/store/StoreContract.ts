@@ -1,7 +1,7 @@
 import { describe, expect } from "bun:test"
 import { Deferred, Effect, Fiber, type Layer, Stream } from "effect"
 import { ConnectorFailed, Connector as Connectors, entity, relationship, step, sync } from "../../src/index.ts"
-import { type OpenError, Store } from "../../src/store/Store.ts"
+import { type OpenError, type ScopeRef, Store, type StoreDump } from "../../src/store/Store.ts"
 import type { Faults } from "../../src/store/sqlite/SqliteStore.ts"
 import { liveTest } from "../support/effectTest.ts"
 import { connectorOf, rowsOf, type Source } from "../sync/support/Source.ts"
@@ -24,6 +24,37 @@ const source: Source = [
 
 const dump = Effect.flatMap(Store, (store) => store.dump())
 
+/** `stats()` counts exactly what the graph reads return, per scope and per type. */
+const statsAgreeWithReads = Effect.gen(function* () {
+  const store = yield* Store
+  const stats = yield* store.stats()
+  const entities = yield* store.entities()
+  const relationships = yield* store.relationships()
+  const perScope = new Map<string, { entities: number; relationships: number }>()
+  const perType = new Map<string, number>()
+  const count = (kind: "entity" | "relationship", type: string, sources: ReadonlyArray<ScopeRef>) => {
+    for (const source of sources) {
+      const scope = `${source.connector}/${source.account}`
+      const counts = perScope.get(scope) ?? { entities: 0, relationships: 0 }
+      counts[kind === "entity" ? "entities" : "relationships"]++
+      perScope.set(scope, counts)
+      perType.set(`${scope} ${kind} ${type}`, (perType.get(`${scope} ${kind} ${type}`) ?? 0) + 1)
+    }
+  }
+  for (const item of entities) count("entity", item.type, item.sources)
+  for (const item of relationships) count("relationship", item.verb, item.sources)
+  for (const scope of stats.scopes) {
+    const counted = perScope.get(`${scope.connector}/${scope.account}`) ?? { entities: 0, relationships: 0 }
+    expect([scope.connector, scope.account, scope.entities, scope.relationships]).toEqual([
+      scope.connector,
+      scope.account,
+      counted.entities,
+      counted.relationships
+    ])
+  }
+  expect(new Map(stats.types.map((t) => [`${t.connector}/${t.account} ${t.kind} ${t.type}`, t.count]))).toEqual(perType)
+})
+
 const hosts = (
   keys: ReadonlyArray<string>,
   extra?: { readonly rel?: readonly [string, string]; readonly to?: string }
@@ -42,6 +73,42 @@ const hosts = (
       )
     ]
   })
+
+/** Hosts with a version, linked `from -CONNECTS-> to` with a weight, in two steps (for the C01 fault tests). */
+const graph = (hostsOf: Record<string, number>, links: ReadonlyArray<readonly [string, string, number]>) =>
+  Connectors.make({
+    name: "graph",
+    steps: [
+      step("hosts", "hosts").run((ctx) =>
+        Effect.forEach(
+          Object.entries(hostsOf),
+          ([key, version]) => ctx.emitEntity(entity("host", key).class("Host").property("version", version)),
+          { discard: true }
+        )
+      ),
+      step("links", "links").run((ctx) =>
+        Effect.forEach(
+          links,
+          ([from, to, weight]) =>
+            ctx.emitRelationship(relationship("host", from, "CONNECTS", "host", to).property("weight", weight)),
+          { discard: true }
+        )
+      )
+    ]
+  })
+
+const before = graph({ a: 1, b: 1, c: 1 }, [
+  ["a", "b", 1],
+  ["b", "c", 1]
+])
+/** Deletes, updates and inserts one entity and one relationship; keeps one entity unchanged. */
+const changed = graph({ a: 2, b: 1, d: 1 }, [
+  ["a", "b", 2],
+  ["a", "d", 1]
+])
+
+/** Rows without the fields that depend on time or on how many generations were used. */
+const contentRows = (dump: StoreDump) => dump.rows.map(({ firstSeenAt: _, generation: __, ...row }) => row)
 
 /**
  * The contract every `Store` adapter passes: what a sync writes, reads back, rejects and leaves alone.
@@ -98,6 +165,7 @@ export const storeContract = (adapter: string, makeStore: StoreFactory): void =>
           const hostRows = yield* store.entities({ type: "host", limit: 2 })
           expect(hostRows).toHaveLength(2)
           expect(hostRows[0]?.sources).toEqual([{ connector: "generated", account: "acme", step: "s0", generation: 1 }])
+          yield* statsAgreeWithReads
           const items = yield* Stream.runCollect(store.exportGraph())
           expect([...items].map((item) => item._tag)).toEqual(["Entity", "Entity", "Entity", "Entity", "Relationship"])
         })
@@ -209,8 +277,15 @@ export const storeContract = (adapter: string, makeStore: StoreFactory): void =>
           const partial = yield* sync(two(["a"], true))
           expect(partial.status).toBe("partial")
           const store = yield* Store
-          expect((yield* store.stats()).scopes[0]?.relationships).toBe(1)
+          expect((yield* dump).rows.filter((row) => row.kind === "relationship")).toHaveLength(1)
           expect(yield* store.relationships()).toEqual([])
+          const stats = yield* store.stats()
+          expect(stats.scopes[0]?.relationships).toBe(0)
+          expect(stats.types.filter((t) => t.kind === "relationship")).toEqual([])
+          yield* statsAgreeWithReads
+          yield* sync(two(["a", "b"], false))
+          expect((yield* store.stats()).scopes[0]?.relationships).toBe(1)
+          yield* statsAgreeWithReads
         })
       )
     )
@@ -254,7 +329,7 @@ export const storeContract = (adapter: string, makeStore: StoreFactory): void =>
         Effect.gen(function* () {
           yield* sync(connectorOf(source))
           const before = yield* dump
-          const result = yield* sync(connectorOf(source, { failing: [true, true, true] }))
+          const result = yield* sync(connectorOf(source, { failing: ["fail", "fail", "timeout"] }))
           expect(result.status).toBe("failed")
           expect(rowsOf(yield* dump)).toEqual(rowsOf(before))
         })
@@ -291,41 +366,163 @@ export const storeContract = (adapter: string, makeStore: StoreFactory): void =>
       )
     )
 
-    describe("C01: a fault at any write of a commit leaves the store exactly as before", () => {
-      for (let fault = 0; fault < 12; fault++) {
-        liveTest(`fault at write ${fault}`, () => {
-          let armed = false
-          const faults: Faults = {
-            beforeWrite: (index) => {
-              if (armed && index === fault) throw new Error(`injected fault at write ${index}`)
-            }
+    describe("C01: a fault at any write leaves the store exactly as before", () => {
+      /**
+       * The fault plan: `count` records how many writes happen; `once` throws at write `at` only (a
+       * transient fault: the failed run is then recorded); `persist` throws at write `at` and at every
+       * write after it (a dead disk: not even the failed run can be recorded).
+       */
+      const plan = { mode: "off" as "off" | "count" | "once" | "persist", at: 0, fired: false, writes: 0 }
+      const arm = (mode: typeof plan.mode, at = 0) => Object.assign(plan, { mode, at, fired: false, writes: 0 })
+      const faults: Faults = {
+        beforeWrite: (index) => {
+          if (plan.mode === "count") plan.writes = Math.max(plan.writes, index + 1)
+          const hit =
+            (plan.mode === "once" && !plan.fired && index === plan.at) ||
+            (plan.mode === "persist" && (plan.fired || index === plan.at))
+          if (hit) {
+            plan.fired = true
+            throw new Error(`injected fault at write ${index}`)
           }
-          const changed: Source = [
-            { ...source[0], entities: source[0]?.entities.slice(1) ?? [] } as Source[number],
-            {
-              entities: [{ type: "user", key: "z", name: "q", value: 9 }],
-              relationships: [{ from: 0, verb: "HAS", to: 0 }],
-              chained: false
-            }
-          ]
-          return inStore(
-            Effect.gen(function* () {
-              yield* sync(connectorOf(source))
-              const before = yield* dump
-              armed = true
-              const outcome = yield* Effect.either(sync(connectorOf(changed), { force: true }))
-              armed = false
-              if (outcome._tag === "Left") {
-                expect(outcome.left._tag).toBe("StoreError")
-                expect(yield* dump).toEqual(before)
+        }
+      }
+      const withFaults = <A, E>(body: Effect.Effect<A, E, Store>) => inStore(body, { faults })
+
+      liveTest(
+        "a commit that deletes, updates and inserts entities and relationships: fault at each of its writes",
+        () =>
+          Effect.gen(function* () {
+            // A clean run first: how many writes the changed sync's commit makes, and the state it reaches.
+            const clean = yield* withFaults(
+              Effect.gen(function* () {
+                yield* sync(before)
+                arm("count")
+                const result = yield* sync(changed, { force: true })
+                const writes = plan.writes
+                arm("off")
+                return { result, writes, rows: contentRows(yield* dump) }
+              })
+            )
+            const { stats } = clean.result
+            expect([stats.entitiesCreated, stats.entitiesUpdated, stats.entitiesDeleted]).toEqual([1, 1, 1])
+            expect([stats.relationshipsCreated, stats.relationshipsUpdated, stats.relationshipsDeleted]).toEqual([
+              1, 1, 1
+            ])
+            // At least the generation, then delete/update/insert of entities and of relationships, the run and
+            // its 2 steps (an adapter may write more: SQLite also writes its per-step checksums).
+            expect(clean.writes).toBeGreaterThanOrEqual(1 + 3 + 3 + 1 + 2)
+
+            const observed = []
+            const expected = []
+            for (let at = 0; at < clean.writes; at++) {
+              for (const mode of ["once", "persist"] as const) {
+                observed.push(
+                  yield* withFaults(
+                    Effect.gen(function* () {
+                      yield* sync(before)
+                      const old = yield* dump
+                      arm(mode, at)
+                      const outcome = yield* Effect.either(sync(changed, { force: true }))
+                      const fired = plan.fired
+                      arm("off")
+                      const now = yield* dump
+                      const added = now.runs.slice(old.runs.length)
+                      const recovered = yield* sync(changed, { force: true })
+                      return {
+                        at,
+                        mode,
+                        fired,
+                        failedWith: outcome._tag === "Left" ? outcome.left._tag : `committed (${outcome.right.status})`,
+                        injected:
+                          outcome._tag === "Left" && outcome.left.message.includes(`injected fault at write ${at}`),
+                        rowsUnchanged: JSON.stringify(rowsOf(now)) === JSON.stringify(rowsOf(old)),
+                        earlierRunsUnchanged:
+                          JSON.stringify(now.runs.slice(0, old.runs.length)) === JSON.stringify(old.runs),
+                        runsAdded: added.map(
+                          (run) => `${run.status}: ${run.error?.includes("injected fault") ?? false}`
+                        ),
+                        dumpUnchanged: JSON.stringify(now) === JSON.stringify(old),
+                        recovered: JSON.stringify(contentRows(yield* dump)) === JSON.stringify(clean.rows),
+                        generationAfter: recovered.generation
+                      }
+                    })
+                  )
+                )
+                expected.push({
+                  at,
+                  mode,
+                  fired: true,
+                  failedWith: "StoreError",
+                  injected: true,
+                  rowsUnchanged: true,
+                  earlierRunsUnchanged: true,
+                  runsAdded: mode === "once" ? ["failed: true"] : [],
+                  dumpUnchanged: mode === "persist",
+                  recovered: true,
+                  generationAfter: mode === "once" ? 3 : 2
+                })
               }
-              const after = yield* sync(connectorOf(changed), { force: true })
-              expect(after.generation).toBe(outcome._tag === "Left" ? 2 : 3)
-            }),
-            { faults }
+            }
+            expect(observed).toEqual(expected)
+          }),
+        60_000
+      )
+
+      liveTest("recording a failed run: a fault at each of its writes leaves no half-written record", () =>
+        Effect.gen(function* () {
+          const dangling = Connectors.make({
+            name: "faulty",
+            steps: [
+              step("hosts", "hosts").run((ctx) =>
+                ctx.emitEntity(entity("host", "a").class("Host")).pipe(Effect.asVoid)
+              ),
+              step("links", "links").run((ctx) =>
+                ctx.emitRelationship(relationship("host", "a", "CONNECTS", "host", "ghost")).pipe(Effect.asVoid)
+              )
+            ]
+          })
+          const clean = yield* withFaults(
+            Effect.gen(function* () {
+              arm("count")
+              const error = yield* Effect.flip(sync(dangling))
+              const writes = plan.writes
+              arm("off")
+              return { error: error._tag, writes, runs: (yield* dump).runs.map((run) => run.status) }
+            })
+          )
+          // The generation, the run and its 2 steps.
+          expect(clean).toEqual({ error: "ReferentialIntegrity", writes: 4, runs: ["failed"] })
+          const observed = []
+          for (let at = 0; at < clean.writes; at++) {
+            observed.push(
+              yield* withFaults(
+                Effect.gen(function* () {
+                  yield* sync(hosts(["a"]), { account: "other" })
+                  const old = yield* dump
+                  arm("once", at)
+                  const error = yield* Effect.flip(sync({ ...dangling, name: "hosts" }))
+                  const fired = plan.fired
+                  arm("off")
+                  return {
+                    at,
+                    fired,
+                    error: error._tag,
+                    unchanged: JSON.stringify(yield* dump) === JSON.stringify(old)
+                  }
+                })
+              )
+            )
+          }
+          expect(observed).toEqual(
+            Array.from({ length: clean.writes }, (_, at) => ({
+              at,
+              fired: true,
+              error: "ReferentialIntegrity",
+              unchanged: true
+            }))
           )
         })
-      }
+      )
     })
   })
 }

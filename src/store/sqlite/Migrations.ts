@@ -82,7 +82,11 @@ export const MIGRATIONS: ReadonlyArray<string> = [
     PRIMARY KEY (run_id, ordinal)
   ) WITHOUT ROWID;
   `,
-  // Per-step checksums of the committed rows (see `StepDigests`): an unchanged sync skips its diff.
+  // 2: each step's count of identical re-emits (kept once); runs recorded before it count none.
+  `
+  ALTER TABLE run_steps ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0;
+  `,
+  // 3: per-step checksums of the committed rows (see `StepDigests`): an unchanged sync skips its diff.
   `
   CREATE TABLE step_digests (
     scope_id INTEGER NOT NULL,

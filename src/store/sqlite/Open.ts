@@ -10,10 +10,28 @@ export interface ConnectionOptions {
   readonly cacheMiB: number
 }
 
-const isNotADatabase = (error: unknown): boolean => {
+/** SQLite's verdict that the file is not a database, or that a page it read is corrupt. */
+export const isCorrupt = (error: unknown): boolean => {
   const code = (error as { code?: unknown }).code
-  return code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT" || /not a database|malformed/i.test(String(error))
+  if (typeof code === "string") return code.startsWith("SQLITE_NOTADB") || code.startsWith("SQLITE_CORRUPT")
+  return /file is not a database|database disk image is malformed/i.test(String(error))
 }
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+
+/**
+ * The typed failure of a store operation: `NotADatabase` when SQLite found the file corrupt (corrupt pages
+ * surface only when read, so at any operation), otherwise `StoreError`.
+ */
+export const storeFailure = (operation: string, location: string, cause: unknown): StoreError | NotADatabase =>
+  cause instanceof NotADatabase
+    ? cause
+    : isCorrupt(cause)
+      ? new NotADatabase({
+          location,
+          reason: `the file is corrupt or not an SQLite database (SQLite: "${describe(cause)}" during ${operation}); restore it from a backup or move it aside`
+        })
+      : new StoreError({ operation, location, cause })
 
 const configure = (db: Database, options: ConnectionOptions): void => {
   db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`)
@@ -68,9 +86,7 @@ export const openDatabase = (
     return db
   } catch (error) {
     db?.close()
-    if (error instanceof SchemaTooNew || error instanceof NotADatabase) return error
-    if (isNotADatabase(error))
-      return new NotADatabase({ location: path, reason: "the file is not an SQLite database or is corrupt" })
-    return new StoreError({ operation: "open", location: path, cause: error })
+    if (error instanceof SchemaTooNew) return error
+    return storeFailure("open", path, error)
   }
 }

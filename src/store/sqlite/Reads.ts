@@ -86,6 +86,9 @@ function* merged<A>(rows: Iterable<Row>, make: (first: Row, sources: ReadonlyArr
 const EXISTS = (column: string) =>
   `EXISTS (SELECT 1 FROM scopes o JOIN entities x ON x.scope_id = o.scope_id AND x.id = r.${column})`
 
+/** An edge whose endpoints both exist in some scope: the only edges reads return and stats count. */
+const LIVE_EDGE = `${EXISTS("from_id")} AND ${EXISTS("to_id")}`
+
 const entitySql = (filter: EntityFilter) => {
   const { sql, params } = where([
     ["e.type = ?", filter.type],
@@ -106,7 +109,7 @@ const relationshipSql = (filter: RelationshipFilter) => {
       ["s.connector = ?", filter.connector],
       ["s.account = ?", filter.account]
     ],
-    [EXISTS("from_id"), EXISTS("to_id")]
+    [LIVE_EDGE]
   )
   return {
     sql: `SELECT r.*, s.connector, s.account FROM relationships r JOIN scopes s ON s.scope_id = r.scope_id
@@ -161,12 +164,13 @@ export function* graph(db: Database): Generator<GraphItem> {
   }
 }
 
+/** Counts by scope and type, of what the reads return: an edge whose endpoint is gone is not counted. */
 export const stats = (db: Database): StoreStats => {
   const scopes = db
     .query(
       `SELECT s.connector, s.account, s.generation,
          (SELECT count(*) FROM entities e WHERE e.scope_id = s.scope_id) AS entities,
-         (SELECT count(*) FROM relationships r WHERE r.scope_id = s.scope_id) AS relationships,
+         (SELECT count(*) FROM relationships r WHERE r.scope_id = s.scope_id AND ${LIVE_EDGE}) AS relationships,
          (SELECT finished_at FROM runs WHERE scope_id = s.scope_id ORDER BY generation DESC LIMIT 1) AS last_at,
          (SELECT status FROM runs WHERE scope_id = s.scope_id ORDER BY generation DESC LIMIT 1) AS last_status
        FROM scopes s ORDER BY s.connector, s.account`
@@ -177,7 +181,7 @@ export const stats = (db: Database): StoreStats => {
       `SELECT s.connector, s.account, t.kind, t.type, t.count FROM (
          SELECT scope_id, 'entity' AS kind, type, count(*) AS count FROM entities GROUP BY scope_id, type
          UNION ALL
-         SELECT scope_id, 'relationship', verb, count(*) FROM relationships GROUP BY scope_id, verb
+         SELECT scope_id, 'relationship', verb, count(*) FROM relationships r WHERE ${LIVE_EDGE} GROUP BY scope_id, verb
        ) t JOIN scopes s ON s.scope_id = t.scope_id ORDER BY s.connector, s.account, t.kind, t.type`
     )
     .all() as Array<Row>
@@ -207,6 +211,7 @@ const runSteps = (db: Database, runId: number): ReadonlyArray<RunStep> =>
     status: row.status as RunStep["status"],
     entities: row.entities as number,
     relationships: row.relationships as number,
+    duplicates: row.duplicates as number,
     attempts: row.attempts as number,
     durationMs: row.duration_ms as number,
     ...(row.error === null ? {} : { error: row.error as string }),

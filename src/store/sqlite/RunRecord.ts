@@ -56,8 +56,8 @@ export const writeRun = (
     )
   })
   const insertStep = db.query(
-    `INSERT INTO run_steps (run_id, ordinal, step, status, entities, relationships, attempts, duration_ms, error, skipped_because)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    `INSERT INTO run_steps (run_id, ordinal, step, status, entities, relationships, duplicates, attempts, duration_ms, error, skipped_because)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
   )
   for (const [ordinal, step] of run.steps.entries()) {
     write(() => {
@@ -68,6 +68,7 @@ export const writeRun = (
         step.status,
         step.entities,
         step.relationships,
+        step.duplicates,
         step.attempts,
         Math.round(step.durationMs),
         step.error === undefined ? null : step.error.message,
@@ -77,12 +78,31 @@ export const writeRun = (
   }
 }
 
-/** Records a run that failed before committing: a new generation and the run record, no row touched. */
-export const recordFailedRun = (db: Database, scope: ScopeRef, run: FailedRun, emptyStats: SyncStats): number =>
+/**
+ * Records a run that failed before committing: a new generation and the run record, no row touched, in
+ * one immediate transaction. Every write goes through `beforeWrite` (the commit's fault hook, indices from
+ * 0: the generation, the run, one per step outcome), so a fault leaves no half-written record.
+ */
+export const recordFailedRun = (
+  db: Database,
+  scope: ScopeRef,
+  run: FailedRun,
+  emptyStats: SyncStats,
+  beforeWrite?: (index: number) => void
+): number =>
   db
     .transaction((): number => {
-      const [scopeId, generation] = nextGeneration(db, scope)
-      writeRun(db, (apply) => apply(), {
+      let index = 0
+      const write = (apply: () => void) => {
+        beforeWrite?.(index++)
+        apply()
+      }
+      let ids: readonly [number, number] = [0, 0]
+      write(() => {
+        ids = nextGeneration(db, scope)
+      })
+      const [scopeId, generation] = ids
+      writeRun(db, write, {
         scopeId,
         generation,
         syncId: run.syncId,

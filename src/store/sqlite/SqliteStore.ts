@@ -15,8 +15,8 @@ import {
   type SyncSession
 } from "../Store.ts"
 import { commitStaged, type Faults, type Mutant } from "./Commit.ts"
-import { describeHolder, type LockHolder, tryLock, unlock } from "./Lock.ts"
-import { type ConnectionOptions, openDatabase } from "./Open.ts"
+import { describeHolder, type LockHolder, tryLock, unlock, type WRITER_BUSY } from "./Lock.ts"
+import { type ConnectionOptions, openDatabase, storeFailure } from "./Open.ts"
 import * as Reads from "./Reads.ts"
 import { recordFailedRun } from "./RunRecord.ts"
 import { SqliteStaging } from "./SqliteStaging.ts"
@@ -25,7 +25,7 @@ import { SqliteStaging } from "./SqliteStaging.ts"
 export interface SqliteStoreOptions {
   /** The database file; default `./parallax.db`. */
   readonly path?: string
-  /** How long `begin` waits for another sync of the same scope (default 60 s). */
+  /** How long `begin` waits for another sync of the same scope, or for the write lock to take it (default 60 s). */
   readonly lockTimeoutMs?: number
   /** How long a write waits for another process's write transaction (default 120 s). */
   readonly busyTimeoutMs?: number
@@ -72,16 +72,21 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
     const reader = yield* open(location, { ...connection, cacheMiB: Math.min(16, connection.cacheMiB) }, true)
 
     const attempt = <A>(operation: string, run: (db: Database) => A, db: Database = reader) =>
-      Effect.try({ try: () => run(db), catch: (cause) => new StoreError({ operation, location, cause }) })
+      Effect.try({ try: () => run(db), catch: (cause) => storeFailure(operation, location, cause) })
 
     const lock = (db: Database, scope: ScopeRef, holder: string, timeoutMs: number) => {
       const start = Date.now()
-      let last: LockHolder | undefined
-      return attempt("lock", () => (last = tryLock(db, scope.connector, scope.account, holder)), db).pipe(
+      let last: LockHolder | typeof WRITER_BUSY | undefined
+      const remaining = () => Math.max(0, timeoutMs - (Date.now() - start))
+      return attempt(
+        "lock",
+        () => (last = tryLock(db, scope, holder, { waitMs: remaining(), busyTimeoutMs: connection.busyTimeoutMs })),
+        db
+      ).pipe(
         Effect.flatMap((held) => (held === undefined ? Effect.void : Effect.fail("held" as const))),
         Effect.retry({
           schedule: Schedule.spaced(Duration.millis(50)),
-          while: (error) => error === "held" && Date.now() - start < timeoutMs
+          while: (error) => error === "held" && remaining() > 0
         }),
         Effect.catchIf(
           (error): error is "held" => error === "held",
@@ -101,10 +106,9 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
     const begin: StoreService["begin"] = (scope, beginOptions) =>
       Effect.gen(function* () {
         const db = yield* open(location, connection, false).pipe(
-          Effect.catchTags({
-            SchemaTooNew: (error) => Effect.fail(new StoreError({ operation: "begin", location, cause: error })),
-            NotADatabase: (error) => Effect.fail(new StoreError({ operation: "begin", location, cause: error }))
-          })
+          Effect.catchTag("SchemaTooNew", (error) =>
+            Effect.fail(new StoreError({ operation: "begin", location, cause: error }))
+          )
         )
         const holder = crypto.randomUUID()
         yield* Effect.acquireRelease(
@@ -127,14 +131,14 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
               catch: (cause) =>
                 cause instanceof ReferentialIntegrity || cause instanceof MassDeletion
                   ? cause
-                  : new StoreError({ operation: "commit", location, cause })
+                  : storeFailure("commit", location, cause)
             }).pipe(Effect.withSpan("Store.commit")),
           recordFailure: (run: FailedRun) =>
             attempt(
               "record run",
               () => {
                 staging.flush()
-                return recordFailedRun(db, scope, run, emptyStats)
+                return recordFailedRun(db, scope, run, emptyStats, faults.beforeWrite)
               },
               db
             )

@@ -1,14 +1,26 @@
 /**
- * A child process for the SIGKILL test: syncs `n` hosts tagged `tag` into the database at `path`,
- * printing COMMITTING when collection is done and the commit starts, and DONE when it committed.
+ * A child process for the SIGKILL tests: syncs `n` hosts tagged `tag` into the database at `path`. It
+ * prints `COMMITTING` when collection is done and the commit starts, `WRITE <i> <ms>` before each write
+ * of the commit (ms since COMMITTING), `COMMITTED <ms>` once the commit's transaction is durable, and
+ * `DONE` when the sync finished. `hold` makes it stop and wait to be killed: `write:<i>` before write `i`
+ * (inside the open transaction), `committed` right after the commit (before the lock is released).
+ * `cacheMiB` sets the sync connection's page cache: a small one spills uncommitted pages into the WAL.
  *
- *   bun test/store/support/crashChild.ts <path> <n> <tag> [account]
+ *   bun test/store/support/crashChild.ts <path> <n> <tag> [account] [hold] [cacheMiB]
  */
 import { Effect } from "effect"
 import { Connector, entity, SqliteStore, step, sync } from "../../../src/index.ts"
 
-const [path = "", size = "1000", tag = "old", account = "default"] = process.argv.slice(2)
+const [path = "", size = "1000", tag = "old", account = "default", hold = "none", cache = "64"] = process.argv.slice(2)
 const n = Number(size)
+let committing = 0
+const since = () => Math.round(performance.now() - committing)
+const say = (line: string) => process.stdout.write(`${line}\n`)
+
+/** Waits to be killed, blocking the whole process (as a crash would find it: mid-transaction, locks held). */
+const waitForKill = (): never => {
+  for (;;) Bun.sleepSync(1_000)
+}
 
 const hosts = Connector.make({
   name: "crash",
@@ -23,13 +35,33 @@ const hosts = Connector.make({
   ]
 })
 
+const faults: SqliteStore.Faults = {
+  beforeWrite: (index) => {
+    say(`WRITE ${index} ${since()}`)
+    if (hold === `write:${index}`) {
+      say("HOLDING")
+      waitForKill()
+    }
+  }
+}
+
 await Effect.runPromise(
   sync(hosts, {
     account,
     force: true,
     onEvent: (event) => {
-      if (event._tag === "SyncFinished") process.stdout.write("COMMITTING\n")
+      if (event._tag === "SyncFinished") {
+        committing = performance.now()
+        say("COMMITTING")
+      }
+      if (event._tag === "SyncCommitted") {
+        say(`COMMITTED ${since()}`)
+        if (hold === "committed") {
+          say("HOLDING")
+          waitForKill()
+        }
+      }
     }
-  }).pipe(Effect.provide(SqliteStore.layerWith({ path })))
+  }).pipe(Effect.provide(SqliteStore.layerWith({ path, faults, cacheMiB: Number(cache) })))
 )
-process.stdout.write("DONE\n")
+say("DONE")
