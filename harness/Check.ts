@@ -1,7 +1,7 @@
 import { Console, Effect } from "effect"
 import type { Connector } from "parallax-connect"
 import { isPropertyName, type PropertyName, type VerifyOptions } from "./Options.ts"
-import { formatFailure, type HarnessReport, type PropertyReport } from "./Report.ts"
+import { formatProperty, type HarnessReport, type PropertyReport } from "./Report.ts"
 import { verify } from "./Verify.ts"
 
 /** What a connector module may export as `harness` to make `parallax check` generate its source data. */
@@ -25,18 +25,6 @@ export interface CheckFlags {
 export class UnknownProperty extends Error {
   constructor(readonly property: string) {
     super(`unknown property "${property}"`)
-  }
-}
-
-const progressLine = (report: PropertyReport): string => {
-  const time = `${(report.durationMs / 1000).toFixed(1)}s`
-  switch (report.status) {
-    case "passed":
-      return `✓ ${report.property} (${report.invariant}): ${report.runs} cases, ${time}`
-    case "not-run":
-      return `- ${report.property} (${report.invariant}): not run: ${report.reason ?? ""}`
-    case "failed":
-      return formatFailure(report)
   }
 }
 
@@ -67,13 +55,13 @@ export const runCheck = <C, R, S>(
     const runs = flags.runs ?? setup?.runs
     const options: VerifyOptions<R, S> = {
       ...setup,
-      connectorRef: reference,
+      checkCommand: `parallax check ${reference}`,
       ...(runs === undefined ? {} : { runs }),
       ...(flags.seed === undefined ? {} : { seed: flags.seed }),
       ...(flags.path === undefined ? {} : { path: flags.path }),
       ...(properties.length === 0 ? {} : { properties }),
       ...(flags.config === undefined ? {} : { config: flags.config }),
-      ...(json ? {} : { onProperty: (report: PropertyReport) => console.log(progressLine(report)) })
+      ...(json ? {} : { onProperty: (report: PropertyReport) => console.log(formatProperty(report)) })
     }
     if (!json) yield* Console.log(`parallax check ${reference}`)
     const report = yield* verify(connector, options)

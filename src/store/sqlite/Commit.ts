@@ -16,10 +16,17 @@ export interface Faults {
  * - `delete-failed-steps`: rows of failed/skipped steps are deleted as if the step emitted nothing (breaks C07).
  * - `rewrite-unchanged`: unchanged rows are rewritten with the new generation (breaks C08, C11).
  * - `cross-scope-delete`: deletion is not restricted to the sync's scope (breaks C02).
+ * - `cross-scope-update`: updates are not restricted to the sync's scope (breaks C02).
  * - `no-deletes`: nothing is ever deleted (breaks C09).
  * - `non-atomic`: every write is committed on its own (breaks C01).
  */
-export type Mutant = "delete-failed-steps" | "rewrite-unchanged" | "cross-scope-delete" | "no-deletes" | "non-atomic"
+export type Mutant =
+  | "delete-failed-steps"
+  | "rewrite-unchanged"
+  | "cross-scope-delete"
+  | "cross-scope-update"
+  | "no-deletes"
+  | "non-atomic"
 
 /** How many offending relationships a `ReferentialIntegrity` error names. */
 const OFFENDERS = 10
@@ -90,7 +97,7 @@ const writes = (
   counts.updated === 0 && mutant !== "rewrite-unchanged"
     ? undefined
     : `UPDATE ${table} SET ${updateSet(columns)}, generation = $generation FROM ${stage}_ids i JOIN ${stage} s ON s.row = i.row
-       WHERE ${table}.scope_id = $scope AND ${table}.id = i.id
+       WHERE ${mutant === "cross-scope-update" ? "" : `${table}.scope_id = $scope AND `}${table}.id = i.id
        ${mutant === "rewrite-unchanged" ? "" : `AND (${table}.hash <> i.hash OR ${table}.step <> i.step)`}`,
   counts.created === 0
     ? undefined
