@@ -3,6 +3,7 @@ import type fc from "fast-check"
 import type { Connector, ConnectorError, EventSink, SyncEvent } from "parallax-connect"
 import type { HarnessBackend, SyncOutcome, TrialStore } from "../Backend.ts"
 import { canonical } from "./Dump.ts"
+import { integrityHint } from "./Integrity.ts"
 import { recordingTargets, seedTargets, type TargetRegistry } from "./Targets.ts"
 
 // biome-ignore lint/suspicious/noExplicitAny: the harness checks connectors of any config and service type
@@ -129,54 +130,6 @@ export const syncOnce = <S>(
           ])
       })
     )
-}
-
-interface Dangling {
-  readonly subject: string
-  readonly missing: string
-}
-
-const danglingOf = (error: unknown): ReadonlyArray<Dangling> | undefined => {
-  if (typeof error !== "object" || error === null || (error as { _tag?: unknown })._tag !== "ReferentialIntegrity") {
-    return undefined
-  }
-  const offenders = (error as { offenders?: unknown }).offenders
-  return Array.isArray(offenders) ? (offenders as ReadonlyArray<Dangling>) : []
-}
-
-/**
- * What to tell the author about a batch rejected for referential integrity (C04), by cause: a missing
- * `.toAccount` target, a dependency not declared (only under injected step faults), or an endpoint that
- * no step emits at all.
- */
-export const integrityHint = (outcome: SyncOutcome, faults: boolean): ReadonlyArray<string> => {
-  if (outcome._tag !== "Aborted") return []
-  const dangling = danglingOf(outcome.error)
-  if (dangling === undefined && !outcome.message.includes("point at entities")) return []
-  const offenders = dangling ?? []
-  const crossAccount = offenders.some((o) => o.missing === "to" && / \(account [^)]*\)$/.test(o.subject))
-  const sameAccount =
-    dangling === undefined || offenders.some((o) => !(o.missing === "to" && / \(account [^)]*\)$/.test(o.subject)))
-  return [
-    ...(crossAccount
-      ? [
-          "a relationship's `.toAccount(...)` target must exist in that account when the sync commits (in production",
-          "another connector syncs it); the harness seeds every target it has seen the connector emit"
-        ]
-      : []),
-    ...(sameAccount && faults
-      ? [
-          "a step emits relationships to entities that another step emits without depending on it:",
-          "declare the dependency (dependsOn) so that its relationships wait for, and fail with, that step"
-        ]
-      : []),
-    ...(sameAccount && !faults
-      ? [
-          "a step emits a relationship to an entity that no step of this sync emits and the store does not hold:",
-          "emit the endpoint too, or do not emit the relationship"
-        ]
-      : [])
-  ]
 }
 
 /** Fails with a violation unless the sync committed; returns its result. `faults`: step faults were injected. */

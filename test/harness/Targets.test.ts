@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test"
 import { Effect } from "effect"
 import { Connector, DanglingEndpoint, entity, ReferentialIntegrity, relationship, step } from "parallax-connect"
 import { assertHolds, verifyConnector } from "parallax-connect/harness"
-import { integrityHint } from "../../harness/internal/Trial.ts"
+import { integrityHint } from "../../harness/internal/Integrity.ts"
 import ToAccount, { harness as toAccountSetup } from "./fixtures/ToAccount.ts"
 
 // Relationships into another account (`.toAccount(...)`) need their target there when the sync commits;
