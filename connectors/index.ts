@@ -1,6 +1,6 @@
 import type { Connector } from "parallax-connect"
 import type { HarnessSetup } from "parallax-connect/harness"
-import { bench } from "./bench/index.ts"
+import { bench, harness as benchHarness } from "./bench/index.ts"
 import { github, harness as githubHarness } from "./github/index.ts"
 import { host, harness as hostHarness } from "./host/index.ts"
 import { synthetic, harness as syntheticHarness } from "./synthetic/index.ts"
@@ -21,8 +21,9 @@ export const builtinConnectors: ReadonlyArray<AnyConnector> = [
   github as unknown as AnyConnector
 ]
 
-/** How `parallax check` generates source data for the built-in connectors that have a harness setup, by name. */
+/** How `parallax check` generates source data for each built-in connector, by name (every one has a setup). */
 export const builtinHarness: Readonly<Record<string, AnySetup>> = {
+  bench: benchHarness as AnySetup,
   synthetic: syntheticHarness as AnySetup,
   host: hostHarness as AnySetup,
   github: githubHarness as AnySetup

@@ -1,7 +1,7 @@
 import { Console, Effect } from "effect"
 import type { Connector } from "parallax-connect"
 import { isPropertyName, type PropertyName, type VerifyOptions } from "./Options.ts"
-import { formatFailure, type HarnessReport, type PropertyReport } from "./Report.ts"
+import { formatProperty, type HarnessReport, type PropertyReport } from "./Report.ts"
 import { verify } from "./Verify.ts"
 
 /** What a connector module may export as `harness` to make `parallax check` generate its source data. */
@@ -17,26 +17,43 @@ export interface CheckFlags {
   readonly path?: string | undefined
   readonly properties?: ReadonlyArray<string> | undefined
   readonly json?: boolean | undefined
-  /** Raw config from `--config`/`--set`, overriding the setup's. */
-  readonly config?: unknown
+  /**
+   * Raw config from `--config`, `PARALLAX_*` variables and `--set`: merged over the setup's `config` and
+   * over what its `configFor` gives for each source state (these settings win).
+   */
+  readonly config?: Readonly<Record<string, unknown>> | undefined
+  /** The flags that gave `config`, as the replay command must repeat them (secret values masked). */
+  readonly configFlags?: ReadonlyArray<string> | undefined
+  /** A fresh instance of the connector (the module imported anew), for convergence. */
+  // biome-ignore lint/suspicious/noExplicitAny: a loaded connector may have any config and service types
+  readonly load?: (() => Promise<Connector<any, any>>) | undefined
+}
+
+const isRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** `raw` with `overrides` on top (when both are objects; otherwise the overrides alone). */
+const merged = (raw: unknown, overrides: Readonly<Record<string, unknown>>): unknown =>
+  isRecord(raw) ? { ...raw, ...overrides } : overrides
+
+/** The setup with the command's config merged over its own. */
+const configured = <R, S>(
+  setup: HarnessSetup<R, S> | undefined,
+  config: Readonly<Record<string, unknown>> | undefined
+): HarnessSetup<R, S> | undefined => {
+  if (config === undefined) return setup
+  const configFor = setup?.configFor
+  return {
+    ...setup,
+    config: merged(setup?.config, config),
+    ...(configFor === undefined ? {} : { configFor: (source: S) => merged(configFor(source), config) })
+  }
 }
 
 /** An unknown `--property` name. */
 export class UnknownProperty extends Error {
   constructor(readonly property: string) {
     super(`unknown property "${property}"`)
-  }
-}
-
-const progressLine = (report: PropertyReport): string => {
-  const time = `${(report.durationMs / 1000).toFixed(1)}s`
-  switch (report.status) {
-    case "passed":
-      return `✓ ${report.property} (${report.invariant}): ${report.runs} cases, ${time}`
-    case "not-run":
-      return `- ${report.property} (${report.invariant}): not run: ${report.reason ?? ""}`
-    case "failed":
-      return formatFailure(report)
   }
 }
 
@@ -52,28 +69,28 @@ export const parseProperties = (
 /**
  * `parallax check`: verifies `connector` with its module's `harness` setup and the command's flags,
  * prints live progress (or the JSON report with `json`), and returns the exit code: 0 when every
- * property that ran holds, 1 when one failed.
+ * property that ran holds, 1 when one failed, 2 when the configuration does not decode (nothing ran).
  */
 export const runCheck = <C, R, S>(
   connector: Connector<C, R>,
   reference: string,
   setup: HarnessSetup<R, S> | undefined,
   flags: CheckFlags
-): Effect.Effect<{ readonly exitCode: 0 | 1; readonly report: HarnessReport }, UnknownProperty> =>
+): Effect.Effect<{ readonly exitCode: 0 | 1 | 2; readonly report: HarnessReport }, UnknownProperty> =>
   Effect.gen(function* () {
     const properties = parseProperties(flags.properties)
     if (properties instanceof UnknownProperty) return yield* Effect.fail(properties)
     const json = flags.json === true
     const runs = flags.runs ?? setup?.runs
     const options: VerifyOptions<R, S> = {
-      ...setup,
-      connectorRef: reference,
+      ...configured(setup, flags.config),
+      checkCommand: [`parallax check ${reference}`, ...(flags.configFlags ?? [])].join(" "),
+      ...(flags.load === undefined ? {} : { load: flags.load }),
       ...(runs === undefined ? {} : { runs }),
       ...(flags.seed === undefined ? {} : { seed: flags.seed }),
       ...(flags.path === undefined ? {} : { path: flags.path }),
       ...(properties.length === 0 ? {} : { properties }),
-      ...(flags.config === undefined ? {} : { config: flags.config }),
-      ...(json ? {} : { onProperty: (report: PropertyReport) => console.log(progressLine(report)) })
+      ...(json ? {} : { onProperty: (report: PropertyReport) => console.log(formatProperty(report)) })
     }
     if (!json) yield* Console.log(`parallax check ${reference}`)
     const report = yield* verify(connector, options)
@@ -87,5 +104,5 @@ export const runCheck = <C, R, S>(
         `${passed} passed, ${failed} failed, ${notRun} not run in ${(report.durationMs / 1000).toFixed(1)}s (seed ${report.seed}, ${report.runs} cases per property)`
       )
     }
-    return { exitCode: report.ok ? 0 : 1, report } as const
+    return { exitCode: report.error !== undefined ? 2 : report.ok ? 0 : 1, report } as const
   })

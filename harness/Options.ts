@@ -1,6 +1,6 @@
 import type { Duration, Layer } from "effect"
 import type fc from "fast-check"
-import type { ConnectorError } from "parallax-connect"
+import type { Connector, ConnectorError } from "parallax-connect"
 import type { HarnessBackend } from "./Backend.ts"
 import type { PropertyReport } from "./Report.ts"
 
@@ -68,8 +68,21 @@ export interface VerifyOptions<R = never, S = unknown> {
   readonly syncTimeout?: Duration.DurationInput
   /** The store the properties run against (default: embedded SQLite in a temporary directory). */
   readonly backend?: HarnessBackend
-  /** How a replay command names the connector (default its name). */
-  readonly connectorRef?: string
+  /**
+   * A fresh instance of the connector, as if its module were imported anew (default: none). Convergence
+   * syncs its sequence and its fresh-store reference on two fresh instances, so that state a module keeps
+   * between syncs (a cursor, a memo of the API's answers) shows as a difference instead of being shared
+   * by both. `parallax check` passes one for connector modules (it re-imports the module); from a test,
+   * re-import the module with a query (`import(\`./my-connector.ts?fresh=${n++}\`)`) or call the
+   * function that makes the connector.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: the fresh instance has the connector's own config type
+  readonly load?: () => Connector<any, R> | Promise<Connector<any, R>>
+  /**
+   * The `parallax check` command that runs this verification, without `--seed`, `--path`, `--property`
+   * (set by the command). When set, a failure's replay is that command; otherwise it is the library call.
+   */
+  readonly checkCommand?: string
   /** Called as each property finishes (live progress). */
   readonly onProperty?: (report: PropertyReport) => void
 }

@@ -15,7 +15,10 @@ export interface PropertyFailure {
   readonly seed: number
   readonly path: string
   readonly shrinks: number
-  /** The exact command that replays this counterexample. */
+  /**
+   * What replays this counterexample: the `parallax check` command (with `--seed`, `--path`, `--property`)
+   * when the harness ran from the command line, the `verifyConnector` call otherwise.
+   */
   readonly replay: string
 }
 
@@ -29,6 +32,13 @@ export interface PropertyReport {
   readonly status: "passed" | "failed" | "not-run"
   /** Cases run. */
   readonly runs: number
+  /**
+   * Cases that actually checked the invariant, when fewer than `runs`: the others had nothing to compare
+   * (a sync that did not succeed, a commit with nothing to interrupt). `not-run` when none did.
+   */
+  readonly compared?: number
+  /** What a pass does not cover: how many cases were skipped and why, or what the property could not see. */
+  readonly note?: string
   readonly durationMs: number
   /** Why it did not run. */
   readonly reason?: string
@@ -60,7 +70,9 @@ export const formatFailure = (report: PropertyReport): string => {
   if (failure === undefined) return ""
   const parts =
     failure.counterexample.length === 0
-      ? ["    (nothing generated: the connector's configured source fails on every run)"]
+      ? [
+          "    (nothing generated: the property syncs the connector's configured source as it is, without injected faults)"
+        ]
       : failure.counterexample.map((part) => `  ${part.label}:\n${indent(part.value, "    ")}`)
   return [
     `✗ ${report.property} (${report.invariant}) failed after ${report.runs} case(s), ${failure.shrinks} shrink(s)`,
@@ -72,20 +84,31 @@ export const formatFailure = (report: PropertyReport): string => {
   ].join("\n")
 }
 
+/**
+ * One property's verdict, as printed: `✓` with its cases (and how many were compared, when some had
+ * nothing to check), `-` with why it did not run, or the whole failure.
+ */
+export const formatProperty = (report: PropertyReport): string => {
+  const time = `${(report.durationMs / 1000).toFixed(1)}s`
+  switch (report.status) {
+    case "passed": {
+      const cases =
+        report.compared === undefined ? `${report.runs} cases` : `${report.compared} of ${report.runs} cases compared`
+      const line = `✓ ${report.property} (${report.invariant}): ${cases}, ${time}`
+      return report.note === undefined ? line : `${line}\n    (${report.note})`
+    }
+    case "not-run":
+      return `- ${report.property} (${report.invariant}): not run: ${report.reason ?? ""}`
+    case "failed":
+      return formatFailure(report)
+  }
+}
+
 /** The whole report as printed to a person. */
 export const formatReport = (report: HarnessReport): string => {
-  const lines = [`parallax check ${report.connector} (seed ${report.seed}, ${report.runs} runs per property)`]
+  const lines = [`harness report on ${report.connector} (seed ${report.seed}, ${report.runs} runs per property)`]
   if (report.error !== undefined) lines.push(`✗ ${report.error}`)
-  for (const property of report.properties) {
-    const time = `${(property.durationMs / 1000).toFixed(1)}s`
-    if (property.status === "passed") {
-      lines.push(`✓ ${property.property} (${property.invariant}): ${property.runs} cases, ${time}`)
-    } else if (property.status === "not-run") {
-      lines.push(`- ${property.property} (${property.invariant}): not run: ${property.reason ?? ""}`)
-    } else {
-      lines.push(formatFailure(property))
-    }
-  }
+  for (const property of report.properties) lines.push(formatProperty(property))
   const failed = report.properties.filter((property) => property.status === "failed").length
   const notRun = report.properties.filter((property) => property.status === "not-run").length
   const passed = report.properties.length - failed - notRun

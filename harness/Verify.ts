@@ -3,6 +3,7 @@ import fc from "fast-check"
 import { Connector } from "parallax-connect"
 import type { HarnessBackend } from "./Backend.ts"
 import type { HarnessProperty } from "./internal/Property.ts"
+import { TargetRegistry } from "./internal/Targets.ts"
 import type { Target } from "./internal/Trial.ts"
 import { PROPERTY_NAMES, type PropertyName, type VerifyOptions } from "./Options.ts"
 import { atomicity } from "./properties/Atomicity.ts"
@@ -30,9 +31,10 @@ export const PROPERTIES: Readonly<Record<PropertyName, HarnessProperty>> = {
 export const DEFAULT_RUNS = 25
 
 const targetOf = <C, R, S>(connector: Connector<C, R>, options: VerifyOptions<R, S>, backend: HarnessBackend) => {
-  const { sources, layerFor, configFor } = options
+  const { sources, layerFor, configFor, load } = options
   const target: Target<S> = {
     connector,
+    load: load === undefined ? undefined : () => Promise.resolve(load()),
     sources: typeof sources === "function" ? sources(fc) : sources,
     configFor: (source) => (configFor !== undefined && source !== undefined ? configFor(source) : options.config),
     layerFor: layerFor === undefined ? undefined : (source) => (source === undefined ? undefined : layerFor(source)),
@@ -40,7 +42,8 @@ const targetOf = <C, R, S>(connector: Connector<C, R>, options: VerifyOptions<R,
     otherAccounts: options.otherAccounts ?? ["secondary"],
     concurrency: options.concurrency ?? 4,
     syncTimeout: Duration.decode(options.syncTimeout ?? "30 seconds"),
-    backend
+    backend,
+    targets: new TargetRegistry()
   }
   return target as unknown as Target<unknown>
 }
@@ -81,7 +84,10 @@ export const verify = <C, R, S>(
     const backend = options.backend ?? sqliteBackend
     const target = targetOf(connector, options, backend)
     const selected = options.properties ?? PROPERTY_NAMES
-    const command = `parallax check ${options.connectorRef ?? connector.name}`
+    const replay = (failure: { readonly seed: number; readonly path: string; readonly property: PropertyName }) =>
+      options.checkCommand === undefined
+        ? `verifyConnector(connector, { ...options, seed: ${failure.seed}, path: ${JSON.stringify(failure.path)}, properties: [${JSON.stringify(failure.property)}] })`
+        : `${options.checkCommand} --seed ${failure.seed} --path "${failure.path}" --property ${failure.property}`
     const configError = yield* configProblem(target)
     const reports: Array<PropertyReport> = []
     for (const name of PROPERTY_NAMES) {
@@ -89,7 +95,7 @@ export const verify = <C, R, S>(
       const property = PROPERTIES[name]
       const report: PropertyReport =
         configError === undefined
-          ? yield* Effect.promise(() => property.run(target, { runs, seed, path: options.path, command }))
+          ? yield* Effect.promise(() => property.run(target, { runs, seed, path: options.path, replay }))
           : { ...notRunBase(property), reason: "the configuration does not decode" }
       options.onProperty?.(report)
       reports.push(report)

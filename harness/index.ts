@@ -25,6 +25,7 @@ export {
   assertHolds,
   type CounterexamplePart,
   formatFailure,
+  formatProperty,
   formatReport,
   type HarnessReport,
   type PropertyFailure,

@@ -121,3 +121,4 @@ export const bench = Connector.make({
 })
 
 export default bench
+export { harness } from "./Harness.ts"

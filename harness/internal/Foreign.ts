@@ -3,7 +3,7 @@ import fc from "fast-check"
 import { Connector, entity, relationship, runConnector, step } from "parallax-connect"
 import type { TrialStore } from "../Backend.ts"
 import { canonical } from "./Dump.ts"
-import { sourceOptions, syncOnce, type Target, Violation } from "./Trial.ts"
+import { freshInstance, sourceOptions, syncOnce, type Target, Violation } from "./Trial.ts"
 
 /** One entity of a foreign scope: either a copy of a `(type, key)` the connector itself emits, or a new one. */
 export interface ForeignEntity {
@@ -37,7 +37,7 @@ export type ForeignScope =
     }
 
 const foreignEntity: fc.Arbitrary<ForeignEntity> = fc.record({
-  pick: fc.option(fc.nat(50), { nil: null, freq: 2 }),
+  pick: fc.option(fc.nat(50), { nil: null, freq: 4 }),
   type: fc.constantFrom("host", "user", "service", "repository"),
   key: fc.string({ minLength: 1, maxLength: 6 }),
   class: fc.constantFrom("Host", "User", "Service", "CodeRepo"),
@@ -51,7 +51,8 @@ export const foreignScopes = (sources: fc.Arbitrary<unknown>): fc.Arbitrary<Read
       fc.record({
         kind: fc.constant("other" as const),
         connector: fc.constantFrom<"foreign-a" | "foreign-b">("foreign-a", "foreign-b"),
-        account: fc.nat(4),
+        // The connector's own account half the time: only there do copies of its (type, key) share its ids.
+        account: fc.oneof(fc.constant(0), fc.nat(4)),
         step: fc.nat(7),
         entities: fc.array(foreignEntity, { minLength: 1, maxLength: 5 }),
         links: fc.array(fc.tuple(fc.nat(5), fc.nat(5)), { maxLength: 3 })
@@ -72,11 +73,16 @@ export interface ResolvedScope {
   readonly links: ReadonlyArray<readonly [number, number]>
 }
 
-/** The `(type, key)` pairs the connector emits for `source`, learnt by running it in memory. */
+/**
+ * The `(type, key)` pairs the connector emits for `source`, learnt by running it in memory (on an
+ * instance of its own when the target can load one, so the trial's instance keeps its module state).
+ */
 export const emittedKeys = <S>(target: Target<S>, source: S | undefined) =>
-  runConnector(target.connector, { account: target.account, ...definedOptions(target, source) }).pipe(
-    Effect.map((output) => output.entities.map((record) => ({ type: record.type, key: record.key }))),
-    Effect.orElseSucceed((): ReadonlyArray<{ type: string; key: string }> => [])
+  Effect.flatMap(freshInstance(target), (connector) =>
+    runConnector(connector, { account: target.account, ...definedOptions(target, source) }).pipe(
+      Effect.map((output) => output.entities.map((record) => ({ type: record.type, key: record.key }))),
+      Effect.orElseSucceed((): ReadonlyArray<{ type: string; key: string }> => [])
+    )
   )
 
 const definedOptions = <S>(target: Target<S>, source: S | undefined) => {

@@ -3,11 +3,17 @@ import type fc from "fast-check"
 import type { Connector, ConnectorError, EventSink, SyncEvent } from "parallax-connect"
 import type { HarnessBackend, SyncOutcome, TrialStore } from "../Backend.ts"
 import { canonical } from "./Dump.ts"
+import { integrityHint } from "./Integrity.ts"
+import { recordingTargets, seedTargets, type TargetRegistry } from "./Targets.ts"
+
+// biome-ignore lint/suspicious/noExplicitAny: the harness checks connectors of any config and service type
+type AnyConnector = Connector<any, any>
 
 /** Everything a property needs to know about the connector under test. */
 export interface Target<S> {
-  // biome-ignore lint/suspicious/noExplicitAny: the harness checks connectors of any config and service type
-  readonly connector: Connector<any, any>
+  readonly connector: AnyConnector
+  /** A fresh instance of the connector (its module imported anew), when the caller can make one. */
+  readonly load: (() => Promise<AnyConnector>) | undefined
   readonly sources: fc.Arbitrary<S> | undefined
   readonly configFor: (source: S | undefined) => unknown
   // biome-ignore lint/suspicious/noExplicitAny: the connector's own services
@@ -17,7 +23,22 @@ export interface Target<S> {
   readonly concurrency: number
   readonly syncTimeout: Duration.Duration
   readonly backend: HarnessBackend
+  /** The `.toAccount` targets learnt so far; every trial store is seeded with them. */
+  readonly targets: TargetRegistry
 }
+
+/** A case that could not check the invariant (nothing to compare), with why. */
+export interface Skip {
+  readonly _tag: "Skip"
+  readonly reason: string
+}
+
+/** What one case found, when it found no violation: checked, or skipped. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a case body that checked everything simply returns
+export type Verdict = Skip | void
+
+/** Ends a case without checking anything; the report counts it as not compared. */
+export const skip = (reason: string): Effect.Effect<Skip> => Effect.succeed({ _tag: "Skip", reason })
 
 /** A broken invariant: what was expected, what happened, with the rows or steps that show it. */
 export class Violation extends Error {
@@ -76,13 +97,12 @@ export const sourceOptions = <S>(target: Target<S>, source: S | undefined) => ({
   layer: target.layerFor?.(source)
 })
 
-/** One sync of `connector` into `store`, bounded by the target's sync timeout. */
+/** One sync of `connector` into `store`, bounded by the target's sync timeout; `.toAccount` targets are learnt. */
 export const syncOnce = <S>(
   target: Target<S>,
   store: TrialStore,
   options: {
-    // biome-ignore lint/suspicious/noExplicitAny: the connector (possibly wrapped) under test
-    readonly connector?: Connector<any, any>
+    readonly connector?: AnyConnector
     readonly source: S | undefined
     readonly account?: string
     readonly concurrency?: number
@@ -93,7 +113,7 @@ export const syncOnce = <S>(
 ): Effect.Effect<SyncOutcome, Violation> => {
   const own = sourceOptions(target, options.source)
   return store
-    .sync(options.connector ?? target.connector, {
+    .sync(recordingTargets(options.connector ?? target.connector, target.targets), {
       account: options.account ?? target.account,
       config: options.config ?? own.config,
       layer: own.layer,
@@ -112,35 +132,62 @@ export const syncOnce = <S>(
     )
 }
 
-/** Fails with a violation unless the sync committed; returns its result. */
-export const committed = (outcome: SyncOutcome, what: string) =>
+/** Fails with a violation unless the sync committed; returns its result. `faults`: step faults were injected. */
+export const committed = (outcome: SyncOutcome, what: string, faults = false) =>
   outcome._tag === "Committed"
     ? Effect.succeed(outcome.result)
-    : Effect.fail(
-        new Violation(
-          `${what} did not complete: ${outcome.message}`,
-          outcome.message.includes("ReferentialIntegrity") || outcome.message.includes("point at entities")
-            ? [
-                "a step emits relationships to entities that another step emits without depending on it:",
-                "declare the dependency (dependsOn) so that its relationships wait for, and fail with, that step"
-              ]
-            : []
-        )
+    : Effect.fail(new Violation(`${what} did not complete: ${outcome.message}`, integrityHint(outcome, faults)))
+
+/**
+ * A fresh instance of the connector when the target can load one (its module imported anew, so module
+ * state starts empty), else the shared one.
+ */
+export const freshInstance = <S>(target: Target<S>): Effect.Effect<AnyConnector, Violation> =>
+  target.load === undefined
+    ? Effect.succeed(target.connector)
+    : Effect.flatMap(
+        Effect.tryPromise({
+          try: () => target.load?.() ?? Promise.resolve(target.connector),
+          catch: (error) => new Violation("load() could not make a fresh instance of the connector", [String(error)])
+        }),
+        (fresh) =>
+          fresh.name === target.connector.name
+            ? Effect.succeed(fresh)
+            : violate(`load() gave connector "${fresh.name}", not a fresh instance of "${target.connector.name}"`)
       )
 
-/** Runs one trial: a fresh store, the body, everything closed; a violation becomes a thrown error for fast-check. */
-export const runTrial = <S>(
+/** How many times a trial is rerun after it learnt new `.toAccount` targets. */
+const RERUNS = 3
+
+/**
+ * Runs one trial: fresh stores (seeded with the known `.toAccount` targets), the body, everything closed;
+ * a violation becomes a thrown error for fast-check. A trial that failed after learning new targets is
+ * run again with them seeded, so that a verdict never depends on targets the store did not hold.
+ */
+export const runTrial = async <S>(
   target: Target<S>,
-  body: (open: Effect.Effect<TrialStore, never, Scope.Scope>) => Effect.Effect<void, Violation, Scope.Scope>
-): Promise<void> =>
-  Effect.runPromiseExit(capturingLogs(Effect.scoped(body(target.backend.open)), [])).then((exit) => {
-    if (Exit.isSuccess(exit)) return
+  body: (
+    open: Effect.Effect<TrialStore, never, Scope.Scope>,
+    trial: Target<S>
+  ) => Effect.Effect<Verdict, Violation, Scope.Scope>
+): Promise<Verdict> => {
+  for (let attempt = 0; ; attempt++) {
+    const learnt = target.targets.size
+    const seeds = target.targets.list()
+    const open = Effect.tap(target.backend.open, (store) => seedTargets(store, seeds))
+    const trial = Effect.map(freshInstance(target), (connector): Target<S> => ({ ...target, connector }))
+    const exit = await Effect.runPromiseExit(
+      capturingLogs(Effect.scoped(Effect.flatMap(trial, (fresh) => body(open, fresh))), [])
+    )
+    if (Exit.isSuccess(exit)) return exit.value
+    if (target.targets.size > learnt && attempt < RERUNS) continue
     const failure = Cause.failureOption(exit.cause)
     if (failure._tag === "Some") throw failure.value
     const defect = Cause.dieOption(exit.cause)
     if (defect._tag === "Some" && defect.value instanceof Violation) throw defect.value
     throw new Violation("the trial crashed", Cause.pretty(exit.cause).split("\n").slice(0, 12))
-  })
+  }
+}
 
 /** Fails the trial with a violation. */
 export const violate = (summary: string, details: ReadonlyArray<string> = []): Effect.Effect<never, Violation> =>

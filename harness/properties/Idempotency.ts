@@ -22,8 +22,8 @@ export const idempotency = defineProperty<unknown>({
   invariant: "C08",
   guards: "the same source data gives an empty change set; no entity or relationship row is written",
   arbitrary: sourceArbitrary,
-  check: (target, source) =>
-    runTrial(target, (open) =>
+  check: (shared, source) =>
+    runTrial(shared, (open, target) =>
       Effect.gen(function* () {
         const store = yield* open
         const scope = scopeOf(target)

@@ -15,13 +15,18 @@ import { defineProperty, scopeOf, sourceArbitrary, sourcePart } from "../interna
 import { runTrial, syncOnce, violate } from "../internal/Trial.ts"
 import { describePlan, emptied, type FaultPlan, failingDiscovery, faultPlan, withFaults } from "../internal/Wrap.ts"
 
-type Mode = "same source" | "step faults" | "failed discovery" | "empty source"
+type Mode = "ordinary" | "step faults" | "failed discovery" | "empty source"
+
+const modeText = (mode: Mode): string => (mode === "ordinary" ? "an ordinary sync" : `a sync with ${mode}`)
 
 interface Input {
   readonly source: unknown
   readonly foreign: ReadonlyArray<ForeignScope>
-  /** Whether the connector already synced once before the sync under test (so it has rows to delete). */
-  readonly prior: boolean
+  /**
+   * Whether the connector already synced once before the sync under test, and from which source state:
+   * so it has rows to delete and, from another state, rows to update beside foreign copies of them.
+   */
+  readonly prior: { readonly source: unknown } | null
   readonly mode: Mode
   readonly plan: FaultPlan
 }
@@ -38,15 +43,25 @@ export const scoping = defineProperty<Input>({
     fc.record({
       source: sourceArbitrary(target),
       foreign: foreignScopes(sourceArbitrary(target)),
-      prior: fc.boolean(),
-      mode: fc.constantFrom<Mode>("same source", "step faults", "failed discovery", "empty source"),
+      prior: fc.option(fc.record({ source: sourceArbitrary(target) }), { nil: null }),
+      // Ordinary and faulty syncs write (create, update, delete) beside the foreign rows: weigh them more.
+      mode: fc.oneof(
+        { arbitrary: fc.constantFrom<Mode>("ordinary", "step faults"), weight: 2 },
+        { arbitrary: fc.constantFrom<Mode>("failed discovery", "empty source"), weight: 1 }
+      ),
       plan: faultPlan(target.connector.steps.length)
     }),
-  check: (target, input) =>
-    runTrial(target, (open) =>
+  check: (shared, input) =>
+    runTrial(shared, (open, target) =>
       Effect.gen(function* () {
         const store: TrialStore = yield* open
-        const scopes = resolveScopes(target, input.foreign, yield* emittedKeys(target, input.source))
+        // Foreign copies of the ids the connector emits at either sync, so that updates meet them too.
+        const emitted = [
+          ...(input.prior === null ? [] : yield* emittedKeys(target, input.prior.source)),
+          ...(yield* emittedKeys(target, input.source))
+        ]
+        const keys = [...new Map(emitted.map((key) => [JSON.stringify([key.type, key.key]), key])).values()]
+        const scopes = resolveScopes(target, input.foreign, keys)
         resolved.set(input, scopes)
         yield* seedScopes(target, store, scopes)
         const scope = scopeOf(target)
@@ -61,9 +76,9 @@ export const scoping = defineProperty<Input>({
                 ...lines
               ])
         }
-        if (input.prior) {
-          yield* syncOnce(target, store, { source: input.source })
-          yield* untouched("after a first ordinary sync", yield* store.dump)
+        if (input.prior !== null) {
+          yield* syncOnce(target, store, { source: input.prior.source })
+          yield* untouched("after a first ordinary sync (from the first source state)", yield* store.dump)
         }
         const connector =
           input.mode === "step faults"
@@ -75,11 +90,12 @@ export const scoping = defineProperty<Input>({
                 : target.connector
         const outcome = yield* syncOnce(target, store, { source: input.source, connector })
         const status = outcome._tag === "Committed" ? outcome.result.status : "aborted"
-        yield* untouched(`after a sync with ${input.mode} (${status})`, yield* store.dump)
+        yield* untouched(`after ${modeText(input.mode)} (${status})`, yield* store.dump)
       })
     ),
   describe: (target, input) => [
-    ...sourcePart(target, input.source),
+    ...(input.prior === null ? [] : sourcePart(target, input.prior.source, "source at the first sync")),
+    ...sourcePart(target, input.source, input.prior === null ? "source" : "source at the sync under test"),
     {
       label: "foreign scopes in the store",
       value: resolved.has(input) ? describeScopes(resolved.get(input) ?? []) : fc.stringify(input.foreign)
@@ -87,8 +103,8 @@ export const scoping = defineProperty<Input>({
     {
       label: "syncs",
       value: [
-        ...(input.prior ? ["1. an ordinary sync"] : []),
-        `${input.prior ? 2 : 1}. a sync with ${input.mode}`,
+        ...(input.prior === null ? [] : ["1. an ordinary sync of the first source state"]),
+        `${input.prior === null ? 1 : 2}. ${modeText(input.mode)}`,
         ...(input.mode === "step faults" ? [describePlan(target.connector, input.plan)] : [])
       ].join("\n")
     }

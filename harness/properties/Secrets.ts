@@ -4,7 +4,7 @@ import type { SyncEvent } from "parallax-connect"
 import { canonical } from "../internal/Dump.ts"
 import { defineProperty, sourceArbitrary, sourcePart } from "../internal/Property.ts"
 import { leakSites, noSecretsReason, plantSecrets, secretTokens } from "../internal/Secrets.ts"
-import { capturingLogs, render, runTrial, syncOnce, violate } from "../internal/Trial.ts"
+import { capturingLogs, render, runTrial, skip, syncOnce, violate } from "../internal/Trial.ts"
 import { type FaultPlan, faultPlan, withFaults } from "../internal/Wrap.ts"
 
 interface Input {
@@ -25,11 +25,11 @@ export const secrets = defineProperty<Input>({
       tokens: secretTokens,
       plan: faultPlan(target.connector.steps.length)
     }),
-  check: (target, input) =>
-    runTrial(target, (open) =>
+  check: (shared, input) =>
+    runTrial(shared, (open, target) =>
       Effect.gen(function* () {
         const { config, secrets } = plantSecrets(target, target.configFor(input.source), input.tokens)
-        if (secrets.length === 0) return
+        if (secrets.length === 0) return yield* skip("config(s) had no secret to plant")
         const store = yield* open
         const events: Array<SyncEvent> = []
         const logs: Array<string> = []
@@ -65,11 +65,14 @@ export const secrets = defineProperty<Input>({
           )
         ]
         if (leaks.length > 0) {
-          return yield* violate("a Redacted config value appeared in plain text", [
+          return yield* violate("a Redacted config value appeared in plain text (or encoded)", [
             ...leaks.slice(0, 8),
             leaks.some((line) => line.includes("ConfigInvalid") || line.includes(", actual"))
               ? "a configuration error quotes the rejected secret: config errors must not echo values of Redacted fields"
-              : "keep secrets as Redacted values; call Redacted.value only where the secret is sent to the source"
+              : "keep secrets as Redacted values; call Redacted.value only where the secret is sent to the source",
+            ...(leaks.some((line) => /^in [a-z ]+: \((base64|base64url|URL-encoded|form-encoded|hex)\)/.test(line))
+              ? ["an encoded secret (base64 in a Basic auth header, URL-encoded in a query string) is still the secret"]
+              : [])
           ])
         }
       })

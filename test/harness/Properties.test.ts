@@ -31,7 +31,7 @@ const expectCaught = (report: HarnessReport, summary: string) => {
   expect(statusOf(report)).toEqual(["failed"])
   const failure = report.properties[0]?.failure
   expect(failure?.message).toContain(summary)
-  expect(failure?.replay).toContain(`--seed ${SEED} --path`)
+  expect(failure?.replay).toContain(`seed: ${SEED}, path: "${failure?.path}"`)
   expect(() => assertHolds(report)).toThrow(summary)
 }
 

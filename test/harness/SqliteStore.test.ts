@@ -27,6 +27,8 @@ describe("on the SQLite store", () => {
   const cases: ReadonlyArray<readonly [Mutant, PropertyName]> = [
     ["rewrite-unchanged", "idempotency"],
     ["cross-scope-delete", "scoping"],
+    // Needs a prior sync from another source state: only then does the sync under test update rows.
+    ["cross-scope-update", "scoping"],
     ["delete-failed-steps", "fault-isolation"],
     ["non-atomic", "atomicity"],
     ["no-deletes", "convergence"]
@@ -41,6 +43,10 @@ describe("on the SQLite store", () => {
         seed: SEED
       })
       expect(report.properties.map((p) => p.status)).toEqual(["failed"])
+      if (mutant === "cross-scope-update") {
+        expect(report.properties[0]?.failure?.message).toContain("rows of other scopes were changed")
+        expect(report.properties[0]?.failure?.message).toContain("~ changed")
+      }
     }, 60_000)
   }
 

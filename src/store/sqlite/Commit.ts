@@ -17,6 +17,7 @@ export interface Faults {
  * - `delete-failed-steps`: rows of failed/skipped steps are deleted as if the step emitted nothing (breaks C07).
  * - `rewrite-unchanged`: unchanged rows are rewritten with the new generation (breaks C08, C11).
  * - `cross-scope-delete`: deletion is not restricted to the sync's scope (breaks C02).
+ * - `cross-scope-update`: updates are not restricted to the sync's scope (breaks C02).
  * - `no-deletes`: nothing is ever deleted (breaks C09).
  * - `non-atomic`: every write is committed on its own (breaks C01).
  * - `stale-digest`: a diffed commit leaves the per-step checksums of the commit before, so a later sync
@@ -26,6 +27,7 @@ export type Mutant =
   | "delete-failed-steps"
   | "rewrite-unchanged"
   | "cross-scope-delete"
+  | "cross-scope-update"
   | "no-deletes"
   | "non-atomic"
   | "stale-digest"
@@ -110,7 +112,7 @@ const writes = (
   counts.updated === 0 && mutant !== "rewrite-unchanged"
     ? undefined
     : `UPDATE ${table} SET ${updateSet(columns)}, generation = $generation FROM ${stage}_ids i JOIN ${stage} s ON s.row = i.row
-       WHERE ${table}.scope_id = $scope AND ${table}.id = i.id
+       WHERE ${mutant === "cross-scope-update" ? "" : `${table}.scope_id = $scope AND `}${table}.id = i.id
        ${mutant === "rewrite-unchanged" ? "" : `AND (${table}.hash <> i.hash OR ${table}.step <> i.step)`}`,
   counts.created === 0
     ? undefined
