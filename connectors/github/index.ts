@@ -1,5 +1,16 @@
-import { Effect } from "effect"
-import { ConfigInvalid, ConfigIssue, Connector, entity, relationship, type StepContext, step } from "parallax-connect"
+import { Duration, Effect, Schedule } from "effect"
+import {
+  ConfigInvalid,
+  ConfigIssue,
+  Connector,
+  type ConnectorError,
+  defaultRetry,
+  entity,
+  isRetryable,
+  relationship,
+  type StepContext,
+  step
+} from "parallax-connect"
 import { ApiOrganization, ApiRepository, ApiTeam, ApiTeamRepository, ApiUser, permissionOf } from "./Api.ts"
 import { GitHubConfig } from "./Config.ts"
 import { GitHubClient } from "./GitHubClient.ts"
@@ -23,6 +34,32 @@ const priorTeams = (ctx: Context) =>
     .map((team) => ({ key: team.key, slug: String(team.properties.slug) }))
     .sort((a, b) => (a.key < b.key ? -1 : 1))
 
+/** Logs of the client (rate-limit waits) carry the step, so progress shows them next to it. */
+const inStep =
+  (ctx: Context) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.annotateLogs(effect, { connector: ctx.connector, account: ctx.account, step: ctx.stepId })
+
+/** Discovery retries what a step would (a 5xx, a dropped connection), with the same policy, saying so. */
+const discoveryRetry = () => {
+  let last: ConnectorError | undefined
+  return defaultRetry.pipe(
+    Schedule.whileInput((error: ConnectorError) => isRetryable(error)),
+    Schedule.tapInput((error: ConnectorError) => Effect.sync(() => (last = error))),
+    Schedule.modifyDelay((_, delay) =>
+      last?._tag === "RateLimited" ? Duration.max(delay, Duration.millis(last.retryAfterMs)) : delay
+    ),
+    Schedule.delays,
+    Schedule.onDecision((delay, decision) =>
+      decision._tag === "Continue" && last !== undefined
+        ? Effect.logWarning(
+            `discovery failed (${last.message}); retrying in ${Math.round(Duration.toMillis(delay))} ms`
+          )
+        : Effect.void
+    )
+  )
+}
+
 /**
  * `github`: an organisation's repositories, members, teams, team memberships and team permissions on
  * repositories, from the REST API (github.com or GitHub Enterprise Server through `baseUrl`).
@@ -39,6 +76,7 @@ export const github = Connector.make({
     Effect.gen(function* () {
       const client = yield* GitHubClient
       yield* client.get(orgPath({ config }), ApiOrganization).pipe(
+        Effect.retry(discoveryRetry()),
         Effect.catchIf(
           (error) => error._tag === "ApiError" && error.status === 404,
           () =>
@@ -75,7 +113,7 @@ export const github = Connector.make({
                 verified: org.is_verified
               })
           )
-        })
+        }).pipe(inStep(ctx))
       ),
     step("repositories", "Every repository of the organisation, which it OWNS")
       .dependsOn("organization")
@@ -107,7 +145,7 @@ export const github = Connector.make({
               relationship(TYPES.organization, ctx.config.org, "OWNS", TYPES.repository, repo.full_name)
             )
           }
-        })
+        }).pipe(inStep(ctx))
       ),
     step("members", "The organisation's members, each a MEMBER_OF it as admin or member")
       .dependsOn("organization")
@@ -135,7 +173,7 @@ export const github = Connector.make({
               )
             }
           }
-        })
+        }).pipe(inStep(ctx))
       ),
     step("teams", "The organisation's teams; it HAS each, and a parent team CONTAINS its children")
       .dependsOn("organization")
@@ -167,7 +205,7 @@ export const github = Connector.make({
               )
             }
           }
-        })
+        }).pipe(inStep(ctx))
       ),
     step("team-members", "Which members are a MEMBER_OF each team, as maintainer or member")
       .dependsOn("teams", "members")
@@ -186,7 +224,7 @@ export const github = Connector.make({
               }
             }
           }
-        })
+        }).pipe(inStep(ctx))
       ),
     step("team-repositories", "Which repositories each team ALLOWS access to, with the permission")
       .dependsOn("teams", "repositories")
@@ -206,7 +244,7 @@ export const github = Connector.make({
               )
             }
           }
-        })
+        }).pipe(inStep(ctx))
       )
   ]
 })
