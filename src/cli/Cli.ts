@@ -1,6 +1,6 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
-import type { ProgressMode } from "./Render.ts"
+import type { ProgressMode } from "./Progress.ts"
 
 /**
  * The command line (DESIGN §8): the spec of every command and option, each handler a thin call into
@@ -15,12 +15,22 @@ const db = Options.file("db").pipe(
   Options.withDescription("the SQLite store file (default ./parallax.db)")
 )
 const json = Options.boolean("json").pipe(Options.withDescription("print one JSON object instead of tables"))
+const jsonRows = Options.boolean("json").pipe(
+  Options.withDescription("print the rows as one JSON array instead of a table")
+)
+const nonEmpty = (name: string) =>
+  Options.filterMap(
+    (value: string) => (value.trim() === "" ? Option.none() : Option.some(value)),
+    `--${name} must not be empty`
+  )
 const account = Options.text("account").pipe(
+  nonEmpty("account"),
   Options.withAlias("a"),
   Options.withDefault("default"),
   Options.withDescription("the account (connector instance) to sync; rows are scoped to (connector, account)")
 )
 const accountFilter = Options.text("account").pipe(
+  nonEmpty("account"),
   Options.optional,
   Options.withDescription("only rows asserted by this account")
 )
@@ -28,10 +38,11 @@ const connectorFilter = Options.text("connector").pipe(
   Options.optional,
   Options.withDescription("only rows asserted by this connector")
 )
-const limit = Options.integer("limit").pipe(
-  Options.withDefault(1000),
-  Options.withDescription("at most this many rows (default 1000)")
-)
+const limit = (rows: number) =>
+  Options.integer("limit").pipe(
+    Options.withDefault(rows),
+    Options.withDescription(`at most this many rows (default ${rows})`)
+  )
 /**
  * Loads a command's module only when that command runs: start-up (`parallax --version`, `--help`) then
  * pays for the command line alone, not for the store, the connectors or the harness.
@@ -153,7 +164,7 @@ const entities = Command.make(
   "entities",
   {
     db,
-    json,
+    json: jsonRows,
     type: Options.text("type").pipe(
       Options.withAlias("t"),
       Options.optional,
@@ -161,7 +172,7 @@ const entities = Command.make(
     ),
     account: accountFilter,
     connector: connectorFilter,
-    limit
+    limit: limit(1000)
   },
   lazy(Read, (module, args) =>
     module.runEntities({
@@ -177,11 +188,11 @@ const relationships = Command.make(
   "relationships",
   {
     db,
-    json,
+    json: jsonRows,
     verb: Options.text("verb").pipe(Options.optional, Options.withDescription("only this verb")),
     account: accountFilter,
     connector: connectorFilter,
-    limit
+    limit: limit(1000)
   },
   lazy(Read, (module, args) =>
     module.runRelationships({
@@ -195,7 +206,7 @@ const relationships = Command.make(
 
 const history = Command.make(
   "history",
-  { db, json, account: accountFilter, connector: connectorFilter, limit: limit.pipe(Options.withDefault(50)) },
+  { db, json: jsonRows, account: accountFilter, connector: connectorFilter, limit: limit(50) },
   lazy(Read, (module, args) =>
     module.runHistory({ ...args, account: optional(args.account), connector: optional(args.connector) })
   )
@@ -216,7 +227,7 @@ const exportCommand = Command.make(
 
 const init = Command.make(
   "init",
-  { dir: Args.directory({ name: "dir", exists: "either" }).pipe(Args.withDescription("the new project's directory")) },
+  { dir: Args.text({ name: "dir" }).pipe(Args.withDescription("the new project's directory (new, or empty)")) },
   lazy(Init, (module, args) => module.runInit(args))
 ).pipe(Command.withDescription("create a new connector project whose test is `parallax check ./connector.ts`"))
 
