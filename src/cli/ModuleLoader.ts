@@ -3,8 +3,8 @@ import * as Effect from "effect"
 import * as Sdk from "../index.ts"
 
 /**
- * Lets an outside connector module import `parallax-connect`, `effect` (and its `effect/<Module>`
- * subpaths) and `@effect/platform` from any directory, with no node_modules next to it: a runtime Bun
+ * Lets an outside connector module import `parallax-connect`, `parallax-connect/harness`, `effect` (and
+ * its `effect/<Module>` subpaths) and `@effect/platform` from any directory, with no node_modules next to it: a runtime Bun
  * plugin registers them as virtual modules that hand out the binary's own instances, so tags, schemas
  * and errors are the very ones the runtime uses (DESIGN §8). The only module that touches Bun's loader.
  */
@@ -31,6 +31,11 @@ export const installVirtualModules = (): void => {
       for (const [specifier, exports] of modules) {
         build.module(specifier, () => ({ exports: { ...exports, default: exports }, loader: "object" }))
       }
+      // The harness (and fast-check under it) is loaded only by a module that imports it.
+      build.module("parallax-connect/harness", async () => {
+        const harness = (await import("../../harness/index.ts")) as unknown as Record<string, unknown>
+        return { exports: { ...harness, default: harness }, loader: "object" }
+      })
     }
   })
 }
