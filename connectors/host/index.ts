@@ -1,9 +1,10 @@
 import { Effect, Schema } from "effect"
 import { Connector, ConnectorFailed, entity, relationship, type StepContext, step } from "parallax-connect"
-import { readMachine } from "./Facts.ts"
+import { readHostname, readMachine } from "./Facts.ts"
 import { HostFiles } from "./HostFiles.ts"
-import { type PackageEntry, parseApkInstalled, parseDpkgStatus, parseGroup, parsePasswd } from "./Parse.ts"
+import { type PackageEntry, parseApkInstalled, parseDpkgStatus, parseGroup, parsePasswd, rpmPackage } from "./Parse.ts"
 import { isWildcard, LINK_TYPES, type ListeningSocket, parsePortRange, parseSockets } from "./ProcNet.ts"
+import { RPMDB_LEGACY, RPMDB_SQLITE, RpmDbUnreadable, readRpmDb } from "./RpmDb.ts"
 
 /** The configuration of `host`: the root directory its files are read under. */
 export const HostConfig = Schema.Struct({
@@ -38,13 +39,57 @@ const machineKey = (ctx: Context) =>
     return yield* new ConnectorFailed({ reason: "the machine entity was not emitted" })
   })
 
+/**
+ * A step that links the machine to what another step collected (`machine HAS user`, ...). The
+ * collecting steps read the hostname themselves and do not wait for the machine step, so one missing
+ * source (os-release) fails one step; the links wait for both, so none points at a machine that is
+ * not there.
+ */
+const linkStep = (id: string, collector: string, type: string, verb: string, description: string) =>
+  step(id, description)
+    .dependsOn("machine", collector)
+    .relationships(verb)
+    .run<HostConfig, HostFiles>((ctx) =>
+      Effect.gen(function* () {
+        const machine = yield* machineKey(ctx)
+        for (const target of ctx.prior.entities(type)) {
+          yield* ctx.emitRelationship(relationship(TYPES.machine, machine, verb, type, target.key))
+        }
+      })
+    )
+
+/** The packages of the rpm database, if there is one (rpm ≥ 4.16: SQLite); `undefined` if none. */
+const readRpm = Effect.gen(function* () {
+  const files = yield* HostFiles
+  for (const file of RPMDB_SQLITE) {
+    const bytes = yield* files.readBytes(file)
+    if (bytes === undefined) continue
+    const headers = readRpmDb(bytes)
+    if (headers instanceof RpmDbUnreadable) {
+      return yield* new ConnectorFailed({
+        reason: `cannot read the rpm database ${files.root === "/" ? file : `${file} (under root ${files.root})`}: ${headers.reason}`
+      })
+    }
+    return headers.map(rpmPackage)
+  }
+  return undefined
+})
+
+/** The older rpm database (BerkeleyDB or ndb) present, if any: not read. */
+const legacyRpm = Effect.gen(function* () {
+  const files = yield* HostFiles
+  for (const file of RPMDB_LEGACY) if (yield* files.exists(file)) return file
+  return undefined
+})
+
 const socketKey = (socket: ListeningSocket): string =>
   `${socket.protocol}/${socket.family === "ipv6" ? `[${socket.address}]` : socket.address}:${socket.port}`
 
 /**
  * `host`: the machine it runs on, read from files (no root, no credentials, no commands): the machine,
- * local users and groups with their memberships, installed packages (dpkg, apk), network interfaces
- * and listening TCP/UDP ports. Only stable facts, so two syncs in a row change nothing.
+ * local users and groups with their memberships, installed packages (dpkg, apk, rpm), network
+ * interfaces and listening TCP/UDP ports, each from its own source in its own step, so that a missing
+ * source fails that step alone. Only stable facts, so two syncs in a row change nothing.
  *
  * @example
  * parallax sync host
@@ -70,15 +115,13 @@ export const host = Connector.make({
         })
       ),
     step("users", "Local users from /etc/passwd")
-      .dependsOn("machine")
       .entities(TYPES.user)
-      .relationships("HAS")
       .run<HostConfig, HostFiles>((ctx) =>
         Effect.gen(function* () {
-          const machine = yield* machineKey(ctx)
+          const machine = yield* readHostname
           const users = parsePasswd(yield* (yield* HostFiles).readText("/etc/passwd"))
           for (const user of users) {
-            const emitted = yield* ctx.emitEntity(
+            yield* ctx.emitEntity(
               entity(TYPES.user, `${machine}/${user.name}`)
                 .class("User")
                 .displayName(user.name)
@@ -93,20 +136,17 @@ export const host = Connector.make({
                   system: user.uid < FIRST_REGULAR_ID || user.uid === 65534
                 })
             )
-            yield* ctx.emitRelationship(relationship(TYPES.machine, machine, "HAS", TYPES.user, emitted.key))
           }
         })
       ),
     step("groups", "Local groups from /etc/group")
-      .dependsOn("machine")
       .entities(TYPES.group)
-      .relationships("HAS")
       .run<HostConfig, HostFiles>((ctx) =>
         Effect.gen(function* () {
-          const machine = yield* machineKey(ctx)
+          const machine = yield* readHostname
           const groups = parseGroup(yield* (yield* HostFiles).readText("/etc/group"))
           for (const group of groups) {
-            const emitted = yield* ctx.emitEntity(
+            yield* ctx.emitEntity(
               entity(TYPES.group, `${machine}/${group.name}`)
                 .class("UserGroup")
                 .displayName(group.name)
@@ -117,7 +157,6 @@ export const host = Connector.make({
                   system: group.gid < FIRST_REGULAR_ID || group.gid === 65534
                 })
             )
-            yield* ctx.emitRelationship(relationship(TYPES.machine, machine, "HAS", TYPES.group, emitted.key))
           }
         })
       ),
@@ -126,7 +165,7 @@ export const host = Connector.make({
       .relationships("MEMBER_OF")
       .run<HostConfig, HostFiles>((ctx) =>
         Effect.gen(function* () {
-          const machine = yield* machineKey(ctx)
+          const machine = yield* readHostname
           const groups = Array.from(ctx.prior.entities(TYPES.group))
           const users = Array.from(ctx.prior.entities(TYPES.user)).sort((a, b) => (a.key < b.key ? -1 : 1))
           for (const user of users) {
@@ -144,47 +183,50 @@ export const host = Connector.make({
           yield* ctx.log.debug(`memberships of ${users.length} users on ${machine}`)
         })
       ),
-    step("packages", "Installed packages from the dpkg status file or the apk database")
-      .dependsOn("machine")
+    step("packages", "Installed packages from the dpkg status file, the apk database or the rpm database")
       .entities(TYPES.package)
-      .relationships("INSTALLED")
       .run<HostConfig, HostFiles>((ctx) =>
         Effect.gen(function* () {
-          const machine = yield* machineKey(ctx)
+          const machine = yield* readHostname
           const files = yield* HostFiles
           const dpkg = yield* files.readOptional("/var/lib/dpkg/status")
           const apk = yield* files.readOptional("/lib/apk/db/installed")
-          if (dpkg === undefined && apk === undefined) {
-            const rpm = yield* files.exists("/var/lib/rpm")
+          const rpm = yield* readRpm
+          const legacy = rpm === undefined ? yield* legacyRpm : undefined
+          if (dpkg === undefined && apk === undefined && rpm === undefined) {
             return yield* new ConnectorFailed({
-              reason: rpm
-                ? "only an rpm database was found (/var/lib/rpm), and reading it is not supported yet"
-                : "no package database found: neither /var/lib/dpkg/status nor /lib/apk/db/installed exists"
+              reason:
+                legacy !== undefined
+                  ? `only an older rpm database was found (${legacy}: BerkeleyDB or ndb), which is not read; rpm 4.16 and later keep rpmdb.sqlite (\`rpmdb --rebuilddb\` converts the database)`
+                  : `no package database found: none of /var/lib/dpkg/status, /lib/apk/db/installed, ${RPMDB_SQLITE.join(", ")} exists`
             })
           }
+          if (legacy !== undefined) yield* ctx.log.warn(`the older rpm database ${legacy} is not read`)
           const packages: ReadonlyArray<PackageEntry> = [
             ...(dpkg === undefined ? [] : parseDpkgStatus(dpkg)),
-            ...(apk === undefined ? [] : parseApkInstalled(apk))
+            ...(apk === undefined ? [] : parseApkInstalled(apk)),
+            ...(rpm ?? [])
           ]
           for (const pkg of packages) {
-            const key = `${machine}/${pkg.manager}/${pkg.name}${pkg.architecture === "" ? "" : `:${pkg.architecture}`}`
+            // rpm installs several versions of one name side by side (kernels): its key carries the version.
+            const key =
+              pkg.manager === "rpm"
+                ? `${machine}/rpm/${pkg.name}-${pkg.version}${pkg.architecture === "" ? "" : `.${pkg.architecture}`}`
+                : `${machine}/${pkg.manager}/${pkg.name}${pkg.architecture === "" ? "" : `:${pkg.architecture}`}`
             yield* ctx.emitEntity(
               entity(TYPES.package, key)
                 .class("Package")
                 .displayName(`${pkg.name} ${pkg.version}`)
                 .properties({ ...pkg })
             )
-            yield* ctx.emitRelationship(relationship(TYPES.machine, machine, "INSTALLED", TYPES.package, key))
           }
         })
       ),
     step("interfaces", "Network interfaces from /sys/class/net")
-      .dependsOn("machine")
       .entities(TYPES.networkInterface)
-      .relationships("HAS")
       .run<HostConfig, HostFiles>((ctx) =>
         Effect.gen(function* () {
-          const machine = yield* machineKey(ctx)
+          const machine = yield* readHostname
           const files = yield* HostFiles
           for (const name of yield* files.list("/sys/class/net")) {
             const read = (file: string) =>
@@ -205,17 +247,14 @@ export const host = Connector.make({
                   operState: (yield* read("operstate")) || null
                 })
             )
-            yield* ctx.emitRelationship(relationship(TYPES.machine, machine, "HAS", TYPES.networkInterface, key))
           }
         })
       ),
     step("ports", "Listening TCP and UDP ports from /proc/net/{tcp,tcp6,udp,udp6}")
-      .dependsOn("machine")
       .entities(TYPES.port)
-      .relationships("LISTENS")
       .run<HostConfig, HostFiles>((ctx) =>
         Effect.gen(function* () {
-          const machine = yield* machineKey(ctx)
+          const machine = yield* readHostname
           const files = yield* HostFiles
           const ephemeral = parsePortRange(yield* files.readOptional("/proc/sys/net/ipv4/ip_local_port_range"))
           const tables = [
@@ -245,10 +284,14 @@ export const host = Connector.make({
                 .displayName(name)
                 .properties({ ...socket, wildcard: isWildcard(socket.address) })
             )
-            yield* ctx.emitRelationship(relationship(TYPES.machine, machine, "LISTENS", TYPES.port, key))
           }
         })
-      )
+      ),
+    linkStep("machine-users", "users", TYPES.user, "HAS", "The machine HAS each local user"),
+    linkStep("machine-groups", "groups", TYPES.group, "HAS", "The machine HAS each local group"),
+    linkStep("machine-packages", "packages", TYPES.package, "INSTALLED", "Each package is INSTALLED on the machine"),
+    linkStep("machine-interfaces", "interfaces", TYPES.networkInterface, "HAS", "The machine HAS each interface"),
+    linkStep("machine-ports", "ports", TYPES.port, "LISTENS", "The machine LISTENS on each port")
   ]
 })
 
