@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test"
-import { existsSync, writeFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { parallax, tempDir } from "./support/Binary.ts"
 
@@ -88,6 +88,8 @@ export default Connector.make({
     expect(created.code).toBe(0)
     const project = join(dir, "my-project")
     for (const file of ["connector.ts", "README.md", "test.sh"]) expect(existsSync(join(project, file))).toBe(true)
+    // parallax-connect is not published: the scaffold's README must not send anyone to a registry page.
+    expect(readFileSync(join(project, "README.md"), "utf8")).not.toContain("npmjs.com")
     const ran = await parallax(["sync", "./connector.ts", "--db", "p.db", "--json"], { cwd: project })
     expect(ran.code).toBe(0)
     expect(JSON.parse(ran.stdout).status).toBe("succeeded")
