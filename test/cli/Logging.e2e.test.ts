@@ -88,6 +88,8 @@ describe("connector logs (the compiled binary)", () => {
     // The progress is drawn once, below the logs, with the final state of each step.
     expect(ran.screen.filter((line) => /^\s+talk\s/.test(line))).toHaveLength(1)
     expect(ran.screen.find((line) => /^\s+talk\s/.test(line))).toContain("succeeded")
+    // While it ran, the step's latest warning was its note in the progress.
+    expect(ran.written).toMatch(/ talk +running .*warning from the step/)
     const errorLine = ran.screen.findIndex((line) => line.includes("error from the step"))
     expect(errorLine).toBeLessThan(ran.screen.findIndex((line) => /^\s+talk\s/.test(line)))
   }, 120_000)

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import { stripVTControlCharacters } from "node:util"
 
 const root = resolve(import.meta.dir, "../../..")
 let built: Promise<string> | undefined
@@ -61,6 +62,8 @@ export const tempDir = (prefix = "parallax-e2e-"): string => mkdtempSync(join(tm
 export interface OnTerminal {
   readonly code: number
   readonly screen: ReadonlyArray<string>
+  /** Everything written, without escape sequences: every frame the live progress drew. */
+  readonly written: string
 }
 
 const shellQuote = (arg: string) => `'${arg.replace(/'/g, "'\\''")}'`
@@ -103,5 +106,5 @@ export const onTerminal = async (
   const lines: Array<string> = []
   for (let index = 0; index < buffer.length; index++) lines.push(buffer.getLine(index)?.translateToString(true) ?? "")
   screen.dispose()
-  return { code, screen: lines }
+  return { code, screen: lines, written: stripVTControlCharacters(new TextDecoder().decode(output)) }
 }
