@@ -2,81 +2,125 @@
 import { stripVTControlCharacters } from "node:util"
 import { ValidationError } from "@effect/cli"
 import { BunContext, BunRuntime } from "@effect/platform-bun"
-import { Cause, Console, Effect, Exit, Logger, LogLevel, Option } from "effect"
+import { Cause, Console, Effect, Exit, Logger, type LogLevel } from "effect"
 import { cli } from "./cli/Cli.ts"
 import { ExitCode } from "./cli/CliError.ts"
+import { cliLogger, flagValue, LOG_LEVEL_NAMES, parseLogLevel, withoutFlag } from "./cli/Logging.ts"
 
 /**
  * The composition root: parses the command line, runs the command with the platform's services and
  * exits with its code. Expected errors are printed as their message alone (no stack trace); usage
- * errors exit 2.
+ * errors exit 2. Logs go to standard error only, through one logger.
  */
-const logLevel = (argv: ReadonlyArray<string>): LogLevel.LogLevel => {
-  const at = argv.indexOf("--log-level")
-  const value = at >= 0 ? argv[at + 1] : process.env.PARALLAX_LOG_LEVEL
-  return LogLevel.allLevels.find((level) => level.label.toLowerCase() === value?.toLowerCase()) ?? LogLevel.Info
+const jsonLogs = flagValue(process.argv, "--log-format") === "json"
+
+/** An error line on standard error: `parallax: message`, or a JSON line with `--log-format json`. */
+const printError = (message: string, exitCode: number): void => {
+  process.stderr.write(
+    jsonLogs
+      ? `${JSON.stringify({ message, logLevel: "ERROR", timestamp: new Date().toISOString(), exitCode })}\n`
+      : `parallax: ${message}\n`
+  )
 }
 
-const withoutLogLevel = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
-  const at = argv.indexOf("--log-level")
-  return at >= 0 ? [...argv.slice(0, at), ...argv.slice(at + 2)] : argv
+/** `--log-level NAME` (or `PARALLAX_LOG_LEVEL`); an unknown name is bad usage. */
+const logLevel = ((): LogLevel.LogLevel | string => {
+  const flag = flagValue(process.argv, "--log-level")
+  const [value, where] =
+    flag !== undefined ? [flag, "--log-level"] : [process.env.PARALLAX_LOG_LEVEL, "PARALLAX_LOG_LEVEL"]
+  if (value === undefined || (value === "" && flag === undefined)) return parseLogLevel("info") as LogLevel.LogLevel
+  return parseLogLevel(value ?? "") ?? `${where} must be one of ${LOG_LEVEL_NAMES}, got "${value ?? ""}"`
+})()
+
+const writeFailure = (defect: unknown): string | undefined => {
+  if (typeof defect !== "object" || defect === null || !("code" in defect)) return undefined
+  const code = String(defect.code)
+  if (!["ENOSPC", "EIO", "EBADF", "EFBIG", "EDQUOT", "EROFS"].includes(code)) return undefined
+  return `cannot write the output: ${"message" in defect ? String(defect.message) : code}`
 }
 
-const jsonLogs =
-  process.argv.includes("--log-format") && process.argv[process.argv.indexOf("--log-format") + 1] === "json"
-
-const isBrokenPipe = (defect: unknown): boolean =>
-  typeof defect === "object" && defect !== null && "code" in defect && defect.code === "EPIPE"
-
-// `parallax export | head`: a reader that went away is not an error (the write fails asynchronously).
+// `parallax export | head`: a reader that went away is not an error; a full disk is one clear line, not
+// a stack trace (these writes fail asynchronously, outside any Effect).
 process.stdout.on("error", (error: { readonly code?: string }) => {
   if (error.code === "EPIPE") process.exit(ExitCode.ok)
-  throw error
+  printError(writeFailure(error) ?? `cannot write the output: ${String(error)}`, ExitCode.failed)
+  process.exit(ExitCode.failed)
 })
 
 /** `NO_COLOR` (https://no-color.org), or output to a file or a pipe: help and tables without ANSI codes. */
 const colorless = (process.env.NO_COLOR ?? "") !== "" || !process.stdout.isTTY
 
-const plain = (value: unknown) => (typeof value === "string" ? stripVTControlCharacters(value) : value)
+const plain = (value: unknown) => (typeof value === "string" && colorless ? stripVTControlCharacters(value) : value)
 
-const colorlessConsole = (console: Console.Console): Console.Console => ({
+/** @effect/cli ends its paragraphs (`--version`, help) with a newline of their own; `console.log` adds one. */
+const oneNewline = (args: ReadonlyArray<unknown>) =>
+  args.length === 1 && typeof args[0] === "string" && args[0].endsWith("\n") ? [args[0].slice(0, -1)] : args
+
+/**
+ * Standard output that reports a failed write (a full disk) instead of dropping it as `console.log`
+ * does: the effect ends when the data is handed to the system, with the write's error as a defect.
+ */
+const writeStdout = (text: string): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    process.stdout.write(text, (error) => resume(error ? Effect.die(error) : Effect.void))
+  })
+
+const cliConsole = (console: Console.Console): Console.Console => ({
   ...console,
-  log: (...args) => console.log(...args.map(plain)),
-  error: (...args) => console.error(...args.map(plain))
+  log: (...args) =>
+    writeStdout(
+      `${oneNewline(args)
+        .map((arg) => (typeof arg === "string" ? plain(arg) : Bun.inspect(arg)))
+        .join(" ")}\n`
+    ),
+  error: (...args) =>
+    jsonLogs
+      ? Effect.sync(() => printError(stripVTControlCharacters(oneNewline(args).map(String).join(" ")).trim(), 2))
+      : console.error(...oneNewline(args).map(plain))
 })
 
-const program = Effect.suspend(() => cli(withoutLogLevel(process.argv) as Array<string>)).pipe(
-  Effect.map((code) => (typeof code === "number" ? code : ExitCode.ok)),
+const command = Effect.suspend(() =>
+  typeof logLevel === "string"
+    ? Effect.sync(() => {
+        printError(logLevel, ExitCode.usage)
+        return ExitCode.usage
+      })
+    : cli(withoutFlag(process.argv, "--log-level") as Array<string>).pipe(
+        Effect.map((code) => (typeof code === "number" ? code : ExitCode.ok)),
+        Logger.withMinimumLogLevel(logLevel)
+      )
+)
+
+const program = command.pipe(
   Effect.catchAll((error) =>
     Effect.sync(() => {
       if (ValidationError.isValidationError(error)) return ExitCode.usage
-      const message = error instanceof Error ? error.message : String(error)
-      process.stderr.write(`parallax: ${message}\n`)
-      return "exitCode" in error && typeof error.exitCode === "number" ? error.exitCode : ExitCode.failed
+      const exitCode = "exitCode" in error && typeof error.exitCode === "number" ? error.exitCode : ExitCode.failed
+      printError(error instanceof Error ? error.message : String(error), exitCode)
+      return exitCode
     })
   ),
-  Effect.catchAllDefect((defect) => (isBrokenPipe(defect) ? Effect.succeed(ExitCode.ok) : Effect.die(defect))),
-  Logger.withMinimumLogLevel(logLevel(process.argv)),
-  Effect.provide(
-    jsonLogs
-      ? Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.jsonLogger))
-      : Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))
-  ),
-  (effect) =>
-    colorless ? Console.consoleWith((console) => Effect.withConsole(effect, colorlessConsole(console))) : effect,
+  Effect.catchAllCause((cause) => {
+    if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
+    const defect = Cause.squash(cause)
+    if (typeof defect === "object" && defect !== null && "code" in defect && defect.code === "EPIPE") {
+      return Effect.succeed(ExitCode.ok)
+    }
+    return Effect.sync(() => {
+      const expected = writeFailure(defect)
+      // Anything else is a bug in parallax or a connector: its trace is what a report needs.
+      printError(expected ?? `internal error: ${Cause.pretty(cause)}`, ExitCode.failed)
+      return ExitCode.failed
+    })
+  }),
+  Effect.provide(Logger.replace(Logger.defaultLogger, cliLogger(jsonLogs ? "json" : "text"))),
+  (effect) => Console.consoleWith((console) => Effect.withConsole(effect, cliConsole(console))),
   Effect.provide(BunContext.layer)
 )
 
 BunRuntime.runMain(program, {
-  disableErrorReporting: false,
+  disableErrorReporting: true,
+  disablePrettyLogger: true,
   teardown: (exit, onExit) =>
-    onExit(
-      Exit.isSuccess(exit)
-        ? Number(exit.value)
-        : Option.isSome(Cause.failureOption(exit.cause))
-          ? ExitCode.failed
-          : Cause.isInterruptedOnly(exit.cause)
-            ? 130
-            : ExitCode.failed
-    )
+    onExit(Exit.isSuccess(exit) ? Number(exit.value) : Cause.isInterruptedOnly(exit.cause) ? 130 : ExitCode.failed)
 })

@@ -1,4 +1,10 @@
-import { FetchHttpClient, HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
+import {
+  FetchHttpClient,
+  HttpClient,
+  type HttpClientError,
+  HttpClientRequest,
+  type HttpClientResponse
+} from "@effect/platform"
 import { Clock, Context, Duration, Effect, Layer, ParseResult, type Redacted, Schedule, Schema } from "effect"
 import { ApiError, AuthFailed, type ConnectorError, RateLimited } from "parallax-connect"
 
@@ -57,11 +63,11 @@ const failure = (url: string, response: HttpClientResponse.HttpClientResponse) =
       const retryAfter = Number(headers["retry-after"])
       const reset = Number(headers["x-ratelimit-reset"])
       if (headers["retry-after"] !== undefined && Number.isFinite(retryAfter)) {
-        return new RateLimited({ service: SERVICE, retryAfterMs: Math.max(0, retryAfter * 1000), url })
+        return new RateLimited({ service: SERVICE, retryAfterMs: Math.max(0, Math.ceil(retryAfter * 1000)), url })
       }
       if (headers["x-ratelimit-remaining"] === "0" && Number.isFinite(reset)) {
         const now = yield* Clock.currentTimeMillis
-        return new RateLimited({ service: SERVICE, retryAfterMs: Math.max(0, reset * 1000 - now), url })
+        return new RateLimited({ service: SERVICE, retryAfterMs: Math.max(0, Math.ceil(reset * 1000 - now)), url })
       }
       if (status === 429 || /rate limit/i.test(message)) {
         return new RateLimited({ service: SERVICE, retryAfterMs: DEFAULT_WAIT_MS, url })
@@ -76,11 +82,39 @@ const failure = (url: string, response: HttpClientResponse.HttpClientResponse) =
     return new ApiError({ service: SERVICE, reason, status, url, retryable: status >= 500 })
   }).pipe(Effect.flatMap((error) => Effect.fail(error)))
 
-/** Waits what each `RateLimited` asks, up to `RATE_LIMIT_RETRIES` times; other errors are not retried here. */
+/** A wait as people read it: `800 ms`, `3 s`, `2 min 5 s`. */
+const seconds = (ms: number) => {
+  const total = Math.ceil(ms / 1000)
+  if (ms < 1000) return `${Math.ceil(ms)} ms`
+  return total < 120 ? `${total} s` : `${Math.floor(total / 60)} min ${total % 60} s`
+}
+
+/**
+ * Waits what each `RateLimited` asks, up to `RATE_LIMIT_RETRIES` times, and says so in a warning (the
+ * progress shows it next to the step); other errors are not retried here.
+ */
 const rateLimitSchedule = Schedule.identity<ConnectorError>().pipe(
   Schedule.addDelay((error) => Duration.millis(error._tag === "RateLimited" ? error.retryAfterMs : 0)),
-  Schedule.intersect(Schedule.recurs(RATE_LIMIT_RETRIES))
+  Schedule.intersect(Schedule.recurs(RATE_LIMIT_RETRIES)),
+  Schedule.onDecision(([error], decision) =>
+    decision._tag === "Continue" && error._tag === "RateLimited"
+      ? Effect.logWarning(`waiting for rate limit: ${seconds(error.retryAfterMs)} (${error.url ?? SERVICE})`)
+      : Effect.void
+  )
 )
+
+/** Why a request got no response (the host is unreachable, the connection was reset, ...). */
+const transportFailure = (error: HttpClientError.HttpClientError): string => {
+  const cause = "cause" in error ? error.cause : undefined
+  const detail =
+    cause instanceof Error
+      ? cause.message
+      : typeof cause === "object" && cause !== null && "message" in cause
+        ? String(cause.message)
+        : (error.description ?? error.reason)
+  const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : ""
+  return `request failed: ${code !== "" && !detail.includes(code) ? `${detail} (${code})` : detail}`
+}
 
 /**
  * The GitHub REST API, as the connector's steps need it: one resource, or every page of a list. Errors
@@ -116,8 +150,7 @@ export class GitHubClient extends Context.Tag("parallax/github/GitHubClient")<
       const fetch = <A, I>(url: string, schema: Schema.Schema<A, I>) =>
         http.get(url).pipe(
           Effect.mapError(
-            (error) =>
-              new ApiError({ service: SERVICE, reason: `request failed: ${error.reason}`, url, retryable: true })
+            (error) => new ApiError({ service: SERVICE, reason: transportFailure(error), url, retryable: true })
           ),
           Effect.flatMap((response) =>
             response.status >= 200 && response.status < 300

@@ -35,11 +35,10 @@ const firstOf = (files: ReadonlyArray<string>) =>
   })
 
 /**
- * Reads the machine's facts under the root: the hostname and os-release are required (the step fails,
- * naming the files it looked for); kernel, architecture, CPUs and memory are `null` when their files are
- * missing. The machine id is left out on purpose: systemd asks that it be kept confidential.
+ * The hostname, which every key of the host connector starts with: each step reads it itself, so
+ * that a step does not depend on the machine step (and on os-release) for it.
  */
-export const readMachine: Effect.Effect<MachineFacts, ConnectorFailed, HostFiles> = Effect.gen(function* () {
+export const readHostname: Effect.Effect<string, ConnectorFailed, HostFiles> = Effect.gen(function* () {
   const host = yield* HostFiles
   const hostnameFiles = ["/proc/sys/kernel/hostname", "/etc/hostname"]
   const hostname = trimmed((yield* firstOf(hostnameFiles))?.text)
@@ -48,6 +47,17 @@ export const readMachine: Effect.Effect<MachineFacts, ConnectorFailed, HostFiles
       reason: `cannot find the hostname: none of ${hostnameFiles.join(", ")} exists or is non-empty${host.root === "/" ? "" : ` under root ${host.root}`}`
     })
   }
+  return hostname
+})
+
+/**
+ * Reads the machine's facts under the root: the hostname and os-release are required (the step fails,
+ * naming the files it looked for); kernel, architecture, CPUs and memory are `null` when their files are
+ * missing. The machine id is left out on purpose: systemd asks that it be kept confidential.
+ */
+export const readMachine: Effect.Effect<MachineFacts, ConnectorFailed, HostFiles> = Effect.gen(function* () {
+  const host = yield* HostFiles
+  const hostname = yield* readHostname
   const osFiles = ["/etc/os-release", "/usr/lib/os-release"]
   const osRelease = yield* firstOf(osFiles)
   if (osRelease === undefined) {

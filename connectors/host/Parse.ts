@@ -1,3 +1,5 @@
+import type { RpmHeader } from "./RpmHeader.ts"
+
 /**
  * Pure parsers for the text files the host connector reads. Each takes the file's text and returns plain
  * records; lines it cannot make sense of are skipped rather than guessed at.
@@ -59,7 +61,7 @@ export const parseGroup = (text: string): ReadonlyArray<GroupEntry> =>
 
 /** An installed package. */
 export interface PackageEntry {
-  readonly manager: "dpkg" | "apk"
+  readonly manager: "dpkg" | "apk" | "rpm"
   readonly name: string
   readonly version: string
   readonly architecture: string
@@ -96,6 +98,15 @@ export const parseApkInstalled = (text: string): ReadonlyArray<PackageEntry> =>
     if (!name || !version) return []
     return [{ manager: "apk" as const, name, version, architecture: fields.A ?? "", source: fields.o ?? null }]
   })
+
+/** An rpm package: its version as rpm prints it, `[epoch:]version-release`; `source` is the source rpm. */
+export const rpmPackage = (header: RpmHeader): PackageEntry => ({
+  manager: "rpm",
+  name: header.name,
+  version: `${header.epoch === null ? "" : `${header.epoch}:`}${header.version}-${header.release}`,
+  architecture: header.arch ?? "",
+  source: header.sourceRpm
+})
 
 /** `/proc/meminfo`'s `MemTotal`, in bytes. */
 export const parseMemTotal = (text: string): number | null => {

@@ -1,6 +1,6 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
-import type { ProgressMode } from "./Render.ts"
+import type { ProgressMode } from "./Progress.ts"
 
 /**
  * The command line (DESIGN §8): the spec of every command and option, each handler a thin call into
@@ -15,12 +15,22 @@ const db = Options.file("db").pipe(
   Options.withDescription("the SQLite store file (default ./parallax.db)")
 )
 const json = Options.boolean("json").pipe(Options.withDescription("print one JSON object instead of tables"))
+const jsonRows = Options.boolean("json").pipe(
+  Options.withDescription("print the rows as one JSON array instead of a table")
+)
+const nonEmpty = (name: string) =>
+  Options.filterMap(
+    (value: string) => (value.trim() === "" ? Option.none() : Option.some(value)),
+    `--${name} must not be empty`
+  )
 const account = Options.text("account").pipe(
+  nonEmpty("account"),
   Options.withAlias("a"),
   Options.withDefault("default"),
   Options.withDescription("the account (connector instance) to sync; rows are scoped to (connector, account)")
 )
 const accountFilter = Options.text("account").pipe(
+  nonEmpty("account"),
   Options.optional,
   Options.withDescription("only rows asserted by this account")
 )
@@ -28,10 +38,11 @@ const connectorFilter = Options.text("connector").pipe(
   Options.optional,
   Options.withDescription("only rows asserted by this connector")
 )
-const limit = Options.integer("limit").pipe(
-  Options.withDefault(1000),
-  Options.withDescription("at most this many rows (default 1000)")
-)
+const limit = (rows: number) =>
+  Options.integer("limit").pipe(
+    Options.withDefault(rows),
+    Options.withDescription(`at most this many rows (default ${rows})`)
+  )
 /**
  * Loads a command's module only when that command runs: start-up (`parallax --version`, `--help`) then
  * pays for the command line alone, not for the store, the connectors or the harness.
@@ -56,21 +67,26 @@ const optional = <A>(option: Option.Option<A>): A | undefined => Option.getOrUnd
 const progressMode = (jsonOutput: boolean, logFormat: "text" | "json"): ProgressMode =>
   logFormat === "json" ? "json" : jsonOutput ? "none" : process.stderr.isTTY ? "live" : "lines"
 
+const configFile = Options.file("config").pipe(
+  Options.withAlias("c"),
+  Options.optional,
+  Options.withDescription("a JSON or YAML file with the connector's configuration")
+)
+
+const settings = Options.text("set").pipe(
+  Options.withAlias("s"),
+  Options.repeated,
+  Options.optional,
+  Options.withDescription("one config setting, key=value, typed by the connector's schema (repeatable)")
+)
+
 const sync = Command.make(
   "sync",
   {
     connector: connectorArg,
     account,
-    config: Options.file("config").pipe(
-      Options.withAlias("c"),
-      Options.optional,
-      Options.withDescription("a JSON or YAML file with the connector's configuration")
-    ),
-    set: Options.text("set").pipe(
-      Options.withAlias("s"),
-      Options.repeated,
-      Options.withDescription("one config setting, key=value, typed by the connector's schema (repeatable)")
-    ),
+    config: configFile,
+    set: settings,
     db,
     dryRun: Options.boolean("dry-run").pipe(Options.withDescription("compute and show the change; write nothing")),
     json,
@@ -93,6 +109,7 @@ const sync = Command.make(
     module.runSync({
       ...args,
       config: optional(args.config),
+      set: optional(args.set) ?? [],
       progress: progressMode(args.json, args.logFormat)
     })
   )
@@ -117,8 +134,11 @@ const check = Command.make(
     path: Options.text("path").pipe(Options.optional, Options.withDescription("the shrink path, to replay a failure")),
     properties: Options.text("property").pipe(
       Options.repeated,
-      Options.withDescription("check only this property (repeatable)")
+      Options.optional,
+      Options.withDescription("check only this property (repeatable; exactly one with --path)")
     ),
+    config: configFile,
+    set: settings,
     json
   },
   lazy(Check, (module, args) =>
@@ -127,7 +147,9 @@ const check = Command.make(
       runs: optional(args.runs),
       seed: optional(args.seed),
       path: optional(args.path),
-      properties: args.properties,
+      properties: optional(args.properties) ?? [],
+      config: optional(args.config),
+      set: optional(args.set) ?? [],
       json: args.json
     })
   )
@@ -153,7 +175,7 @@ const entities = Command.make(
   "entities",
   {
     db,
-    json,
+    json: jsonRows,
     type: Options.text("type").pipe(
       Options.withAlias("t"),
       Options.optional,
@@ -161,7 +183,7 @@ const entities = Command.make(
     ),
     account: accountFilter,
     connector: connectorFilter,
-    limit
+    limit: limit(1000)
   },
   lazy(Read, (module, args) =>
     module.runEntities({
@@ -177,11 +199,11 @@ const relationships = Command.make(
   "relationships",
   {
     db,
-    json,
+    json: jsonRows,
     verb: Options.text("verb").pipe(Options.optional, Options.withDescription("only this verb")),
     account: accountFilter,
     connector: connectorFilter,
-    limit
+    limit: limit(1000)
   },
   lazy(Read, (module, args) =>
     module.runRelationships({
@@ -195,7 +217,7 @@ const relationships = Command.make(
 
 const history = Command.make(
   "history",
-  { db, json, account: accountFilter, connector: connectorFilter, limit: limit.pipe(Options.withDefault(50)) },
+  { db, json: jsonRows, account: accountFilter, connector: connectorFilter, limit: limit(50) },
   lazy(Read, (module, args) =>
     module.runHistory({ ...args, account: optional(args.account), connector: optional(args.connector) })
   )
@@ -216,7 +238,7 @@ const exportCommand = Command.make(
 
 const init = Command.make(
   "init",
-  { dir: Args.directory({ name: "dir", exists: "either" }).pipe(Args.withDescription("the new project's directory")) },
+  { dir: Args.text({ name: "dir" }).pipe(Args.withDescription("the new project's directory (new, or empty)")) },
   lazy(Init, (module, args) => module.runInit(args))
 ).pipe(Command.withDescription("create a new connector project whose test is `parallax check ./connector.ts`"))
 

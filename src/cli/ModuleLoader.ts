@@ -1,29 +1,34 @@
-import * as Platform from "@effect/platform"
-import * as Effect from "effect"
-import * as Sdk from "../index.ts"
-
 /**
- * Lets an outside connector module import `parallax-connect`, `effect` (and its `effect/<Module>`
- * subpaths) and `@effect/platform` from any directory, with no node_modules next to it: a runtime Bun
- * plugin registers them as virtual modules that hand out the binary's own instances, so tags, schemas
- * and errors are the very ones the runtime uses (DESIGN §8). The only module that touches Bun's loader.
+ * Lets an outside connector module import `parallax-connect`, `parallax-connect/harness`, `effect` (and
+ * its `effect/<Module>` subpaths) and `@effect/platform` from any directory, with no node_modules next
+ * to it: a runtime Bun plugin registers them as virtual modules that hand out the binary's own
+ * instances, so tags, schemas and errors are the very ones the runtime uses (DESIGN §8). The only
+ * module that touches Bun's loader.
+ *
+ * The namespaces are imported when the first outside module is: the whole of `effect` costs tens of
+ * milliseconds to evaluate, which a command on a built-in connector must not pay at start-up.
  */
-let installed = false
+let installed: Promise<void> | undefined
 
-const namespaces = (prefix: string, root: Record<string, unknown>) =>
+type Namespace = Record<string, unknown>
+
+const namespaces = (prefix: string, root: Namespace) =>
   Object.entries(root)
     .filter(([name, value]) => /^[A-Z]/.test(name) && typeof value === "object" && value !== null)
-    .map(([name, value]) => [`${prefix}/${name}`, value as Record<string, unknown>] as const)
+    .map(([name, value]) => [`${prefix}/${name}`, value as Namespace] as const)
 
-export const installVirtualModules = (): void => {
-  if (installed) return
-  installed = true
-  const modules: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
-    ["parallax-connect", Sdk as unknown as Record<string, unknown>],
-    ["effect", Effect as unknown as Record<string, unknown>],
-    ...namespaces("effect", Effect as unknown as Record<string, unknown>),
-    ["@effect/platform", Platform as unknown as Record<string, unknown>],
-    ...namespaces("@effect/platform", Platform as unknown as Record<string, unknown>)
+const install = async (): Promise<void> => {
+  const [Effect, Platform, Sdk] = (await Promise.all([
+    import("effect"),
+    import("@effect/platform"),
+    import("../index.ts")
+  ])) as unknown as [Namespace, Namespace, Namespace]
+  const modules: ReadonlyArray<readonly [string, Namespace]> = [
+    ["parallax-connect", Sdk],
+    ["effect", Effect],
+    ...namespaces("effect", Effect),
+    ["@effect/platform", Platform],
+    ...namespaces("@effect/platform", Platform)
   ]
   Bun.plugin({
     name: "parallax-virtual-modules",
@@ -31,12 +36,23 @@ export const installVirtualModules = (): void => {
       for (const [specifier, exports] of modules) {
         build.module(specifier, () => ({ exports: { ...exports, default: exports }, loader: "object" }))
       }
+      // The harness (and fast-check under it) is loaded only by a module that imports it.
+      build.module("parallax-connect/harness", async () => {
+        const harness = (await import("../../harness/index.ts")) as unknown as Namespace
+        return { exports: { ...harness, default: harness }, loader: "object" }
+      })
     }
   })
 }
 
+/** Registers the virtual modules (once). */
+export const installVirtualModules = (): Promise<void> => {
+  installed ??= install()
+  return installed
+}
+
 /** Imports a module by absolute path, with the virtual modules installed. */
-export const importModule = (path: string): Promise<Record<string, unknown>> => {
-  installVirtualModules()
-  return import(path) as Promise<Record<string, unknown>>
+export const importModule = async (path: string): Promise<Record<string, unknown>> => {
+  await installVirtualModules()
+  return (await import(path)) as Record<string, unknown>
 }

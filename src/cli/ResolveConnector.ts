@@ -1,6 +1,6 @@
 import { FileSystem, Path } from "@effect/platform"
 import { Effect } from "effect"
-import { builtinConnectors } from "../../connectors/index.ts"
+import { builtins } from "../../connectors/Builtins.ts"
 import { type Connector, Connector as Connectors } from "../connector/Connector.ts"
 import { type CliError, usageError } from "./CliError.ts"
 import { importModule } from "./ModuleLoader.ts"
@@ -18,6 +18,29 @@ const isConnector = (value: unknown): value is AnyConnector =>
   Array.isArray((value as AnyConnector).steps) &&
   (value as AnyConnector).config !== undefined
 
+interface Position {
+  readonly file?: string
+  readonly line?: number
+  readonly column?: number
+}
+
+/** One build or resolve error of Bun's loader (`BuildMessage`, `ResolveMessage`) as `file:line:column: message`. */
+const located = (error: unknown): string => {
+  const message = error instanceof Error ? error.message : String(error)
+  const position = (error as { readonly position?: Position | null }).position
+  if (position?.line === undefined) return message
+  return `${position.file ?? ""}:${position.line}:${position.column ?? 0}: ${message}`
+}
+
+/** Why a module did not load: every error Bun reported (an `AggregateError` holds several), one per line. */
+export const loadFailure = (error: unknown): string => {
+  const inner = error instanceof AggregateError ? error.errors : [error]
+  const lines = inner.map(located)
+  return lines.length === 1
+    ? (lines[0] as string)
+    : `${lines.length} errors:\n${lines.map((line) => `  ${line}`).join("\n")}`
+}
+
 /** Loads a connector module by path: its default export must be a connector. */
 const loadModule = (reference: string) =>
   Effect.gen(function* () {
@@ -28,10 +51,7 @@ const loadModule = (reference: string) =>
     if (!exists) return yield* usageError(`connector module not found: ${absolute}`)
     const module = yield* Effect.tryPromise({
       try: () => importModule(absolute),
-      catch: (error) =>
-        usageError(
-          `cannot load connector module ${absolute}: ${error instanceof Error ? error.message : String(error)}`
-        )
+      catch: (error) => usageError(`cannot load connector module ${absolute}: ${loadFailure(error)}`)
     })
     const candidate = module.default
     if (!isConnector(candidate)) {
@@ -51,13 +71,13 @@ export const resolveConnector = (
   reference: string
 ): Effect.Effect<AnyConnector, CliError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function* () {
-    const builtin = builtinConnectors.find((connector) => connector.name === reference)
-    const connector =
-      builtin ??
-      (looksLikePath(reference)
+    const builtin = builtins.find((connector) => connector.name === reference)
+    const connector = builtin
+      ? yield* Effect.promise(() => builtin.load())
+      : looksLikePath(reference)
         ? yield* loadModule(reference)
         : yield* usageError(
-            `unknown connector "${reference}": built-in connectors are ${builtinConnectors.map((c) => c.name).join(", ")}; or give a path to a module`
-          ))
+            `unknown connector "${reference}": built-in connectors are ${builtins.map((c) => c.name).join(", ")}; or give a path to a module`
+          )
     return yield* Connectors.validate(connector).pipe(Effect.mapError((error) => usageError(error.message)))
   })

@@ -27,7 +27,7 @@ interface Definition<C, I, R> {
   /** The connector's id: lowercase, digits and dashes (`my-connector`). */
   readonly name: string
   readonly description?: string
-  /** The config as an Effect Schema, decoded before anything runs; use `Schema.Redacted` for secrets. */
+  /** The config as an Effect Schema, decoded before anything runs; use `Schema.Redacted` for secrets. None: no settings. */
   readonly config?: Schema.Schema<C, I>
   /** Checks credentials and reachability before any step runs. */
   readonly discover?: (ctx: DiscoverContext<C>) => Effect.Effect<void, ConnectorError, R>
@@ -35,6 +35,20 @@ interface Definition<C, I, R> {
 }
 
 const NAME_PATTERN = /^[a-z][a-z0-9-]*$/
+
+/**
+ * The config of a connector that declares none: an empty struct that rejects every key, each with its
+ * path (`Schema.Struct({})` alone accepts any object, excess-property checks included).
+ */
+const NoSettings = Schema.Struct({}).pipe(
+  Schema.filter((value) => {
+    const keys = Object.keys(value)
+    return (
+      keys.length === 0 ||
+      keys.map((key) => ({ path: [key], message: "is unexpected: this connector takes no settings" }))
+    )
+  })
+)
 
 /**
  * Defines a connector. Steps that need services (an API client) get them from `layer`, built from the
@@ -58,7 +72,8 @@ function make<C = unknown, I = unknown, R = never>(
   return {
     name: definition.name,
     description: definition.description ?? "",
-    config: definition.config ?? (Schema.Unknown as unknown as Schema.Schema<C>),
+    // No schema: no settings, so an unknown key (`--set typo=1`) is an error rather than ignored.
+    config: definition.config ?? (NoSettings as unknown as Schema.Schema<C>),
     discover: definition.discover,
     steps: definition.steps,
     layer: definition.layer
@@ -87,14 +102,24 @@ const holdsSecret = (ast: SchemaAST.AST): boolean =>
     )) ||
   (SchemaAST.isTypeLiteral(ast) && ast.propertySignatures.some((field) => holdsSecret(field.type)))
 
-/** A struct (or a transformation between structs): its issues are rewritten field by field, keeping their paths. */
+/**
+ * A struct (also filtered, or a transformation between structs): its issues are rewritten field by field,
+ * keeping their paths, rather than folded into one message about the whole config.
+ */
 const isStruct = (ast: SchemaAST.AST): boolean =>
   SchemaAST.isTypeLiteral(ast) ||
-  (SchemaAST.isTransformation(ast) && (SchemaAST.isTypeLiteral(ast.from) || SchemaAST.isTypeLiteral(ast.to)))
+  (SchemaAST.isRefinement(ast) && isStruct(ast.from)) ||
+  (SchemaAST.isTransformation(ast) && (isStruct(ast.from) || isStruct(ast.to)))
 
+/**
+ * A message about a secret without the value: the formatter's `, actual ...` suffix goes, and so does
+ * the value where a custom message still quotes it whole. Never a substring replacement: hiding a
+ * one-character secret inside the words around it would garble the message and give the secret away.
+ */
 const withoutValue = (message: string, actual: unknown): string => {
   const bare = message.replace(/,? actual [\s\S]*$/, "")
-  return typeof actual === "string" && actual.length > 0 ? bare.split(actual).join("<redacted>") : bare
+  if (typeof actual !== "string" || actual.length === 0) return bare
+  return bare === actual ? "<redacted>" : bare.split(JSON.stringify(actual)).join('"<redacted>"')
 }
 
 /**

@@ -31,7 +31,8 @@ describe("the command line spec, run with an argv array", () => {
   test("connectors and plan print JSON and exit 0", async () => {
     const connectors = await run("connectors", "--json")
     expect(exitCode(connectors.result)).toBe(0)
-    expect((JSON.parse(connectors.output) as ReadonlyArray<{ name: string }>).map((c) => c.name)).toContain("synthetic")
+    const listed = JSON.parse(connectors.output) as { connectors: ReadonlyArray<{ name: string }> }
+    expect(listed.connectors.map((c) => c.name)).toContain("synthetic")
     const plan = await run("plan", "synthetic", "--json")
     expect(exitCode(plan.result)).toBe(0)
     expect((JSON.parse(plan.output) as { connector: string }).connector).toBe("synthetic")

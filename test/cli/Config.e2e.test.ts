@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test"
-import { readFileSync, writeFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { binary, parallax, tempDir } from "./support/Binary.ts"
 
@@ -63,6 +63,102 @@ export default Connector.make({
     expect(ran.code).toBe(0)
     expect(ran.stderr + ran.stdout).not.toContain(good)
     expect(readFileSync(join(dir, "k.db")).includes(good)).toBe(false)
+  }, 120_000)
+
+  test("hiding a one-character secret garbles nothing: the other field's message reads as written", async () => {
+    const dir = tempDir()
+    const bad = await parallax(
+      ["sync", "github", "--db", "g.db", "--set", "org=x", "--set", "token=t", "--set", "baseUrl=notaurl"],
+      { cwd: dir }
+    )
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain("baseUrl: expected an http(s) URL (from --set baseUrl)")
+    expect(bad.stderr).not.toContain("<redacted>")
+    expect(bad.stderr).not.toContain('"t"')
+    expect(existsSync(join(dir, "g.db"))).toBe(false)
+  }, 120_000)
+
+  test("nested settings: --set a.b=v and PARALLAX_<CONNECTOR>_<A>_<B>, typed by the schema", async () => {
+    const dir = tempDir("parallax-nested-")
+    writeFileSync(
+      join(dir, "nested.ts"),
+      `import { Schema } from "effect"
+import { Connector, entity, step } from "parallax-connect"
+export default Connector.make({
+  name: "nested",
+  config: Schema.Struct({ limits: Schema.Struct({ depth: Schema.Number, deep: Schema.Boolean }) }),
+  steps: [step("one", "One").run((ctx) =>
+    ctx.emitEntity(entity("nested_thing", "1").class("Host").property("depth", ctx.config.limits.depth).property("deep", ctx.config.limits.deep)))]
+})
+`
+    )
+    const depth = async (db: string) =>
+      (
+        JSON.parse((await parallax(["entities", "--db", db, "--json"], { cwd: dir })).stdout) as ReadonlyArray<{
+          properties: { depth: number; deep: boolean }
+        }>
+      )[0]?.properties
+    const set = await parallax(
+      ["sync", "./nested.ts", "--db", "a.db", "--set", "limits.depth=3", "--set", "limits.deep=true"],
+      { cwd: dir }
+    )
+    expect(set.stderr).not.toContain("Expected")
+    expect(set.code).toBe(0)
+    expect(await depth("a.db")).toEqual({ depth: 3, deep: true })
+    const env = await parallax(["sync", "./nested.ts", "--db", "b.db"], {
+      cwd: dir,
+      env: { PARALLAX_NESTED_LIMITS_DEPTH: "7", PARALLAX_NESTED_LIMITS_DEEP: "false" }
+    })
+    expect(env.code).toBe(0)
+    expect(await depth("b.db")).toEqual({ depth: 7, deep: false })
+    const wrong = await parallax(["sync", "./nested.ts", "--db", "c.db", "--set", "limits.deep=true"], {
+      cwd: dir,
+      env: { PARALLAX_NESTED_LIMITS_DEPTH: "deep" }
+    })
+    expect(wrong.code).toBe(2)
+    expect(wrong.stderr).toContain('limits.depth: Expected number, actual "deep" (from PARALLAX_NESTED_LIMITS_DEPTH)')
+  }, 120_000)
+
+  test("a config file that does not parse is named with the line and column of the error", async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, "bad.json"), '{\n  "instances": 3,\n  "users": \n}\n')
+    const json = await parallax(["sync", "synthetic", "--db", "s.db", "--config", "bad.json"], { cwd: dir })
+    expect(json.code).toBe(2)
+    expect(json.stderr.trim()).toBe("parallax: config file bad.json is not valid JSON: line 4, column 1: ValueExpected")
+    writeFileSync(join(dir, "bad.yaml"), "instances: 3\nusers: [1\n  x: : y\n")
+    const yaml = await parallax(["sync", "synthetic", "--db", "s.db", "--config", "bad.yaml"], { cwd: dir })
+    expect(yaml.code).toBe(2)
+    expect(yaml.stderr.trim().split("\n")).toHaveLength(1)
+    expect(yaml.stderr).toContain("config file bad.yaml is not valid YAML: line 2, column 9: ")
+    writeFileSync(join(dir, "typed.yaml"), "instances: lots\n")
+    const typed = await parallax(["sync", "synthetic", "--db", "s.db", "--config", "typed.yaml"], { cwd: dir })
+    expect(typed.code).toBe(2)
+    expect(typed.stderr).toContain('instances: Expected number, actual "lots" (from typed.yaml)')
+    expect(existsSync(join(dir, "s.db"))).toBe(false)
+  }, 120_000)
+
+  test("a config error from the environment names the variable", async () => {
+    const bad = await parallax(["sync", "synthetic", "--db", join(tempDir(), "s.db")], {
+      env: { PARALLAX_SYNTHETIC_INSTANCES: "lots" }
+    })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain("(from PARALLAX_SYNTHETIC_INSTANCES)")
+  }, 120_000)
+
+  test("a connector without a config schema rejects every setting", async () => {
+    const dir = tempDir("parallax-noconfig-")
+    writeFileSync(
+      join(dir, "plain.ts"),
+      `import { Effect } from "effect"
+import { Connector, step } from "parallax-connect"
+export default Connector.make({ name: "plain", steps: [step("a", "A").run(() => Effect.void)] })
+`
+    )
+    const bad = await parallax(["sync", "./plain.ts", "--db", "p.db", "--set", "typo=1"], { cwd: dir })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain("typo: is unexpected: this connector takes no settings (from --set typo)")
+    expect(existsSync(join(dir, "p.db"))).toBe(false)
+    expect((await parallax(["sync", "./plain.ts", "--db", "p.db"], { cwd: dir })).code).toBe(0)
   }, 120_000)
 
   test("without a terminal: one line per event, no colour; --log-format json gives JSON lines", async () => {

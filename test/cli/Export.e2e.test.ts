@@ -47,7 +47,7 @@ describe("parallax export and the read commands", () => {
     const missing = await parallax(["stats", "--db", join(dir, "missing.db")])
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain("no store at")
-    const connectors = JSON.parse((await parallax(["connectors", "--json"])).stdout)
+    const { connectors } = JSON.parse((await parallax(["connectors", "--json"])).stdout)
     expect(connectors.map((c: { name: string }) => c.name)).toContain("synthetic")
   }, 120_000)
 })

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test"
-import { existsSync, writeFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { parallax, tempDir } from "./support/Binary.ts"
 
@@ -44,12 +44,52 @@ describe("an outside connector module", () => {
     expect(result.stats.relationshipsCreated).toBe(2)
   }, 120_000)
 
+  test("a module may import parallax-connect/harness as a value", async () => {
+    const dir = tempDir("parallax-outside-harness-")
+    writeFileSync(
+      join(dir, "connector.ts"),
+      `import { Effect } from "effect"
+import { Connector, entity, step } from "parallax-connect"
+import { PROPERTY_NAMES } from "parallax-connect/harness"
+export default Connector.make({
+  name: "proud",
+  steps: [step("a", "A").run((ctx) => ctx.emitEntity(entity("proud_thing", "1").class("Host").property("properties", PROPERTY_NAMES.length)))]
+})
+`
+    )
+    const ran = await parallax(["sync", "./connector.ts", "--db", "p.db", "--json"], { cwd: dir })
+    expect(ran.stderr).not.toContain("Cannot find package")
+    expect(ran.code).toBe(0)
+    const entities = JSON.parse((await parallax(["entities", "--db", "p.db", "--json"], { cwd: dir })).stdout)
+    expect(entities[0].properties.properties).toBeGreaterThan(0)
+  }, 120_000)
+
+  test("a module that does not build lists each error with its line and column", async () => {
+    const dir = tempDir("parallax-broken-")
+    writeFileSync(join(dir, "twice.ts"), "const a = 1\nconst a = 2\nlet b = 1\nlet b = 2\nexport default a\n")
+    const twice = await parallax(["plan", "./twice.ts"], { cwd: dir })
+    expect(twice.code).toBe(2)
+    const path = join(dir, "twice.ts")
+    expect(twice.stderr).toContain(`cannot load connector module ${path}: 2 errors:`)
+    expect(twice.stderr).toContain(`  ${path}:2:7: "a" has already been declared`)
+    expect(twice.stderr).toContain(`  ${path}:4:5: "b" has already been declared`)
+    writeFileSync(
+      join(dir, "syntax.ts"),
+      'import { Connector } from "parallax-connect"\nexport default Connector.make({ steps: [ }\n'
+    )
+    const syntax = await parallax(["sync", "./syntax.ts"], { cwd: dir })
+    expect(syntax.code).toBe(2)
+    expect(syntax.stderr).toContain(`${join(dir, "syntax.ts")}:2:42: Unexpected }`)
+  }, 120_000)
+
   test("init scaffolds a project that plans and syncs", async () => {
     const dir = tempDir("parallax-init-")
     const created = await parallax(["init", "my-project"], { cwd: dir })
     expect(created.code).toBe(0)
     const project = join(dir, "my-project")
     for (const file of ["connector.ts", "README.md", "test.sh"]) expect(existsSync(join(project, file))).toBe(true)
+    // parallax-connect is not published: the scaffold's README must not send anyone to a registry page.
+    expect(readFileSync(join(project, "README.md"), "utf8")).not.toContain("npmjs.com")
     const ran = await parallax(["sync", "./connector.ts", "--db", "p.db", "--json"], { cwd: project })
     expect(ran.code).toBe(0)
     expect(JSON.parse(ran.stdout).status).toBe("succeeded")

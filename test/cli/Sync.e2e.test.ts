@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
-import { readFileSync, writeFileSync } from "node:fs"
+import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import type { SyncStats } from "parallax-connect"
 import { binary, parallax, tempDir } from "./support/Binary.ts"
@@ -26,7 +26,7 @@ describe("parallax sync (the compiled binary)", () => {
     await binary()
     const version = await parallax(["--version"])
     expect(version.code).toBe(0)
-    expect(version.stdout.trim()).toBe("0.1.0")
+    expect(version.stdout).toBe("0.1.0\n")
     const help = await parallax(["sync", "--help"])
     expect(help.code).toBe(0)
     expect(help.stdout).toContain("--dry-run")
@@ -132,6 +132,63 @@ describe("parallax sync (the compiled binary)", () => {
     expect(dry.dryRun).toBe(true)
     expect(dry.stats.entitiesCreated + dry.stats.entitiesDeleted + dry.stats.entitiesUpdated).toBeGreaterThan(0)
     expect(snapshot(db)).toEqual(before)
+  }, 120_000)
+
+  test("a failed sync still prints the --json object (status failed, error), matching the recorded run", async () => {
+    const dir = tempDir("parallax-down-")
+    writeFileSync(
+      join(dir, "down.ts"),
+      `import { Effect } from "effect"
+import { Connector, ConnectorFailed, entity, step } from "parallax-connect"
+export default Connector.make({
+  name: "down",
+  discover: () => Effect.fail(new ConnectorFailed({ reason: "the source is down" })),
+  steps: [step("a", "A").run((ctx) => ctx.emitEntity(entity("down_thing", "1").class("Host")))]
+})
+`
+    )
+    const ran = await parallax(["sync", "./down.ts", "--db", "d.db", "--json"], { cwd: dir })
+    expect(ran.code).toBe(1)
+    expect(ran.stderr).toContain("sync of down (account default) failed: the source is down")
+    const result = json(ran.stdout)
+    expect(Object.keys(result).sort()).toEqual(
+      [
+        "account",
+        "connector",
+        "dryRun",
+        "durationMs",
+        "error",
+        "generation",
+        "stats",
+        "status",
+        "steps",
+        "syncId",
+        "warnings"
+      ].sort()
+    )
+    expect(result).toMatchObject({ connector: "down", status: "failed", error: "the source is down", steps: [] })
+    const history = JSON.parse((await parallax(["history", "--db", "d.db", "--json"], { cwd: dir })).stdout)
+    expect(history).toHaveLength(1)
+    expect(history[0]).toMatchObject({ syncId: result.syncId, generation: result.generation, status: "failed" })
+  }, 120_000)
+
+  test("a dry run without a store creates nothing", async () => {
+    const dir = tempDir()
+    const dry = await parallax(["sync", "synthetic", "--db", "fresh.db", "--dry-run", "--json"], { cwd: dir })
+    expect(dry.code).toBe(0)
+    expect(json(dry.stdout)).toMatchObject({ dryRun: true, status: "succeeded" })
+    expect(json(dry.stdout).stats.entitiesCreated).toBeGreaterThan(0)
+    expect(readdirSync(dir)).toEqual([])
+  }, 120_000)
+
+  test("an empty --account is bad usage", async () => {
+    const dir = tempDir()
+    for (const account of ["", "  "]) {
+      const ran = await parallax(["sync", "synthetic", "--db", "s.db", "--account", account], { cwd: dir })
+      expect(ran.code).toBe(2)
+      expect(ran.stderr).toContain("--account must not be empty")
+    }
+    expect(readdirSync(dir)).toEqual([])
   }, 120_000)
 
   test("unknown connectors and broken modules exit 2 with a clear message", async () => {

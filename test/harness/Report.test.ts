@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import fc from "fast-check"
 import { ApiError, Connector, entity, step } from "parallax-connect"
 import { formatReport, type HarnessReport, verifyConnector } from "parallax-connect/harness"
@@ -30,6 +30,7 @@ const silent = Connector.make({ name: "silent", steps: [step("hosts", "Collect n
 /** A step that fails whenever the (generated) source number is odd. */
 const sometimesFailing = Connector.make({
   name: "sometimes",
+  config: Schema.Struct({ n: Schema.Number }),
   steps: [
     step("hosts", "Collect hosts").run((ctx) => ctx.emitEntity(entity("host", "web").class("Host"))),
     step("users", "Collect users").run<{ readonly n: number }>((ctx) =>
@@ -79,10 +80,7 @@ describe("convergence (C09) with syncs that do not succeed", () => {
   }
 
   test("says how many cases were compared", async () => {
-    const report = await verifyConnector(
-      sometimesFailing as unknown as Connector<{ readonly n: number }, never>,
-      options
-    )
+    const report = await verifyConnector(sometimesFailing, options)
     const convergence = byName(report).convergence
     expect(convergence?.status).toBe("passed")
     expect(convergence?.compared).toBeGreaterThan(0)
@@ -92,7 +90,7 @@ describe("convergence (C09) with syncs that do not succeed", () => {
   }, 60_000)
 
   test("does not run when no case had only successful syncs", async () => {
-    const report = await verifyConnector(sometimesFailing as unknown as Connector<{ readonly n: number }, never>, {
+    const report = await verifyConnector(sometimesFailing, {
       ...options,
       sources: fc.nat(5).map((n) => 2 * n + 1)
     })

@@ -1,4 +1,5 @@
 import fc from "fast-check"
+import { type RpmPackage, rpmdbSqlite } from "./RpmFixture.ts"
 
 /** A listening socket in a generated tree. */
 export interface TreeSocket {
@@ -32,7 +33,12 @@ export interface HostTree {
     readonly gid: number
     readonly members: ReadonlyArray<string>
   }>
+  /** dpkg packages (`/var/lib/dpkg/status`). */
   readonly packages: ReadonlyArray<{ readonly name: string; readonly version: string; readonly architecture: string }>
+  /** rpm packages: a generated `/var/lib/rpm/rpmdb.sqlite` when given. */
+  readonly rpmPackages?: ReadonlyArray<RpmPackage>
+  /** An older (BerkeleyDB) rpm database file, `/var/lib/rpm/Packages`, which the connector does not read. */
+  readonly legacyRpm?: boolean
   readonly interfaces: ReadonlyArray<{
     readonly name: string
     readonly mac: string
@@ -79,11 +85,21 @@ const socketTable = (sockets: ReadonlyArray<TreeSocket>, wide: boolean, udp: boo
   return `${[header, ...rows].join("\n")}\n`
 }
 
+/** A file of a generated tree: text, or bytes (the rpm database). */
+export type TreeFile = string | Uint8Array
+
+/** The first page of a BerkeleyDB hash database: its magic (0x061561) at byte 12, as rpm < 4.16 left it. */
+const berkeleyDbPage = (): Uint8Array => {
+  const page = new Uint8Array(4096)
+  new DataView(page.buffer).setUint32(12, 0x061561, true)
+  return page
+}
+
 /** The files (path → content) that describe the tree, as the host connector reads them. */
-export const render = (tree: HostTree): Readonly<Record<string, string>> => {
+export const render = (tree: HostTree): Readonly<Record<string, TreeFile>> => {
   const pick = (protocol: "tcp" | "udp", family: "ipv4" | "ipv6") =>
     tree.sockets.filter((socket) => socket.protocol === protocol && socket.family === family)
-  const files: Record<string, string> = {
+  const files: Record<string, TreeFile> = {
     "/proc/sys/kernel/hostname": `${tree.hostname}\n`,
     "/etc/os-release": `NAME="${tree.os.name}"\nID=${tree.os.id}\nVERSION_ID="${tree.os.versionId}"\nPRETTY_NAME="${tree.os.name} ${tree.os.versionId}"\n`,
     "/proc/sys/kernel/ostype": "Linux\n",
@@ -110,6 +126,8 @@ export const render = (tree: HostTree): Readonly<Record<string, string>> => {
     "/proc/net/udp": socketTable(pick("udp", "ipv4"), false, true),
     "/proc/net/udp6": socketTable(pick("udp", "ipv6"), true, true)
   }
+  if (tree.rpmPackages !== undefined) files["/var/lib/rpm/rpmdb.sqlite"] = rpmdbSqlite(tree.rpmPackages)
+  if (tree.legacyRpm) files["/var/lib/rpm/Packages"] = berkeleyDbPage()
   for (const nic of tree.interfaces) {
     files[`/sys/class/net/${nic.name}/address`] = `${nic.mac}\n`
     files[`/sys/class/net/${nic.name}/mtu`] = `${nic.mtu}\n`
@@ -179,10 +197,27 @@ export const hostTreeArbitrary: fc.Arbitrary<HostTree> = fc
       { selector: (nic) => nic.name, maxLength: 3 }
     ),
     sockets: fc.array(socket, { maxLength: 6 }),
-    memberships: fc.array(fc.tuple(fc.nat(7), fc.nat(7)), { maxLength: 10 })
+    memberships: fc.array(fc.tuple(fc.nat(7), fc.nat(7)), { maxLength: 10 }),
+    rpmPackages: fc.option(
+      fc.uniqueArray(
+        fc.record(
+          {
+            name,
+            version: fc.stringMatching(/^[0-9]\.[0-9]{1,2}$/),
+            release: fc.stringMatching(/^[0-9]\.fc4[0-9]$/),
+            epoch: fc.nat(3),
+            arch: fc.constantFrom("x86_64", "noarch")
+          },
+          { requiredKeys: ["name", "version", "release", "arch"] }
+        ),
+        { selector: (pkg) => `${pkg.name}-${pkg.version}-${pkg.release}.${pkg.arch}`, maxLength: 4 }
+      ),
+      { nil: undefined }
+    )
   })
-  .map(({ memberships, users, groups, interfaces, ...rest }) => ({
+  .map(({ memberships, users, groups, interfaces, rpmPackages, ...rest }) => ({
     ...rest,
+    ...(rpmPackages === undefined ? {} : { rpmPackages }),
     interfaces: [{ name: "lo", mac: "00:00:00:00:00:00", mtu: 65536, type: 772 }, ...interfaces],
     os: { id: "debian", name: "Debian GNU/Linux", versionId: "12" },
     kernelRelease: "6.1.0-test",

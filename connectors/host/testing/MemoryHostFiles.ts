@@ -2,19 +2,25 @@ import { FileSystem, Path } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import { ConnectorFailed } from "parallax-connect"
 import { HostFiles } from "../HostFiles.ts"
+import type { TreeFile } from "./HostTree.ts"
+
+const asText = (content: TreeFile | undefined) =>
+  content === undefined || typeof content === "string" ? content : new TextDecoder().decode(content)
+const asBytes = (content: TreeFile | undefined) =>
+  content === undefined || typeof content !== "string" ? content : new TextEncoder().encode(content)
 
 /** HostFiles serving `files` (path → content) from memory: a fake machine for tests and the harness. */
-export const memoryLayer = (files: Readonly<Record<string, string>>): Layer.Layer<HostFiles> =>
+export const memoryLayer = (files: Readonly<Record<string, TreeFile>>): Layer.Layer<HostFiles> =>
   Layer.succeed(
     HostFiles,
     HostFiles.of({
       root: "(memory)",
       readText: (file) =>
         file in files
-          ? Effect.succeed(files[file] as string)
+          ? Effect.succeed(asText(files[file]) as string)
           : Effect.fail(new ConnectorFailed({ reason: `cannot read ${file} (in memory): it does not exist` })),
-      readOptional: (file) => Effect.succeed(files[file]),
-      readBytes: (file) => Effect.succeed(file in files ? new TextEncoder().encode(files[file]) : undefined),
+      readOptional: (file) => Effect.succeed(asText(files[file])),
+      readBytes: (file) => Effect.succeed(asBytes(files[file])),
       list: (directory) => {
         const prefix = `${directory}/`
         const names = Object.keys(files)
@@ -29,13 +35,13 @@ export const memoryLayer = (files: Readonly<Record<string, string>>): Layer.Laye
   )
 
 /** Writes `files` (path → content) under `root`, creating directories as needed. */
-export const writeTree = (root: string, files: Readonly<Record<string, string>>) =>
+export const writeTree = (root: string, files: Readonly<Record<string, TreeFile>>) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     for (const [file, content] of Object.entries(files)) {
       const target = path.join(root, file)
       yield* fs.makeDirectory(path.dirname(target), { recursive: true })
-      yield* fs.writeFileString(target, content)
+      yield* typeof content === "string" ? fs.writeFileString(target, content) : fs.writeFile(target, content)
     }
   })

@@ -4,7 +4,7 @@ import { builtinHarness } from "../../../connectors/index.ts"
 import { type HarnessSetup, PROPERTY_NAMES, runCheck as verifyAndPrint } from "../../../harness/index.ts"
 import { Connector } from "../../connector/Connector.ts"
 import { type CliError, usageError } from "../CliError.ts"
-import { gatherConfig, secretFields } from "../ConfigSources.ts"
+import { gatherConfig, isSecretSetting } from "../ConfigSources.ts"
 import { importModule } from "../ModuleLoader.ts"
 import { type AnyConnector, resolveConnector } from "../ResolveConnector.ts"
 
@@ -68,13 +68,12 @@ const configFlags = (
   Effect.gen(function* () {
     const decoded = yield* Connector.decodeConfig(connector, config).pipe(Effect.orElseSucceed(() => undefined))
     const secrets = new Set(redactedTexts(decoded).map((text) => text.trim()))
-    const fields = new Set(secretFields(connector))
     return [
       ...(file === undefined ? [] : [`--config ${shellWord(file)}`]),
       ...set.map((pair) => {
         const at = pair.indexOf("=")
         const key = pair.slice(0, Math.max(0, at))
-        const secret = fields.has(key.split(".")[0] ?? key) || secrets.has(pair.slice(at + 1).trim())
+        const secret = isSecretSetting(connector, key.split(".")) || secrets.has(pair.slice(at + 1).trim())
         return `--set ${shellWord(secret ? `${key}=<secret>` : pair)}`
       })
     ]
@@ -118,7 +117,7 @@ export const runCheck = (args: CheckArgs): Effect.Effect<number, CliError, FileS
     const connector = yield* resolveConnector(args.connector)
     const setup = yield* setupOf(args.connector)
     const set = args.set ?? []
-    const config = yield* gatherConfig(connector, { file: args.config, set, env: process.env })
+    const { raw: config } = yield* gatherConfig(connector, { file: args.config, set, env: process.env })
     const { exitCode } = yield* verifyAndPrint(connector, args.connector, setup, {
       runs: args.runs,
       seed: args.seed,

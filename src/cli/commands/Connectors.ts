@@ -1,21 +1,25 @@
 import { Console, Effect } from "effect"
-import { builtinConnectors } from "../../../connectors/index.ts"
+import { builtins } from "../../../connectors/Builtins.ts"
 import { table } from "../Render.ts"
 
-/** `parallax connectors`: the built-in connectors. */
+/**
+ * `parallax connectors`: the built-in connectors. `--json` prints
+ * `{ connectors: [{ name, description, steps: [{ id, description, dependsOn }] }] }`.
+ */
 export const runConnectors = (args: { readonly json: boolean }): Effect.Effect<number> =>
   Effect.gen(function* () {
-    const rows = builtinConnectors.map((connector) => ({
+    const loaded = yield* Effect.promise(() => Promise.all(builtins.map((builtin) => builtin.load())))
+    const connectors = loaded.map((connector) => ({
       name: connector.name,
       description: connector.description,
-      steps: connector.steps.length
+      steps: connector.steps.map((step) => ({ id: step.id, description: step.description, dependsOn: step.dependsOn }))
     }))
     yield* Console.log(
       args.json
-        ? JSON.stringify(rows, null, 2)
+        ? JSON.stringify({ connectors }, null, 2)
         : table(
             ["name", "steps", "description"],
-            rows.map((row) => [row.name, row.steps, row.description])
+            connectors.map((connector) => [connector.name, connector.steps.length, connector.description])
           )
     )
     return 0

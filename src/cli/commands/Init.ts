@@ -1,6 +1,7 @@
 import { FileSystem, Path } from "@effect/platform"
-import { Console, Effect } from "effect"
-import { type CliError, usageError } from "../CliError.ts"
+import type { PlatformError } from "@effect/platform/Error"
+import { Console, Effect, Option } from "effect"
+import { type CliError, failure, usageError } from "../CliError.ts"
 
 const connectorModule = (name: string) => `import { Effect, Schema } from "effect"
 import { Connector, entity, relationship, step } from "parallax-connect"
@@ -64,13 +65,22 @@ export default Connector.make({
 
 const readme = (name: string) => `# ${name}
 
-A [parallax](https://www.npmjs.com/package/parallax-connect) connector.
+A connector for parallax: it imports \`parallax-connect\` and \`effect\`, which the \`parallax\` binary
+provides, so the project needs no \`npm install\` and no \`node_modules\`.
 
 - \`parallax plan ./connector.ts\`: its steps and waves.
 - \`parallax sync ./connector.ts --set hosts=5\`: one sync into \`./parallax.db\`.
 - \`parallax check ./connector.ts\`: the property-based harness (idempotency, source scoping, fault
   isolation, atomicity, ...). This is the connector's test: it needs only the \`parallax\` binary.
 `
+
+/** A file system error as one line: `ENOTDIR: not a directory, mkdir '/tmp/afile/sub'` becomes `not a directory`. */
+const reasonOf = (error: PlatformError): string => {
+  const cause = error._tag === "SystemError" ? (error.cause as { readonly code?: unknown } | undefined) : undefined
+  const text = error._tag === "SystemError" && error.cause instanceof Error ? error.cause.message : error.message
+  const short = /^E[A-Z]+: ([^,]+)/.exec(text)?.[1]
+  return short ?? (typeof cause?.code === "string" ? cause.code : text)
+}
 
 /** `parallax init <dir>`: a new connector project whose test needs only the binary. */
 export const runInit = (args: {
@@ -86,15 +96,28 @@ export const runInit = (args: {
         .toLowerCase()
         .replace(/[^a-z0-9-]+/g, "-")
         .replace(/^[^a-z]+/, "") || "my-connector"
-    const existing = yield* fs.readDirectory(dir).pipe(Effect.orElseSucceed(() => [] as Array<string>))
+    const info = yield* fs.stat(dir).pipe(
+      Effect.map(Option.some),
+      Effect.catchIf(
+        (error) => error._tag === "SystemError" && error.reason === "NotFound",
+        () => Effect.succeed(Option.none())
+      ),
+      Effect.mapError((error) => failure(`cannot create ${dir}: ${reasonOf(error)}`))
+    )
+    if (Option.isSome(info) && info.value.type !== "Directory") {
+      return yield* usageError(`${dir} exists and is not a directory; choose a new directory`)
+    }
+    const existing = Option.isSome(info)
+      ? yield* fs.readDirectory(dir).pipe(Effect.mapError((error) => failure(`cannot read ${dir}: ${reasonOf(error)}`)))
+      : []
     if (existing.length > 0) return yield* usageError(`${dir} is not empty; choose a new directory`)
     const write = (file: string, text: string) =>
       fs
         .writeFileString(path.join(dir, file), text)
-        .pipe(Effect.mapError((error) => usageError(`cannot write ${file}: ${error.message}`)))
+        .pipe(Effect.mapError((error) => failure(`cannot write ${path.join(dir, file)}: ${reasonOf(error)}`)))
     yield* fs
       .makeDirectory(dir, { recursive: true })
-      .pipe(Effect.mapError((error) => usageError(`cannot create ${dir}: ${error.message}`)))
+      .pipe(Effect.mapError((error) => failure(`cannot create ${dir}: ${reasonOf(error)}`)))
     yield* write("connector.ts", connectorModule(name))
     yield* write("README.md", readme(name))
     yield* write(

@@ -208,6 +208,10 @@ export const runExport = (args: { readonly db: string; readonly format: ExportFo
       let index = 0
       yield* store.exportGraph().pipe(Stream.runForEach((item) => out(format.item(item, index++))))
       yield* out(format.tail)
+      // Wait until the output is handed over, so that a failed write (a full disk) is reported, not lost.
+      yield* Effect.async<void>((resume) => {
+        process.stdout.write("", (error) => resume(error ? Effect.die(error) : Effect.void))
+      })
       return 0
     })
   )

@@ -1,11 +1,15 @@
-import type { FileSystem, Path } from "@effect/platform"
-import { Console, Effect } from "effect"
+import { FileSystem, Path } from "@effect/platform"
+import { Console, Effect, Either } from "effect"
 import { Connector } from "../../connector/Connector.ts"
-import type { SyncEvent } from "../../scheduler/Events.ts"
+import type { StepOutcome, SyncEvent } from "../../scheduler/Events.ts"
+import { Store } from "../../store/Store.ts"
 import { sync } from "../../sync/Sync.ts"
+import { emptyStats } from "../../sync/SyncResult.ts"
 import { type CliError, ExitCode, failure, usageError } from "../CliError.ts"
 import { configErrorMessage, gatherConfig } from "../ConfigSources.ts"
-import { type ProgressMode, progress, syncJson, syncSummary } from "../Render.ts"
+import { LogSink } from "../Logging.ts"
+import { type ProgressMode, progress } from "../Progress.ts"
+import { stepJson, syncJson, syncSummary } from "../Render.ts"
 import { resolveConnector } from "../ResolveConnector.ts"
 import { storeLayer } from "../StoreAccess.ts"
 
@@ -25,38 +29,99 @@ export interface SyncArgs {
 
 const exitCodeOf = { succeeded: ExitCode.ok, partial: ExitCode.partial, failed: ExitCode.failed } as const
 
+const definitionErrors = new Set(["ConfigInvalid", "DependencyCycle", "UnknownDependency", "DuplicateStep"])
+
+/**
+ * Where a sync commits: `--db`, or for a dry run without a store there, a throw-away empty store in a
+ * temporary directory, so that a dry run never creates (or writes) anything at `--db`.
+ */
+const storePath = (args: SyncArgs) =>
+  Effect.gen(function* () {
+    const fs = yield* FileSystem.FileSystem
+    if (!args.dryRun || (yield* fs.exists(args.db).pipe(Effect.orElseSucceed(() => false)))) return args.db
+    const dir = yield* fs
+      .makeTempDirectoryScoped({ prefix: "parallax-dry-run-" })
+      .pipe(Effect.mapError((error) => failure(`cannot create a scratch store for the dry run: ${error.message}`)))
+    return (yield* Path.Path).join(dir, "dry-run.db")
+  })
+
 /** `parallax sync`: one full sync; exit 0 succeeded, 3 partial, 1 failed, 2 bad usage or config. */
 export const runSync = (args: SyncArgs): Effect.Effect<number, CliError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function* () {
     const connector = yield* resolveConnector(args.connector)
     const config = yield* gatherConfig(connector, { file: args.config, set: args.set, env: process.env })
     // Decode before the store is opened, so that bad config writes nothing at all.
-    yield* Connector.decodeConfig(connector, config).pipe(
+    yield* Connector.decodeConfig(connector, config.raw).pipe(
       Effect.mapError((error) => usageError(configErrorMessage(error, connector, config)))
     )
+    const syncId = crypto.randomUUID()
+    const startedAt = Date.now()
+    let steps: ReadonlyArray<StepOutcome> = []
     const view = progress(
       args.progress,
       connector.steps.map((step) => step.id),
       (line) => process.stderr.write(`${line}\n`)
     )
-    const result = yield* sync(connector, {
-      account: args.account,
-      config,
-      dryRun: args.dryRun,
-      force: args.force,
-      strict: args.strict,
-      concurrency: args.concurrency,
-      onEvent: (event: SyncEvent) => view.onEvent(event)
+    const onEvent = (event: SyncEvent) => {
+      if (event._tag === "SyncFinished") steps = event.steps
+      view.onEvent(event)
+    }
+    const path = yield* storePath(args)
+    const outcome = yield* Effect.gen(function* () {
+      const run = yield* sync(connector, {
+        account: args.account,
+        syncId,
+        config: config.raw,
+        dryRun: args.dryRun,
+        force: args.force,
+        strict: args.strict,
+        concurrency: args.concurrency,
+        onEvent
+      }).pipe(Effect.either)
+      if (Either.isRight(run) || definitionErrors.has(run.left._tag)) return { run, generation: null }
+      // A failed run is recorded with a generation of its own: report it.
+      const history = yield* (yield* Store)
+        .history({ connector: connector.name, account: args.account, limit: 5 })
+        .pipe(Effect.orElseSucceed(() => []))
+      return { run, generation: history.find((record) => record.syncId === syncId)?.generation ?? null }
     }).pipe(
-      Effect.provide(storeLayer(args.db)),
+      Effect.provide(storeLayer(path)),
+      Effect.locally(LogSink, (entry) => view.log(entry)),
       Effect.ensuring(Effect.sync(() => view.finish())),
-      Effect.mapError((error) => {
-        if (error._tag === "CliError") return error
-        if (error._tag === "ConfigInvalid" || error._tag === "DependencyCycle") return usageError(error.message)
-        if (error._tag === "UnknownDependency" || error._tag === "DuplicateStep") return usageError(error.message)
-        return failure(`sync of ${connector.name} (account ${args.account}) failed: ${error.message}`)
-      })
+      Effect.either
     )
-    yield* Console.log(args.json ? JSON.stringify(syncJson(result), null, 2) : syncSummary(result))
-    return exitCodeOf[result.status]
-  })
+    const failed = (reason: string, generation: number | null) =>
+      Effect.gen(function* () {
+        if (args.json) {
+          yield* Console.log(
+            JSON.stringify(
+              {
+                connector: connector.name,
+                account: args.account,
+                syncId,
+                generation,
+                status: "failed",
+                dryRun: args.dryRun,
+                durationMs: Date.now() - startedAt,
+                stats: emptyStats,
+                steps: steps.map(stepJson),
+                warnings: [],
+                error: reason
+              },
+              null,
+              2
+            )
+          )
+        }
+        return yield* failure(`sync of ${connector.name} (account ${args.account}) failed: ${reason}`)
+      })
+    if (Either.isLeft(outcome)) return yield* failed(outcome.left.message, null)
+    const { run, generation } = outcome.right
+    if (Either.isLeft(run)) {
+      const error = run.left
+      if (definitionErrors.has(error._tag)) return yield* usageError(error.message)
+      return yield* failed(error.message, generation)
+    }
+    yield* Console.log(args.json ? JSON.stringify(syncJson(run.right), null, 2) : syncSummary(run.right))
+    return exitCodeOf[run.right.status]
+  }).pipe(Effect.scoped)

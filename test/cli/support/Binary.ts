@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import { stripVTControlCharacters } from "node:util"
 
 const root = resolve(import.meta.dir, "../../..")
 let built: Promise<string> | undefined
@@ -56,3 +57,54 @@ export const parallax = async (
 
 /** A fresh temporary directory outside the repository. */
 export const tempDir = (prefix = "parallax-e2e-"): string => mkdtempSync(join(tmpdir(), prefix))
+
+/** What a terminal showed when the command ended, line by line (scrollback included), and its exit code. */
+export interface OnTerminal {
+  readonly code: number
+  readonly screen: ReadonlyArray<string>
+  /** Everything written, without escape sequences: every frame the live progress drew. */
+  readonly written: string
+}
+
+const shellQuote = (arg: string) => `'${arg.replace(/'/g, "'\\''")}'`
+
+/**
+ * Runs the binary in a pseudo-terminal of `cols` × `rows` (0 × 0: a terminal that reports no size, as
+ * some CI runners do) made by util-linux `script`, and replays what it wrote through a terminal
+ * emulator (80 × 24 for a size of 0), so the result is what a person would see.
+ */
+export const onTerminal = async (
+  args: ReadonlyArray<string>,
+  options: {
+    readonly cols: number
+    readonly rows: number
+    readonly cwd?: string
+    readonly env?: Record<string, string>
+  }
+): Promise<OnTerminal> => {
+  const script = Bun.which("script")
+  if (script === null)
+    throw new Error("these tests need util-linux `script` for a pseudo-terminal (apt-get install bsdutils)")
+  const { Terminal } = (await import("@xterm/headless")).default
+  const command = `stty cols ${options.cols} rows ${options.rows}; exec ${[await binary(), ...args].map(shellQuote).join(" ")}`
+  const child = Bun.spawn([script, "--quiet", "--flush", "--return", "--command", command, "/dev/null"], {
+    cwd: options.cwd ?? tmpdir(),
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", TERM: "xterm-256color", ...options.env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe"
+  })
+  const [output, code] = await Promise.all([new Response(child.stdout).bytes(), child.exited])
+  const screen = new Terminal({
+    cols: options.cols || 80,
+    rows: options.rows || 24,
+    scrollback: 10_000,
+    allowProposedApi: true
+  })
+  await new Promise<void>((resolve) => screen.write(output, resolve))
+  const buffer = screen.buffer.active
+  const lines: Array<string> = []
+  for (let index = 0; index < buffer.length; index++) lines.push(buffer.getLine(index)?.translateToString(true) ?? "")
+  screen.dispose()
+  return { code, screen: lines, written: stripVTControlCharacters(new TextDecoder().decode(output)) }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test"
-import { Effect } from "effect"
+import { Effect, HashMap, Logger, Option } from "effect"
 import fc from "fast-check"
 import { type RunOutput, runConnector, type SyncEvent } from "parallax-connect"
 import { nextLink } from "../../../connectors/github/GitHubClient.ts"
@@ -116,6 +116,62 @@ describe("github against a fixture server", () => {
         expect(repos).toEqual([429, 200])
         const teams = server.requests.filter((r) => r.path.startsWith("/orgs/acme/teams?")).map((r) => r.status)
         expect(teams).toEqual([403, 200])
+      }),
+    15_000
+  )
+
+  liveTest(
+    "a rate-limit wait is logged as a warning of the step that waits, with how long",
+    () =>
+      Effect.gen(function* () {
+        const logs: Array<{ level: string; message: string; step: string | undefined }> = []
+        const collect = Logger.make(({ logLevel, message, annotations }) => {
+          logs.push({
+            level: logLevel.label,
+            message: Array.isArray(message) ? message.join(" ") : String(message),
+            step: Option.getOrUndefined(HashMap.get(annotations, "step")) as string | undefined
+          })
+        })
+        const { output } = yield* syncAgainst(sampleOrg, {
+          faults: [{ path: "/orgs/acme/repos", status: 429, times: 1, headers: { "retry-after": "1" } }]
+        }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, collect)))
+        if (output._tag === "Left") throw output.left
+        const waits = logs.filter((log) => log.message.startsWith("waiting for rate limit"))
+        expect(waits).toHaveLength(1)
+        expect(waits[0]).toMatchObject({ level: "WARN", step: "repositories" })
+        expect(waits[0]?.message).toMatch(/^waiting for rate limit: 1 s \(http:\/\/127\.0\.0\.1:\d+\/orgs\/acme\/repos/)
+      }),
+    15_000
+  )
+
+  liveTest(
+    "discovery retries a 500 as a step would, then the sync succeeds",
+    () =>
+      Effect.gen(function* () {
+        const { server, output } = yield* syncAgainst(sampleOrg, {
+          faults: [{ path: "/orgs/acme", status: 500, times: 2 }]
+        })
+        if (output._tag === "Left") throw output.left
+        expect(Object.values(status(output.right)).every((s) => s === "succeeded")).toBe(true)
+        expect(server.requests.filter((r) => r.path === "/orgs/acme").map((r) => r.status)).toEqual([
+          500, 500, 200, 200
+        ])
+      }),
+    15_000
+  )
+
+  liveTest(
+    "an unreachable host fails with the connection's own reason, not just 'Transport'",
+    () =>
+      Effect.gen(function* () {
+        const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") })
+        const url = `http://127.0.0.1:${closed.port}`
+        yield* Effect.promise(() => closed.stop(true))
+        const error = yield* Effect.flip(runConnector(github, { config: { org: "acme", token: TOKEN, baseUrl: url } }))
+        expect(error._tag).toBe("ApiError")
+        expect(error.message).toContain(`${url}/orgs/acme`)
+        expect(error.message).not.toMatch(/request failed: Transport$/)
+        expect(error.message).toMatch(/request failed: .*(connect|refused|ECONNREFUSED)/i)
       }),
     15_000
   )

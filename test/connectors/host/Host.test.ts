@@ -3,7 +3,7 @@ import { FileSystem, Path } from "@effect/platform"
 import { BunFileSystem } from "@effect/platform-bun"
 import { Effect, Layer } from "effect"
 import fc from "fast-check"
-import { type RunOutput, runConnector } from "parallax-connect"
+import { type RunOutput, runConnector, SqliteStore, sync } from "parallax-connect"
 import host from "../../../connectors/host/index.ts"
 import { type HostTree, hostTreeArbitrary, render } from "../../../connectors/host/testing/HostTree.ts"
 import { memoryLayer, writeTree } from "../../../connectors/host/testing/MemoryHostFiles.ts"
@@ -146,7 +146,12 @@ describe("host on a generated tree", () => {
         memberships: "skipped",
         packages: "succeeded",
         interfaces: "failed",
-        ports: "succeeded"
+        ports: "succeeded",
+        "machine-users": "skipped",
+        "machine-groups": "succeeded",
+        "machine-packages": "succeeded",
+        "machine-interfaces": "skipped",
+        "machine-ports": "succeeded"
       })
       const users = output.steps.find((s) => s.id === "users")
       expect(users?.error?._tag).toBe("ConnectorFailed")
@@ -155,12 +160,118 @@ describe("host on a generated tree", () => {
     })
   )
 
-  liveTest("no hostname fails the machine step and skips the steps that hang off it", () =>
+  liveTest("no hostname (which every key starts with) fails each collecting step, naming the files", () =>
     Effect.gen(function* () {
       const { output } = yield* syncTree({ ...tree, omit: ["/proc/sys/kernel/hostname", "/var/lib/dpkg"] })
-      expect(status(output).machine).toBe("failed")
-      expect(output.steps.find((s) => s.id === "machine")?.error?.message).toContain("cannot find the hostname")
-      expect(output.steps.filter((s) => s.id !== "machine").every((s) => s.status === "skipped")).toBe(true)
+      for (const id of ["machine", "users", "groups", "packages", "interfaces", "ports"]) {
+        expect(status(output)[id]).toBe("failed")
+        expect(output.steps.find((s) => s.id === id)?.error?.message).toContain("cannot find the hostname")
+      }
+      expect(output.entities).toEqual([])
+    })
+  )
+
+  liveTest("no os-release fails the machine step alone: users, groups, packages, interfaces, ports still run", () =>
+    Effect.gen(function* () {
+      const { output } = yield* syncTree({ ...tree, omit: ["/etc/os-release"] })
+      expect(status(output)).toEqual({
+        machine: "failed",
+        users: "succeeded",
+        groups: "succeeded",
+        memberships: "succeeded",
+        packages: "succeeded",
+        interfaces: "succeeded",
+        ports: "succeeded",
+        "machine-users": "skipped",
+        "machine-groups": "skipped",
+        "machine-packages": "skipped",
+        "machine-interfaces": "skipped",
+        "machine-ports": "skipped"
+      })
+      expect(output.steps.find((s) => s.id === "machine")?.error?.message).toContain(
+        "cannot find the OS release: none of /etc/os-release, /usr/lib/os-release exists"
+      )
+      expect(keys(output, "host_user")).toEqual(["web-01/alice", "web-01/root", "web-01/www-data"])
+      // Nothing points at the machine that was not emitted.
+      expect(output.relationships.filter((r) => r.fromType === "host_machine")).toEqual([])
+    })
+  )
+
+  liveTest("without os-release the partial sync commits (no dangling link); with it the links follow", () =>
+    Effect.gen(function* () {
+      const fs = yield* FileSystem.FileSystem
+      const dir = yield* fs.makeTempDirectoryScoped({ prefix: "parallax-host-store-" })
+      const root = `${dir}/root`
+      const store = SqliteStore.layerWith({ path: `${dir}/store.db` })
+      yield* writeTree(root, render({ ...tree, omit: ["/etc/os-release"] }))
+      const first = yield* sync(host, { config: { root }, strict: true }).pipe(Effect.provide(store))
+      expect(first.status).toBe("partial")
+      expect(first.stats.entitiesCreated).toBeGreaterThan(10)
+      yield* writeTree(root, render(tree))
+      const second = yield* sync(host, { config: { root }, strict: true }).pipe(Effect.provide(store))
+      expect(second.status).toBe("succeeded")
+      expect(second.stats.entitiesCreated).toBe(1)
+      expect(second.stats.relationshipsCreated).toBe(3 + 5 + 3 + 2 + 5)
+    }).pipe(Effect.provide(Platform))
+  )
+
+  liveTest("rpm: packages from rpmdb.sqlite (rpm's header blobs), several versions of a name side by side", () =>
+    Effect.gen(function* () {
+      const { output } = yield* syncTree({
+        ...tree,
+        omit: ["/var/lib/dpkg"],
+        rpmPackages: [
+          { name: "bash", version: "5.2.26", release: "3.fc40", arch: "x86_64" },
+          { name: "kernel-core", version: "6.8.5", release: "301.fc40", arch: "x86_64" },
+          { name: "kernel-core", version: "6.9.7", release: "200.fc40", arch: "x86_64" },
+          { name: "shadow-utils", version: "4.15.1", release: "3.fc40", epoch: 2, arch: "x86_64" },
+          { name: "gpg-pubkey", version: "a15b79cc", release: "63d04c2c" }
+        ]
+      })
+      expect(status(output).packages).toBe("succeeded")
+      expect(keys(output, "host_package")).toEqual([
+        "web-01/rpm/bash-5.2.26-3.fc40.x86_64",
+        "web-01/rpm/gpg-pubkey-a15b79cc-63d04c2c",
+        "web-01/rpm/kernel-core-6.8.5-301.fc40.x86_64",
+        "web-01/rpm/kernel-core-6.9.7-200.fc40.x86_64",
+        "web-01/rpm/shadow-utils-2:4.15.1-3.fc40.x86_64"
+      ])
+      const shadow = output.entities.find((e) => e.key === "web-01/rpm/shadow-utils-2:4.15.1-3.fc40.x86_64")
+      expect(shadow?.properties).toEqual({
+        manager: "rpm",
+        name: "shadow-utils",
+        version: "2:4.15.1-3.fc40",
+        architecture: "x86_64",
+        source: "shadow-utils-4.15.1-3.fc40.src.rpm"
+      })
+      expect(output.relationships.filter((r) => r.verb === "INSTALLED")).toHaveLength(5)
+    })
+  )
+
+  liveTest(
+    "rpm: an older BerkeleyDB database alone is a clear error of the packages step; beside dpkg it is skipped",
+    () =>
+      Effect.gen(function* () {
+        const { output } = yield* syncTree({ ...tree, omit: ["/var/lib/dpkg"], legacyRpm: true })
+        expect(status(output).packages).toBe("failed")
+        expect(output.steps.find((s) => s.id === "packages")?.error?.message).toContain(
+          "only an older rpm database was found (/var/lib/rpm/Packages: BerkeleyDB or ndb), which is not read"
+        )
+        expect(status(output).users).toBe("succeeded")
+        const both = yield* syncTree({ ...tree, legacyRpm: true })
+        expect(status(both.output).packages).toBe("succeeded")
+        expect(keys(both.output, "host_package")).toHaveLength(3)
+      })
+  )
+
+  liveTest("rpm: a database that cannot be read fails the packages step, naming the file", () =>
+    Effect.gen(function* () {
+      const files = { ...render({ ...tree, omit: ["/var/lib/dpkg"] }), "/var/lib/rpm/rpmdb.sqlite": "not a database" }
+      const output = yield* runConnector(host, { layer: memoryLayer(files) })
+      expect(status(output).packages).toBe("failed")
+      expect(output.steps.find((s) => s.id === "packages")?.error?.message).toBe(
+        "cannot read the rpm database /var/lib/rpm/rpmdb.sqlite (under root (memory)): it is not an SQLite database"
+      )
     })
   )
 

@@ -1,3 +1,4 @@
+import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
 import {
   elfArchitecture,
@@ -9,6 +10,9 @@ import {
   parsePasswd
 } from "../../../connectors/host/Parse.ts"
 import { parseSockets } from "../../../connectors/host/ProcNet.ts"
+import { RpmDbUnreadable, readRpmDb } from "../../../connectors/host/RpmDb.ts"
+import { MalformedHeader, parseRpmHeader } from "../../../connectors/host/RpmHeader.ts"
+import { encodeRpmHeader, rpmdbSqlite } from "../../../connectors/host/testing/RpmFixture.ts"
 
 describe("host parsers", () => {
   test("os-release: quoted, single-quoted, escaped and bare values; comments skipped", () => {
@@ -75,5 +79,47 @@ describe("host parsers", () => {
     header[18] = 0xb7
     expect(elfArchitecture(header)).toBe("aarch64")
     expect(elfArchitecture(new Uint8Array([1, 2, 3]))).toBeNull()
+  })
+})
+
+describe("rpm headers and rpmdb.sqlite", () => {
+  const bash = { name: "bash", version: "5.2.26", release: "3.fc40", arch: "x86_64" }
+
+  test("a header blob as the database stores it, and as a package file has it (with the intro)", () => {
+    const expected = {
+      name: "bash",
+      version: "5.2.26",
+      release: "3.fc40",
+      epoch: null,
+      arch: "x86_64",
+      sourceRpm: "bash-5.2.26-3.fc40.src.rpm"
+    }
+    expect(parseRpmHeader(encodeRpmHeader(bash))).toEqual(expected)
+    expect(parseRpmHeader(encodeRpmHeader(bash, true))).toEqual(expected)
+    expect(parseRpmHeader(encodeRpmHeader({ ...bash, epoch: 2 }))).toMatchObject({ epoch: 2 })
+    expect(parseRpmHeader(encodeRpmHeader({ name: "gpg-pubkey", version: "a1", release: "b2" }))).toMatchObject({
+      arch: null
+    })
+  })
+
+  test("a blob that is not a header is malformed, never guessed at", () => {
+    const blob = encodeRpmHeader(bash)
+    expect(parseRpmHeader(blob.subarray(0, 40))).toBeInstanceOf(MalformedHeader)
+    expect(parseRpmHeader(new Uint8Array(4))).toBeInstanceOf(MalformedHeader)
+    expect(parseRpmHeader(new Uint8Array(16))).toBeInstanceOf(MalformedHeader)
+  })
+
+  test("the database's Packages table, in WAL mode as rpm leaves it; an empty one; not a database", () => {
+    const headers = readRpmDb(rpmdbSqlite([bash, { ...bash, name: "zsh" }]))
+    expect(Array.isArray(headers) ? headers.map((header) => header.name) : headers).toEqual(["bash", "zsh"])
+    expect(readRpmDb(rpmdbSqlite([]))).toEqual([])
+    expect(readRpmDb(new TextEncoder().encode("hello"))).toBeInstanceOf(RpmDbUnreadable)
+    const other = new Database(":memory:")
+    other.run("CREATE TABLE things (x)")
+    const bytes = new Uint8Array(other.serialize())
+    other.close()
+    const noTable = readRpmDb(bytes)
+    expect(noTable).toBeInstanceOf(RpmDbUnreadable)
+    expect((noTable as RpmDbUnreadable).reason).toContain("no such table: Packages")
   })
 })
