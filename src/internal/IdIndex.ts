@@ -1,8 +1,11 @@
 /**
- * An exact set of 128-bit ids (32 lowercase hex digits), each given a dense sequence number in the order
- * it was first added: open addressing over typed arrays, so a sync's index costs about 25 bytes per
- * staged object (16 for the id, 8 of table at most half full, 1 spare) instead of a JavaScript string
- * and map entry (over 100 bytes). Ids are uniform hashes, so their first 32 bits are the table hash.
+ * An exact set of 128-bit ids, each given a dense sequence number in the order it was first added: open
+ * addressing over typed arrays, so a sync's index costs about 25 bytes per staged object (16 for the id,
+ * 8 of table at most half full) instead of a JavaScript string and map entry (over 100 bytes). Ids are
+ * uniform hashes, so their first 32 bits are the table hash.
+ *
+ * Ids come as 32 lowercase hex digits (the model's form) or as 16 bytes (the store's form); both are
+ * decoded into the four 32-bit words of `key`, which the index then looks up.
  *
  * Sequence numbers never change and are never reused for another id: forgetting an id is its owner's
  * business (see `SqliteStaging`), and the same id added again finds its old number.
@@ -14,13 +17,18 @@ export class IdIndex {
   /** How many ids the index holds (the next sequence number). */
   size = 0
 
-  /** The sequence number of `id`, or -1. */
+  /** The sequence number of `id` (hex), or -1. */
   find(id: string): number {
-    parse(id)
-    const a = scratch.readUInt32BE(0)
-    const b = scratch.readUInt32BE(4)
-    const c = scratch.readUInt32BE(8)
-    const d = scratch.readUInt32BE(12)
+    keyFromHex(id)
+    return this.findKey()
+  }
+
+  /** The sequence number of the id in `key`, or -1. */
+  findKey(): number {
+    const a = key[0] as number
+    const b = key[1] as number
+    const c = key[2] as number
+    const d = key[3] as number
     const words = this.words
     for (let slot = a & this.mask; ; slot = (slot + 1) & this.mask) {
       const entry = this.slots[slot] as number
@@ -32,13 +40,16 @@ export class IdIndex {
     }
   }
 
-  /** The sequence number of `id`, adding it if it is new: `>= 0` when it was there, `~seq` when added. */
+  /**
+   * The sequence number of `id` (hex), adding it if it is new: `>= 0` when it was there, `~seq` when it
+   * was added. `key` holds the id's words afterwards.
+   */
   claim(id: string): number {
-    parse(id)
-    const a = scratch.readUInt32BE(0)
-    const b = scratch.readUInt32BE(4)
-    const c = scratch.readUInt32BE(8)
-    const d = scratch.readUInt32BE(12)
+    keyFromHex(id)
+    const a = key[0] as number
+    const b = key[1] as number
+    const c = key[2] as number
+    const d = key[3] as number
     const words = this.words
     let slot = a & this.mask
     for (; ; slot = (slot + 1) & this.mask) {
@@ -51,21 +62,26 @@ export class IdIndex {
     }
     const seq = this.size++
     if (4 * this.size > this.words.length) this.words = grown(this.words)
-    this.words[4 * seq] = a
-    this.words[4 * seq + 1] = b
-    this.words[4 * seq + 2] = c
-    this.words[4 * seq + 3] = d
+    this.words.set(key, 4 * seq)
     this.slots[slot] = seq + 1
     if (2 * this.size > this.slots.length) this.rehash()
     return ~seq
   }
 
-  /** The id of sequence number `seq`. */
+  /** Word `lane` (0–3) of the id of sequence number `seq`. */
+  word(seq: number, lane: number): number {
+    return this.words[4 * seq + lane] as number
+  }
+
+  /** The ids' words, four per sequence number (valid until the next `claim`). */
+  get idWords(): Uint32Array {
+    return this.words
+  }
+
+  /** The id of sequence number `seq`, as hex. */
   idOf(seq: number): string {
     let hex = ""
-    for (let index = 4 * seq; index < 4 * seq + 4; index++) {
-      hex += ((this.words[index] as number) >>> 0).toString(16).padStart(8, "0")
-    }
+    for (let lane = 0; lane < 4; lane++) hex += this.word(seq, lane).toString(16).padStart(8, "0")
     return hex
   }
 
@@ -88,21 +104,48 @@ export class IdIndex {
  * freed now rather than whenever the garbage collector gets to it: an index of millions of ids would
  * otherwise hold its discarded generations too.
  */
-export const grown = <A extends Uint32Array | Uint16Array | Int32Array>(array: A): A => {
+export const grown = <A extends Uint32Array | Uint16Array | Int32Array | Uint8Array>(array: A): A => {
   const Type = array.constructor as new (buffer: ArrayBuffer) => A
   return new Type((array.buffer as ArrayBuffer).transfer(2 * array.byteLength))
 }
 
 /** Frees the backing store of an array that is no longer used. */
-export const release = (array: Uint32Array | Uint16Array | Int32Array): void => {
+export const release = (array: Uint32Array | Uint16Array | Int32Array | Uint8Array): void => {
   ;(array.buffer as ArrayBuffer).transfer(0)
 }
 
-const scratch = Buffer.alloc(16)
+/** The four 32-bit words of the id (or hash) last decoded. */
+export const key = new Uint32Array(4)
 
-/** Decodes `id` into `scratch`; throws on anything but 32 hex digits (as `unhex` reads them). */
-const parse = (id: string): void => {
-  if (id.length !== 32 || scratch.write(id, 0, 16, "hex") !== 16) {
-    throw new Error(`not a 128-bit hex id: ${JSON.stringify(id)}`)
+const NIBBLE = new Int32Array(256).fill(-1)
+for (let digit = 0; digit < 16; digit++) NIBBLE["0123456789abcdef".charCodeAt(digit)] = digit
+
+/** Decodes 32 lowercase hex digits into `into` (default `key`); throws on anything else. */
+export const keyFromHex = (hex: string, into: Uint32Array = key, at = 0): void => {
+  if (hex.length !== 32) throw new Error(`not a 128-bit hex id: ${JSON.stringify(hex)}`)
+  for (let lane = 0; lane < 4; lane++) {
+    let value = 0
+    let invalid = 0
+    for (let index = 8 * lane; index < 8 * lane + 8; index++) {
+      const code = hex.charCodeAt(index)
+      const nibble = code < 256 ? (NIBBLE[code] as number) : -1
+      invalid |= nibble
+      value = (value << 4) | nibble
+    }
+    if (invalid < 0) throw new Error(`not a 128-bit hex id: ${JSON.stringify(hex)}`)
+    into[at + lane] = value >>> 0
+  }
+}
+
+/** Decodes a 16-byte id (as the store keeps it) into `key`. */
+export const keyFromBytes = (bytes: Uint8Array): void => {
+  for (let lane = 0; lane < 4; lane++) {
+    const at = 4 * lane
+    key[lane] =
+      (((bytes[at] as number) << 24) |
+        ((bytes[at + 1] as number) << 16) |
+        ((bytes[at + 2] as number) << 8) |
+        (bytes[at + 3] as number)) >>>
+      0
   }
 }

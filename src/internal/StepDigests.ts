@@ -14,26 +14,26 @@ export interface StepDigest {
   readonly digest: string
 }
 
-const words = Buffer.alloc(32)
-
 const rotl13 = (value: number): number => ((value << 13) | (value >>> 19)) >>> 0
 
 export class StepDigests {
   /** Per step: the row count, then the four lanes. */
   private readonly sums = new Map<string, Float64Array>()
 
-  /** Adds (`sign` 1) or takes back (`sign` -1) the row `(id, hash)` of `step`. */
-  add(step: string, id: string, hash: string, sign: 1 | -1): void {
-    words.write(id, 0, 16, "hex")
-    words.write(hash, 16, 16, "hex")
+  /**
+   * Adds (`sign` 1) or takes back (`sign` -1) a row of `step`: its id is words `4 * at ..` of `ids`, its
+   * content hash the same words of `hashes`.
+   */
+  add(step: string, ids: Uint32Array, hashes: Uint32Array, at: number, sign: 1 | -1): void {
     let sum = this.sums.get(step)
     if (sum === undefined) {
       sum = new Float64Array(5)
       this.sums.set(step, sum)
     }
     sum[0] = (sum[0] as number) + sign
+    const base = 4 * at
     for (let lane = 0; lane < 4; lane++) {
-      const contribution = (words.readUInt32BE(4 * lane) ^ rotl13(words.readUInt32BE(16 + 4 * ((lane + 1) & 3)))) >>> 0
+      const contribution = ((ids[base + lane] as number) ^ rotl13(hashes[base + ((lane + 1) & 3)] as number)) >>> 0
       sum[lane + 1] = ((sum[lane + 1] as number) + sign * contribution + 0x100000000) % 0x100000000
     }
     if (sum[0] === 0) this.sums.delete(step)

@@ -1,10 +1,9 @@
 import { edenGC } from "bun:jsc"
-import type { Database, Statement } from "bun:sqlite"
-import { grown, IdIndex } from "../../internal/IdIndex.ts"
-import { type StepDigest, StepDigests } from "../../internal/StepDigests.ts"
+import type { Database } from "bun:sqlite"
 import type { Properties } from "../../model/Ids.ts"
 import type { EntityRecord, RelationshipRecord } from "../../model/Records.ts"
 import { Added, Identical, type StageResult, type Staging } from "../../sync/Staging.ts"
+import { readColumns, StagedKind, type StagedRows } from "./StagedKind.ts"
 
 const TABLES = `
   CREATE TEMP TABLE IF NOT EXISTS stage_e (
@@ -16,13 +15,18 @@ const TABLES = `
     from_id BLOB NOT NULL, from_type TEXT NOT NULL, from_key TEXT NOT NULL,
     to_id BLOB NOT NULL, to_type TEXT NOT NULL, to_key TEXT NOT NULL, to_account TEXT, rel_key TEXT, properties TEXT NOT NULL
   );
-  CREATE TEMP TABLE IF NOT EXISTS stage_e_ids (id BLOB PRIMARY KEY, hash BLOB NOT NULL, step TEXT NOT NULL,
-    row INTEGER NOT NULL) WITHOUT ROWID;
-  CREATE TEMP TABLE IF NOT EXISTS stage_r_ids (id BLOB PRIMARY KEY, hash BLOB NOT NULL, step TEXT NOT NULL,
-    row INTEGER NOT NULL) WITHOUT ROWID;
 `
 
-/** A staged relationship whose endpoint was not staged when it was emitted, checked again at commit. */
+const ENTITY_COLUMNS = ["row", "id", "hash", "step", "type", "key", "class", "display_name", "properties"]
+const RELATIONSHIP_COLUMNS = [
+  ...["row", "id", "hash", "step", "verb", "from_id", "from_type", "from_key"],
+  ...["to_id", "to_type", "to_key", "to_account", "rel_key", "properties"]
+]
+
+/** The staging transaction is committed to the TEMP database every this many rows. */
+const COMMIT_ROWS = 200_000
+
+/** A staged relationship with an endpoint outside the batch, to be found in the committed graph. */
 export interface UnresolvedEdge {
   /** Its row in `stage_r`. */
   readonly row: number
@@ -30,49 +34,12 @@ export interface UnresolvedEdge {
   readonly toStaged: boolean
 }
 
-/** One kind of staged rows, as the commit sees them. */
-export interface StagedKind {
-  /** How many rows are staged (owned by some step). */
-  readonly rows: number
-  /** Checksums of each step's rows. */
-  readonly digests: ReadonlyMap<string, StepDigest>
-}
-
 /** What the commit needs to know of a staged batch besides its rows. */
 export interface StagedBatch {
-  readonly entities: StagedKind
-  readonly relationships: StagedKind
-  /**
-   * The relationships with an endpoint outside the batch, to be found in the committed graph; `"all"`
-   * when entities were discarded after edges were checked, so that every edge must be checked again.
-   */
-  readonly edges: ReadonlyArray<UnresolvedEdge> | "all"
+  readonly entities: StagedRows
+  readonly relationships: StagedRows
+  readonly edges: ReadonlyArray<UnresolvedEdge>
 }
-
-const ENTITY_COLUMNS = ["row", "id", "hash", "step", "type", "key", "class", "display_name", "properties"]
-const RELATIONSHIP_COLUMNS = [
-  "row",
-  "id",
-  "hash",
-  "step",
-  "verb",
-  "from_id",
-  "from_type",
-  "from_key",
-  "to_id",
-  "to_type",
-  "to_key",
-  "to_account",
-  "rel_key",
-  "properties"
-]
-const BLOB_COLUMNS = new Set(["id", "hash", "from_id", "to_id"])
-
-/** The staging transaction is committed to the TEMP database every this many rows. */
-const COMMIT_ROWS = 200_000
-
-const READ_COLUMNS = (columns: ReadonlyArray<string>) =>
-  columns.map((column) => (BLOB_COLUMNS.has(column) ? `lower(hex(${column})) AS ${column}` : column)).join(", ")
 
 interface EntityRow {
   id: string
@@ -127,63 +94,13 @@ const relationshipRecord = (row: RelationshipRow): RelationshipRecord => ({
 })
 
 /**
- * One kind of staged object (entities or relationships): an exact in-memory index of the ids staged in
- * this sync, each id's owning step and heap row, and the rows themselves in a TEMP table, appended in
- * emission order in batches. Duplicates and `hasEntity` are answered from memory; only reads of whole
- * rows (and the content check of a re-emitted id) go to SQLite.
- */
-class Kind {
-  readonly index = new IdIndex()
-  /** The owning step of each sequence number, as its ordinal + 1; 0 when no step holds it any more. */
-  owner = new Uint16Array(1024)
-  /** The heap row of each sequence number (rows are numbered in emission order, never reused). */
-  rowOf = new Uint32Array(1024)
-  /** Other steps that emitted an identical copy, by sequence number (rare). */
-  readonly also = new Map<number, Array<string>>()
-  /** Checksums of the rows each step owns. */
-  readonly digests = new StepDigests()
-  /** How many rows some step owns. */
-  live = 0
-  nextRow = 1
-  readonly insert: Statement
-  readonly readRow: Statement
-  readonly readHash: Statement
-  readonly setStep: Statement
-  readonly deleteStep: Statement
-
-  constructor(
-    db: Database,
-    readonly table: "stage_e" | "stage_r",
-    readonly columns: ReadonlyArray<string>
-  ) {
-    const values = `(${columns.map((column) => (BLOB_COLUMNS.has(column) ? "unhex(?)" : "?")).join(", ")})`
-    this.insert = db.prepare(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${values}`)
-    this.readRow = db.prepare(`SELECT ${READ_COLUMNS(columns)} FROM ${table} WHERE row = ?`)
-    this.readHash = db.prepare(`SELECT lower(hex(hash)) AS hash FROM ${table} WHERE row = ?`)
-    this.setStep = db.prepare(`UPDATE ${table} SET step = ? WHERE row = ?`)
-    this.deleteStep = db.prepare(`DELETE FROM ${table} WHERE step = ?`)
-  }
-
-  /** Makes room for sequence number `seq` in the per-sequence arrays. */
-  reserve(seq: number): void {
-    if (seq < this.owner.length) return
-    this.owner = grown(this.owner)
-    this.rowOf = grown(this.rowOf)
-  }
-
-  statements(): ReadonlyArray<Statement> {
-    return [this.insert, this.readRow, this.readHash, this.setStep, this.deleteStep]
-  }
-}
-
-/**
- * Staging in the TEMP database of a sync session's own connection: memory stays bounded by SQLite's
- * page cache plus the in-memory id index (about 30 bytes per staged object, not the objects), whatever
- * the size of the sync. Rows are appended to `stage_e`/`stage_r` in emission order with no index. The
- * index answers duplicates and `hasEntity`, notes the edges whose endpoints are not (yet) staged, and
- * keeps per-step checksums (`StepDigests`), so that the commit checks only those edges against the
- * committed graph and can tell an unchanged step without a row-by-row diff. The commit builds the narrow
- * `*_ids` tables (id, hash, owner, row) in id order only when it has to diff.
+ * Staging in the TEMP database of a sync session's own connection. Rows are appended to `stage_e` and
+ * `stage_r` in emission order with no index; an exact in-memory index per kind (`StagedKind`: about 45
+ * bytes per staged object, not the objects) answers duplicates and `hasEntity`, notes the edges whose
+ * endpoints were not staged when they were emitted, and keeps per-step checksums, so that the commit
+ * checks only those edges against the committed graph, diffs without sorting the staged rows, and can
+ * tell an unchanged step without a diff at all. Memory stays bounded by SQLite's page cache plus that
+ * index, whatever the size of the sync.
  *
  * An object emitted identically by several steps is staged once and owned by the step whose id sorts
  * first (as in `MemoryStaging`); when that step is discarded, the next one takes it over.
@@ -191,10 +108,10 @@ class Kind {
 export class SqliteStaging implements Staging {
   private readonly stepNames: Array<string> = []
   private readonly stepOrdinals = new Map<string, number>()
-  private readonly entities: Kind
-  private readonly relationships: Kind
-  /** Heap rows of relationships with an endpoint that was not staged when they were emitted. */
-  private unresolved: Array<number> = []
+  private readonly entities: StagedKind
+  private readonly relationships: StagedKind
+  /** Rows of relationships with an endpoint that was not staged when they were emitted. */
+  private readonly unresolved: Array<number> = []
   /** Whether a discarded step took staged entities with it (edges checked before may dangle now). */
   private entitiesDiscarded = false
   private written = 0
@@ -209,8 +126,8 @@ export class SqliteStaging implements Staging {
     db.exec(TABLES)
     db.exec(`PRAGMA temp.cache_size = ${-1024 * Math.max(2, Math.floor(cacheMiB))}`)
     db.exec("PRAGMA temp.journal_mode = OFF")
-    this.entities = new Kind(db, "stage_e", ENTITY_COLUMNS)
-    this.relationships = new Kind(db, "stage_r", RELATIONSHIP_COLUMNS)
+    this.entities = new StagedKind(db, "stage_e", ENTITY_COLUMNS, this.stepNames)
+    this.relationships = new StagedKind(db, "stage_r", RELATIONSHIP_COLUMNS, this.stepNames)
   }
 
   private ordinal(step: string): number {
@@ -224,20 +141,7 @@ export class SqliteStaging implements Staging {
     return ordinal
   }
 
-  private ownerName(kind: Kind, seq: number): string {
-    return this.stepNames[(kind.owner[seq] as number) - 1] as string
-  }
-
-  /** Opens the staging transaction if needed; commits it every `COMMIT_ROWS` writes. */
-  private wrote(): void {
-    this.begin()
-    if (++this.written >= COMMIT_ROWS) this.commitTransaction()
-    // Each emit leaves short-lived garbage (records, hex ids, JSON); the index's typed arrays make the
-    // collector wait for hundreds of MiB of it. A young-generation collection now and then is cheap.
-    if ((++this.emitted & 0x3fff) === 0) edenGC()
-  }
-
-  /** Opens the staging transaction (tracked here: asking SQLite costs a call per emit). */
+  /** Opens the staging transaction if needed (tracked here: asking SQLite costs a call per emit). */
   private begin(): void {
     if (this.open) return
     if (!this.db.inTransaction) this.db.exec("BEGIN")
@@ -250,37 +154,36 @@ export class SqliteStaging implements Staging {
     this.written = 0
   }
 
+  private wrote(): void {
+    this.begin()
+    if (++this.written >= COMMIT_ROWS) this.commitTransaction()
+    // Each emit leaves short-lived garbage (records, hex ids, JSON); the index's typed arrays make the
+    // collector wait for hundreds of MiB of it. A young-generation collection now and then is cheap.
+    if ((++this.emitted & 0x3fff) === 0) edenGC()
+  }
+
   /**
-   * Claims `id` for `step`: the heap row to write a new row at, or the result for an id already staged
+   * Claims `id` for `step`: the row to write a new row at, or the result for an id already staged
    * (identical: kept once, the owner being the step whose id sorts first; different: a conflict).
    */
-  private claim(kind: Kind, step: string, id: string, hash: string): number | StageResult {
+  private claim(kind: StagedKind, step: string, id: string, hash: string): number | StageResult {
     if (this.sealed) throw new Error("staging is sealed: the sync is being committed")
-    const claimed = kind.index.claim(id)
-    const seq = claimed < 0 ? ~claimed : claimed
-    kind.reserve(seq)
-    if (claimed < 0 || kind.owner[seq] === 0) {
-      kind.owner[seq] = this.ordinal(step)
-      kind.digests.add(step, id, hash, 1)
-      kind.live++
-      const row = kind.nextRow++
-      kind.rowOf[seq] = row
+    const ordinal = this.ordinal(step)
+    const claimed = kind.claim(id, hash, ordinal, step)
+    if (claimed > 0) {
       this.wrote()
-      return row
+      return claimed
     }
-    const row = kind.rowOf[seq] as number
-    const stored = (kind.readHash.get(row) as { hash: string }).hash
-    const owner = this.ownerName(kind, seq)
-    if (stored !== hash) return { _tag: "Conflict", firstStep: owner }
+    const seq = -1 - claimed
+    const owner = kind.step(seq)
+    if (!kind.hasHash(seq, hash)) return { _tag: "Conflict", firstStep: owner }
     if (owner === step) return Identical
     const also = kind.also.get(seq) ?? []
     if (also.includes(step)) return Identical
     if (step < owner) {
       also.push(owner)
-      kind.owner[seq] = this.ordinal(step)
-      kind.setStep.run(step, row)
-      kind.digests.add(owner, id, hash, -1)
-      kind.digests.add(step, id, hash, 1)
+      this.begin()
+      kind.moveTo(seq, ordinal, step)
     } else {
       also.push(step)
     }
@@ -308,7 +211,7 @@ export class SqliteStaging implements Staging {
   putRelationship(step: string, record: RelationshipRecord, json?: string): StageResult {
     const row = this.claim(this.relationships, step, record.id, record.hash)
     if (typeof row !== "number") return row
-    if (!this.staged(record.fromId) || !this.staged(record.toId)) this.unresolved.push(row)
+    if (this.entities.find(record.fromId) < 0 || this.entities.find(record.toId) < 0) this.unresolved.push(row)
     this.relationships.insert.run(
       row,
       record.id,
@@ -329,58 +232,42 @@ export class SqliteStaging implements Staging {
   }
 
   discardStep(step: string): void {
-    const ordinal = this.stepOrdinals.get(step) ?? -1
+    const ordinal = this.stepOrdinals.get(step)
     this.begin()
     for (const kind of [this.entities, this.relationships]) {
       for (const [seq, also] of kind.also) {
         const at = also.indexOf(step)
         if (at >= 0) also.splice(at, 1)
-        if (kind.owner[seq] === ordinal && also.length > 0) {
+        if (kind.owner(seq) === ordinal && also.length > 0) {
           // The next step (in id order) that emitted an identical copy takes the row over.
           const next = also.reduce((min, other) => (other < min ? other : min))
           also.splice(also.indexOf(next), 1)
-          kind.owner[seq] = this.ordinal(next)
-          const row = kind.rowOf[seq] as number
-          kind.setStep.run(next, row)
-          kind.digests.add(next, kind.index.idOf(seq), (kind.readHash.get(row) as { hash: string }).hash, 1)
+          kind.moveTo(seq, this.ordinal(next), next)
         }
         if (also.length === 0) kind.also.delete(seq)
       }
-      if (ordinal < 0) continue
-      const owner = kind.owner
-      let dropped = 0
-      for (let seq = 0; seq < kind.index.size; seq++) {
-        if (owner[seq] === ordinal) {
-          owner[seq] = 0
-          dropped++
-        }
-      }
-      kind.live -= dropped
-      kind.digests.clear(step)
-      if (dropped > 0) {
-        kind.deleteStep.run(step)
-        if (kind === this.entities) this.entitiesDiscarded = true
-      }
+      if (ordinal === undefined) continue
+      if (kind.dropStep(ordinal, step) > 0 && kind === this.entities) this.entitiesDiscarded = true
     }
   }
 
-  private visible(kind: Kind, steps: ReadonlySet<string>, seq: number): boolean {
-    if (kind.owner[seq] === 0) return false
-    if (steps.has(this.ownerName(kind, seq))) return true
+  private visible(kind: StagedKind, steps: ReadonlySet<string>, seq: number): boolean {
+    if (seq < 0) return false
+    if (steps.has(kind.step(seq))) return true
     return kind.also.get(seq)?.some((step) => steps.has(step)) ?? false
   }
 
   private *scan<Row, A>(
-    kind: Kind,
+    kind: StagedKind,
     steps: ReadonlySet<string>,
     where: string,
     params: ReadonlyArray<string>,
     toRecord: (row: Row) => A
   ): Iterable<A> {
-    const statement = this.db.prepare(`SELECT ${READ_COLUMNS(kind.columns)} FROM ${kind.table} ${where} ORDER BY row`)
+    const statement = this.db.prepare(`SELECT ${readColumns(kind.columns)} FROM ${kind.table} ${where} ORDER BY row`)
     try {
       for (const row of statement.iterate(...params) as IterableIterator<Row & { id: string; step: string }>) {
-        if (steps.has(row.step) || this.visible(kind, steps, kind.index.find(row.id))) yield toRecord(row)
+        if (steps.has(row.step) || this.visible(kind, steps, kind.find(row.id))) yield toRecord(row)
       }
     } finally {
       statement.finalize()
@@ -392,27 +279,19 @@ export class SqliteStaging implements Staging {
   }
 
   entityById(steps: ReadonlySet<string>, id: string): EntityRecord | undefined {
-    const kind = this.entities
-    const seq = kind.index.find(id)
-    if (seq < 0 || !this.visible(kind, steps, seq)) return undefined
-    return entityRecord(kind.readRow.get(kind.rowOf[seq] as number) as EntityRow)
+    const seq = this.entities.find(id)
+    if (!this.visible(this.entities, steps, seq)) return undefined
+    return entityRecord(this.entities.readRow.get(this.entities.row(seq)) as EntityRow)
   }
 
   hasEntity(steps: ReadonlySet<string>, id: string): boolean {
-    const seq = this.entities.index.find(id)
-    return seq >= 0 && this.visible(this.entities, steps, seq)
+    return this.visible(this.entities, steps, this.entities.find(id))
   }
 
   relationshipsOf(steps: ReadonlySet<string>, verb: string | undefined): Iterable<RelationshipRecord> {
     return verb === undefined
       ? this.scan(this.relationships, steps, "", [], relationshipRecord)
       : this.scan(this.relationships, steps, "WHERE verb = ?", [verb], relationshipRecord)
-  }
-
-  /** Whether some step owns the entity `id` in this sync. */
-  private staged(id: string): boolean {
-    const seq = this.entities.index.find(id)
-    return seq >= 0 && this.entities.owner[seq] !== 0
   }
 
   /**
@@ -424,32 +303,35 @@ export class SqliteStaging implements Staging {
     this.commitTransaction()
   }
 
-  /** What the commit needs to know of the staged batch besides its rows (call after `flush`). */
+  /**
+   * What the commit needs besides the rows (after `flush`): the staged kinds and the edges with an
+   * endpoint outside the batch. Those were noted at emit; when a discarded step took entities with it,
+   * edges checked then may dangle now, so every staged edge is looked at again.
+   */
   batch(): StagedBatch {
-    let edges: StagedBatch["edges"] = "all"
-    if (!this.entitiesDiscarded) {
-      const read = this.db.prepare(
-        "SELECT step, lower(hex(from_id)) AS fromId, lower(hex(to_id)) AS toId FROM stage_r WHERE row = ?"
-      )
-      const open: Array<UnresolvedEdge> = []
+    const open: Array<UnresolvedEdge> = []
+    const check = (row: number, fromId: Uint8Array, toId: Uint8Array) => {
+      const from = this.entities.lookup(fromId) >= 0
+      const to = this.entities.lookup(toId) >= 0
+      if (!from || !to) open.push({ row, fromStaged: from, toStaged: to })
+    }
+    type Edge = { row: number; from_id: Uint8Array; to_id: Uint8Array }
+    if (this.entitiesDiscarded) {
+      for (const edge of this.db.query("SELECT row, from_id, to_id FROM stage_r").iterate() as Iterable<Edge>) {
+        check(edge.row, edge.from_id, edge.to_id)
+      }
+    } else {
+      const read = this.db.prepare("SELECT row, from_id, to_id FROM stage_r WHERE row = ?")
       try {
         for (const row of this.unresolved) {
-          const edge = read.get(row) as { step: string; fromId: string; toId: string } | null
-          if (edge === null) continue // its step was discarded
-          const from = this.staged(edge.fromId)
-          const to = this.staged(edge.toId)
-          if (!from || !to) open.push({ row, fromStaged: from, toStaged: to })
+          const edge = read.get(row) as Edge | null
+          if (edge !== null) check(edge.row, edge.from_id, edge.to_id) // null: its step was discarded
         }
       } finally {
         read.finalize()
       }
-      edges = open
     }
-    return {
-      entities: { rows: this.entities.live, digests: this.entities.digests.get() },
-      relationships: { rows: this.relationships.live, digests: this.relationships.digests.get() },
-      edges
-    }
+    return { entities: this.entities, relationships: this.relationships, edges: open }
   }
 
   /** Finalizes the prepared statements, so that closing the connection frees its page caches at once. */
