@@ -11,6 +11,7 @@ import { MemoryStaging, type Staging } from "../../src/sync/Staging.ts"
 type Op =
   | { readonly _tag: "put"; readonly step: string; readonly key: string; readonly content: number }
   | { readonly _tag: "discard"; readonly step: string }
+  | { readonly _tag: "read" }
 
 const stepArb = fc.constantFrom("a", "b", "c")
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -23,7 +24,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       content: fc.nat(1)
     })
   },
-  { weight: 1, arbitrary: fc.record({ _tag: fc.constant("discard" as const), step: stepArb }) }
+  { weight: 1, arbitrary: fc.record({ _tag: fc.constant("discard" as const), step: stepArb }) },
+  { weight: 1, arbitrary: fc.constant({ _tag: "read" as const }) }
 )
 
 const record = (key: string, content: number): EntityRecord =>
@@ -49,7 +51,9 @@ const play = (staging: Staging, ops: ReadonlyArray<Op>) => {
   const results: Array<unknown> = []
   for (const op of ops) {
     if (op._tag === "put") results.push(staging.putEntity(op.step, record(op.key, op.content)))
-    else staging.discardStep(op.step)
+    else if (op._tag === "discard") staging.discardStep(op.step)
+    // Reads between writes see every row staged before them (some may still wait to be written).
+    else results.push(observe(staging, []))
   }
   return observe(staging, results)
 }
@@ -101,7 +105,11 @@ describe("SqliteStaging", () => {
       }
       const results = (staging: Staging) => {
         const out = ops.map((op) =>
-          op._tag === "put" ? staging.putEntity(op.step, record(op.key, op.content))._tag : staging.discardStep(op.step)
+          op._tag === "put"
+            ? staging.putEntity(op.step, record(op.key, op.content))._tag
+            : op._tag === "discard"
+              ? staging.discardStep(op.step)
+              : undefined
         )
         const steps = new Set(["a", "c"])
         return { out, visible: [...staging.entitiesOf(steps, "host")].map((item) => item.key) }

@@ -194,7 +194,7 @@ export class SqliteStaging implements Staging {
   putEntity(step: string, record: EntityRecord, json?: string): StageResult {
     const row = this.claim(this.entities, step, record.id, record.hash)
     if (typeof row !== "number") return row
-    this.entities.insert.run(
+    this.entities.write(
       row,
       record.id,
       record.hash,
@@ -212,7 +212,7 @@ export class SqliteStaging implements Staging {
     const row = this.claim(this.relationships, step, record.id, record.hash)
     if (typeof row !== "number") return row
     if (this.entities.find(record.fromId) < 0 || this.entities.find(record.toId) < 0) this.unresolved.push(row)
-    this.relationships.insert.run(
+    this.relationships.write(
       row,
       record.id,
       record.hash,
@@ -264,6 +264,7 @@ export class SqliteStaging implements Staging {
     params: ReadonlyArray<string>,
     toRecord: (row: Row) => A
   ): Iterable<A> {
+    kind.settle()
     const statement = this.db.prepare(`SELECT ${readColumns(kind.columns)} FROM ${kind.table} ${where} ORDER BY row`)
     try {
       for (const row of statement.iterate(...params) as IterableIterator<Row & { id: string; step: string }>) {
@@ -281,6 +282,7 @@ export class SqliteStaging implements Staging {
   entityById(steps: ReadonlySet<string>, id: string): EntityRecord | undefined {
     const seq = this.entities.find(id)
     if (!this.visible(this.entities, steps, seq)) return undefined
+    this.entities.settle()
     return entityRecord(this.entities.readRow.get(this.entities.row(seq)) as EntityRow)
   }
 
@@ -300,6 +302,8 @@ export class SqliteStaging implements Staging {
    */
   flush(): void {
     this.sealed = true
+    this.entities.settle()
+    this.relationships.settle()
     this.commitTransaction()
   }
 

@@ -32,6 +32,9 @@ export interface StagedRows {
 
 const hashKey = new Uint32Array(4)
 
+/** Rows written by one multi-row INSERT: about a third less time per row than one INSERT each. */
+const BATCH_ROWS = 32
+
 /**
  * One kind of staged object: an exact in-memory index of the ids staged in this sync with, for each, its
  * owning step, content hash and row in the staging table, and per-step checksums of what each step owns.
@@ -51,7 +54,11 @@ export class StagedKind implements StagedRows {
   /** How many sequence numbers some step holds. */
   rows = 0
   private nextRow = 1
-  readonly insert: Statement
+  /** Rows not yet written, `columns.length` values each, and how many values are in use. */
+  private readonly pending: Array<string | number | null>
+  private filled = 0
+  private readonly insertOne: Statement
+  private readonly insertMany: Statement
   readonly readRow: Statement
   private readonly setStep: Statement
   private readonly deleteStep: Statement
@@ -63,7 +70,10 @@ export class StagedKind implements StagedRows {
     private readonly stepNames: ReadonlyArray<string>
   ) {
     const values = `(${columns.map((column) => (BLOB_COLUMNS.has(column) ? "unhex(?)" : "?")).join(", ")})`
-    this.insert = db.prepare(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${values}`)
+    const into = `INSERT INTO ${table} (${columns.join(", ")}) VALUES `
+    this.insertOne = db.prepare(into + values)
+    this.insertMany = db.prepare(into + Array.from({ length: BATCH_ROWS }, () => values).join(", "))
+    this.pending = new Array(columns.length * BATCH_ROWS)
     this.readRow = db.prepare(`SELECT ${readColumns(columns)} FROM ${table} WHERE row = ?`)
     this.setStep = db.prepare(`UPDATE ${table} SET step = ? WHERE row = ?`)
     this.deleteStep = db.prepare(`DELETE FROM ${table} WHERE step = ?`)
@@ -99,6 +109,25 @@ export class StagedKind implements StagedRows {
     return row
   }
 
+  /** Queues one row (`columns.length` values, `row` first); full batches are written at once. */
+  write(...values: Array<string | number | null>): void {
+    const pending = this.pending
+    for (const value of values) pending[this.filled++] = value
+    if (this.filled === pending.length) {
+      this.insertMany.run(pending as Array<string>)
+      this.filled = 0
+    }
+  }
+
+  /** Writes the queued rows: before anything reads or changes the staging table. */
+  settle(): void {
+    const width = this.columns.length
+    for (let at = 0; at < this.filled; at += width) {
+      this.insertOne.run(this.pending.slice(at, at + width) as Array<string>)
+    }
+    this.filled = 0
+  }
+
   /** Whether `hash` (hex) is the content hash staged for `seq`. */
   hasHash(seq: number, hash: string): boolean {
     keyFromHex(hash, hashKey)
@@ -122,6 +151,7 @@ export class StagedKind implements StagedRows {
     this.checksums.add(from, this.index.idWords, this.hashes, seq, -1)
     this.checksums.add(name, this.index.idWords, this.hashes, seq, 1)
     this.owners[seq] = ordinal
+    this.settle()
     this.setStep.run(name, this.rows_[seq] as number)
   }
 
@@ -137,7 +167,10 @@ export class StagedKind implements StagedRows {
     }
     this.rows -= dropped
     this.checksums.clear(name)
-    if (dropped > 0) this.deleteStep.run(name)
+    if (dropped > 0) {
+      this.settle()
+      this.deleteStep.run(name)
+    }
     return dropped
   }
 
@@ -178,6 +211,6 @@ export class StagedKind implements StagedRows {
   }
 
   statements(): ReadonlyArray<Statement> {
-    return [this.insert, this.readRow, this.setStep, this.deleteStep]
+    return [this.insertOne, this.insertMany, this.readRow, this.setStep, this.deleteStep]
   }
 }
