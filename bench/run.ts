@@ -83,6 +83,9 @@ const versionStartup = async (): Promise<ReadonlyArray<number>> => {
   return times
 }
 
+/** Measurements that are not syncs: what the scenarios are compared with. */
+const BASELINES: ReadonlySet<string> = new Set(["sdk-only", "floor", "floor-sorted"])
+
 const rows: Array<Row> = []
 const verdicts: Verdicts = { notes: [] }
 
@@ -94,23 +97,46 @@ for (const n of sizes) {
   const expectFirst = expectedStats(n, undefined, 0)
   const expectSame = expectedStats(n, 0, 0)
   const expectChurn = expectedStats(n, 0, 1)
-  const samples: Record<string, Array<SyncRun>> = { floor: [], first: [], same: [], churn: [], scoped: [] }
+  const samples: Record<string, Array<SyncRun>> = {
+    "sdk-only": [],
+    floor: [],
+    "floor-sorted": [],
+    first: [],
+    same: [],
+    churn: [],
+    scoped: []
+  }
   const checks: Record<string, Array<string>> = { first: [], same: [], churn: [], scoped: [] }
   for (let r = 1; r <= runs; r++) {
     const dir = join(out, `n${n}`, `run${r}`)
     rmSync(dir, { recursive: true, force: true })
     mkdirSync(dir, { recursive: true })
 
-    log(`n=${n} run ${r}/${runs}: floor`)
-    const floorDb = join(dir, "floor.db")
-    const floor = await measure([process.execPath, resolve(root, "bench/floor.ts"), "--n", String(n), "--db", floorDb])
-    if (floor.exitCode !== 0) throw new Error(`floor failed: ${floor.stderr}`)
-    samples.floor?.push({
-      ...floor,
-      result: lastJson(floor.stdout) as Record<string, unknown>,
-      storeBytes: storeBytes(floorDb)
-    })
-    if (!keep) rmSync(floorDb, { force: true })
+    // The connector and the SDK alone, with nothing stored: what every scenario costs at least.
+    log(`n=${n} run ${r}/${runs}: sdk-only`)
+    const sdk = await measure([process.execPath, resolve(root, "bench/collect.ts"), "--n", String(n)])
+    if (sdk.exitCode !== 0) throw new Error(`sdk-only failed: ${sdk.stderr}`)
+    samples["sdk-only"]?.push({ ...sdk, result: lastJson(sdk.stdout) as Record<string, unknown>, storeBytes: 0 })
+
+    // The floor twice: rows inserted as generated (a plain script), and all held and sorted by id first.
+    let floor: Measured | undefined
+    for (const [scenario, order] of [
+      ["floor", []],
+      ["floor-sorted", ["--order", "id"]]
+    ] as const) {
+      log(`n=${n} run ${r}/${runs}: ${scenario}`)
+      const floorDb = join(dir, `${scenario}.db`)
+      const argv = [process.execPath, resolve(root, "bench/floor.ts"), "--n", String(n), "--db", floorDb, ...order]
+      const measured = await measure(argv)
+      if (measured.exitCode !== 0) throw new Error(`${scenario} failed: ${measured.stderr}`)
+      samples[scenario]?.push({
+        ...measured,
+        result: lastJson(measured.stdout) as Record<string, unknown>,
+        storeBytes: storeBytes(floorDb)
+      })
+      floor ??= measured
+      if (!keep) rmSync(floorDb, { force: true })
+    }
 
     const db = join(dir, "store.db")
     log(`n=${n} run ${r}/${runs}: first`)
@@ -157,12 +183,12 @@ for (const n of sizes) {
     else if (r === 1) verdicts.notes.push(`n=${n}: account a digest before/after scoped: ${digestAfter}`)
     if (!keep) rmSync(dir, { recursive: true, force: true })
     log(
-      `n=${n} run ${r}: floor ${(floor.wallMs / 1000).toFixed(2)} s, first ${(first.wallMs / 1000).toFixed(2)} s, ` +
+      `n=${n} run ${r}: floor ${((floor?.wallMs ?? 0) / 1000).toFixed(2)} s, first ${(first.wallMs / 1000).toFixed(2)} s, ` +
         `same ${(same.wallMs / 1000).toFixed(2)} s, churn ${(churn.wallMs / 1000).toFixed(2)} s, ` +
         `scoped ${(scoped.wallMs / 1000).toFixed(2)} s`
     )
   }
-  for (const scenario of ["floor", "first", "same", "churn", "scoped"] as const) {
+  for (const scenario of ["sdk-only", "floor", "floor-sorted", "first", "same", "churn", "scoped"] as const) {
     const list = samples[scenario] ?? []
     rows.push({
       n,
@@ -170,9 +196,9 @@ for (const n of sizes) {
       wallMs: list.map((s) => s.wallMs),
       peakRssKiB: list.map((s) => s.peakRssKiB),
       storeBytes: list.map((s) => s.storeBytes),
-      stats: list.map((s) => (scenario === "floor" ? undefined : statsOf(s))),
-      detail: list.map((s) => (scenario === "floor" ? s.result : undefined)),
-      problems: scenario === "floor" ? [] : (checks[scenario] ?? [])
+      stats: list.map((s) => (BASELINES.has(scenario) ? undefined : statsOf(s))),
+      detail: list.map((s) => (BASELINES.has(scenario) ? s.result : undefined)),
+      problems: BASELINES.has(scenario) ? [] : (checks[scenario] ?? [])
     })
   }
   writeFileSync(resultsFile, renderResults({ rows, startupMs: startup, runs, quick, gnuTime: hasGnuTime, verdicts }))

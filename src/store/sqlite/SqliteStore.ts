@@ -29,9 +29,9 @@ export interface SqliteStoreOptions {
   readonly lockTimeoutMs?: number
   /** How long a write waits for another process's write transaction (default 120 s). */
   readonly busyTimeoutMs?: number
-  /** Page cache of a sync's connection in MiB (default 32; the reader connection uses 16). */
+  /** Page cache of a sync's connection in MiB (default 16, as the reader connection's). */
   readonly cacheMiB?: number
-  /** Page cache of a sync's on-disk staging in MiB (default 32). Bounds the sync's memory. */
+  /** Page cache of a sync's on-disk staging in MiB (default 16). Bounds the sync's memory. */
   readonly stagingCacheMiB?: number
   /** Fault injection for atomicity tests and the harness (see `Store.ts`). */
   readonly faults?: Faults
@@ -66,7 +66,7 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
     const location = options.path ?? DEFAULT_PATH
     const connection: ConnectionOptions = {
       busyTimeoutMs: options.busyTimeoutMs ?? 120_000,
-      cacheMiB: options.cacheMiB ?? 32
+      cacheMiB: options.cacheMiB ?? 16
     }
     const faults = options.faults ?? {}
     const reader = yield* open(location, { ...connection, cacheMiB: Math.min(16, connection.cacheMiB) }, true)
@@ -116,7 +116,7 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
           () => Effect.sync(() => unlock(db, scope.connector, scope.account, holder)).pipe(Effect.ignore)
         )
         const staging = yield* Effect.acquireRelease(
-          attempt("staging", () => new SqliteStaging(db, options.stagingCacheMiB ?? 32), db),
+          attempt("staging", () => new SqliteStaging(db, options.stagingCacheMiB ?? 16), db),
           (staging) => Effect.sync(() => staging.dispose())
         )
         const session: SyncSession = {
