@@ -89,9 +89,32 @@ const encodeInto = (domain: string, fields: ReadonlyArray<string>): Uint8Array =
 export const canonicalEncoding = (domain: string, fields: ReadonlyArray<string>): Uint8Array =>
   encodeInto(domain, fields).slice()
 
+/**
+ * The last few entity ids computed: a connector that checks `prior.hasEntity(type, key)` and then emits a
+ * relationship to that entity asks for the same id twice in a row, and SHA-256 is the costly part.
+ */
+const RECENT = 8
+const recentAccounts: Array<string | undefined> = new Array(RECENT)
+const recentTypes: Array<string | undefined> = new Array(RECENT)
+const recentKeys: Array<string | undefined> = new Array(RECENT)
+const recentIds: Array<string> = new Array(RECENT)
+let recentNext = 0
+
 /** The id of an entity: `(account, type, key)`. */
-export const entityId = (account: string, type: string, key: string): string =>
-  hash128(encodeInto("parallax/entity/v1", [account, type, key]))
+export const entityId = (account: string, type: string, key: string): string => {
+  for (let index = 0; index < RECENT; index++) {
+    if (recentKeys[index] === key && recentTypes[index] === type && recentAccounts[index] === account) {
+      return recentIds[index] as string
+    }
+  }
+  const id = hash128(encodeInto("parallax/entity/v1", [account, type, key]))
+  recentAccounts[recentNext] = account
+  recentTypes[recentNext] = type
+  recentKeys[recentNext] = key
+  recentIds[recentNext] = id
+  recentNext = (recentNext + 1) % RECENT
+  return id
+}
 
 /** The id of a relationship: `(from id, verb, to id[, key])`. */
 export const relationshipId = (fromId: string, verb: string, toId: string, key?: string): string =>
@@ -126,7 +149,14 @@ export const canonicalProperties = (properties: Properties): string => {
  * (each ends at its first unescaped quote, so the concatenation is unambiguous), then the properties.
  */
 export const hashContent = (klass: string, displayName: string, propertiesJson: string): string =>
-  hash128(JSON.stringify(klass) + JSON.stringify(displayName) + propertiesJson)
+  hash128(jsonString(klass) + jsonString(displayName) + propertiesJson)
+
+/** Characters `JSON.stringify` escapes in a string. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters JSON escapes
+const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/
+
+/** `JSON.stringify(text)`, without the call for the common text that needs no escaping. */
+const jsonString = (text: string): string => (ESCAPED.test(text) ? JSON.stringify(text) : `"${text}"`)
 
 /**
  * The content hash of an entity or relationship: `(class, displayName, properties)` with keys sorted,

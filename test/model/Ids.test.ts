@@ -7,6 +7,7 @@ import {
   canonicalProperties,
   contentHash,
   entityId,
+  hashContent,
   type Properties,
   relationshipId
 } from "../../src/model/Ids.ts"
@@ -185,6 +186,31 @@ const orderIndependent = (hash: Hash) =>
 const unsortedHash: Hash = (klass, displayName, props) => hash128(JSON.stringify([klass, displayName, props]))
 
 describe("content hashes (DESIGN §3)", () => {
+  test("class and display name are hashed as their JSON string literals, whatever characters they hold", () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.constantFrom('"', "\\", "\n", "\uD800", "é"))
+    fc.assert(
+      fc.property(text, text, (klass, name) => {
+        expect(hashContent(klass, name, "{}")).toBe(hash128(`${JSON.stringify(klass)}${JSON.stringify(name)}{}`))
+      }),
+      { numRuns: 1000 }
+    )
+  })
+
+  test("entity ids are the same however often and in whatever order they are asked for", () => {
+    const tuples = fc.array(fc.tuple(fc.constantFrom("a", "b"), fc.constantFrom("host", "user"), fc.string()), {
+      maxLength: 40
+    })
+    fc.assert(
+      fc.property(tuples, (asked) => {
+        for (const [account, type, key] of asked) {
+          expect(entityId(account, type, key)).toBe(
+            hash128(canonicalEncoding("parallax/entity/v1", [account, type, key]))
+          )
+        }
+      })
+    )
+  })
+
   test("an emitted record's hash is contentHash of its content, and its JSON the canonical properties", () => {
     fc.assert(
       fc.property(reordered, fc.string(), ([a, b], name) => {
