@@ -11,10 +11,10 @@ import {
 } from "../Errors.ts"
 import type { EntityBuilder } from "../model/Entity.ts"
 import { entityId } from "../model/Ids.ts"
-import type { EntityRecord, RelationshipRecord, ValidationWarning } from "../model/Records.ts"
+import type { Staged, ValidationWarning } from "../model/Records.ts"
 import type { RelationshipBuilder } from "../model/Relationship.ts"
 import { ENTITY_CLASSES, RELATIONSHIP_VERBS } from "../model/Vocabulary.ts"
-import type { Staging } from "../sync/Staging.ts"
+import type { StageResult, Staging } from "../sync/Staging.ts"
 import { ancestors } from "./Dag.ts"
 import type { EventSink, StepOutcome, StepStatus } from "./Events.ts"
 
@@ -88,6 +88,32 @@ export const runSteps = <C, R>(
 
     const context = (step: Step<C, R>, counts: Counts): StepContext<C> => {
       const visible = ancestors(steps, step.id)
+      /** Validates, identifies and stages one emitted object (the hot path: one suspended effect each). */
+      const stage = <A extends { readonly id: string }>(
+        builder: { readonly subject: string; toStaged(account: string): Staged<A> | ValidationFailed },
+        unknownOf: (record: A) => string | undefined,
+        put: (record: A, json: string) => StageResult,
+        added: () => void
+      ): Effect.Effect<A, ValidationFailed | DuplicateKey> =>
+        Effect.suspend((): Effect.Effect<A, ValidationFailed | DuplicateKey> => {
+          const staged = builder.toStaged(account)
+          if (staged instanceof ValidationFailed) return Effect.fail(staged)
+          const record = staged.record
+          const unknown = unknownOf(record)
+          if (unknown !== undefined) {
+            const failure = checkVocabulary(step.id, builder.subject, false, unknown)
+            if (failure) return Effect.fail(failure)
+          }
+          const result = put(record, staged.json)
+          if (result._tag === "Conflict") {
+            return Effect.fail(
+              new DuplicateKey({ subject: builder.subject, id: record.id, step: step.id, firstStep: result.firstStep })
+            )
+          }
+          if (result._tag === "Added") added()
+          else counts.duplicates++
+          return Effect.succeed(record)
+        })
       const prior: Prior = {
         entities: (type) => staging.entitiesOf(visible, type),
         entity: (type, key) => staging.entityById(visible, entityId(account, type, key)),
@@ -104,53 +130,19 @@ export const runSteps = <C, R>(
         log: makeLogger({ connector, account, step: step.id }),
         counts: () => ({ entities: counts.entities, relationships: counts.relationships }),
         emitEntity: (builder: EntityBuilder) =>
-          Effect.suspend((): Effect.Effect<EntityRecord, ValidationFailed | DuplicateKey> => {
-            const staged = builder.toStaged(account)
-            if (staged instanceof ValidationFailed) return Effect.fail(staged)
-            const record = staged.record
-            if (!ENTITY_CLASSES.has(record.class)) {
-              const unknown = checkVocabulary(step.id, builder.subject, false, `class "${record.class}"`)
-              if (unknown) return Effect.fail(unknown)
-            }
-            const result = staging.putEntity(step.id, record, staged.json)
-            if (result._tag === "Conflict") {
-              return Effect.fail(
-                new DuplicateKey({
-                  subject: builder.subject,
-                  id: record.id,
-                  step: step.id,
-                  firstStep: result.firstStep
-                })
-              )
-            }
-            if (result._tag === "Added") counts.entities++
-            else counts.duplicates++
-            return Effect.succeed(record)
-          }),
+          stage(
+            builder,
+            (record) => (ENTITY_CLASSES.has(record.class) ? undefined : `class "${record.class}"`),
+            (record, json) => staging.putEntity(step.id, record, json),
+            () => counts.entities++
+          ),
         emitRelationship: (builder: RelationshipBuilder) =>
-          Effect.suspend((): Effect.Effect<RelationshipRecord, ValidationFailed | DuplicateKey> => {
-            const staged = builder.toStaged(account)
-            if (staged instanceof ValidationFailed) return Effect.fail(staged)
-            const record = staged.record
-            if (!RELATIONSHIP_VERBS.has(record.verb)) {
-              const unknown = checkVocabulary(step.id, builder.subject, false, `verb "${record.verb}"`)
-              if (unknown) return Effect.fail(unknown)
-            }
-            const result = staging.putRelationship(step.id, record, staged.json)
-            if (result._tag === "Conflict") {
-              return Effect.fail(
-                new DuplicateKey({
-                  subject: builder.subject,
-                  id: record.id,
-                  step: step.id,
-                  firstStep: result.firstStep
-                })
-              )
-            }
-            if (result._tag === "Added") counts.relationships++
-            else counts.duplicates++
-            return Effect.succeed(record)
-          })
+          stage(
+            builder,
+            (record) => (RELATIONSHIP_VERBS.has(record.verb) ? undefined : `verb "${record.verb}"`),
+            (record, json) => staging.putRelationship(step.id, record, json),
+            () => counts.relationships++
+          )
       }
     }
 

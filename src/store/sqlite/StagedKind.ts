@@ -131,13 +131,18 @@ export class StagedKind implements StagedRows {
   /** Whether `hash` (hex) is the content hash staged for `seq`. */
   hasHash(seq: number, hash: string): boolean {
     keyFromHex(hash, hashKey)
+    return this.hashIs(seq, hashKey)
+  }
+
+  /** Whether the content hash staged for `seq` is the four words in `words`. */
+  private hashIs(seq: number, words: Uint32Array): boolean {
     const base = 4 * seq
     const hashes = this.hashes
     return (
-      hashes[base] === hashKey[0] &&
-      hashes[base + 1] === hashKey[1] &&
-      hashes[base + 2] === hashKey[2] &&
-      hashes[base + 3] === hashKey[3]
+      hashes[base] === words[0] &&
+      hashes[base + 1] === words[1] &&
+      hashes[base + 2] === words[2] &&
+      hashes[base + 3] === words[3]
     )
   }
 
@@ -200,14 +205,7 @@ export class StagedKind implements StagedRows {
 
   sameHash(seq: number, hash: Uint8Array): boolean {
     keyFromBytes(hash)
-    const base = 4 * seq
-    const hashes = this.hashes
-    return (
-      hashes[base] === key[0] &&
-      hashes[base + 1] === key[1] &&
-      hashes[base + 2] === key[2] &&
-      hashes[base + 3] === key[3]
-    )
+    return this.hashIs(seq, key)
   }
 
   statements(): ReadonlyArray<Statement> {
