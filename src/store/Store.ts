@@ -1,5 +1,5 @@
 import type { Effect, Scope, Stream } from "effect"
-import { Context } from "effect"
+import { Context, Schema } from "effect"
 import type { StepOutcome } from "../scheduler/Events.ts"
 import type { Staging } from "../sync/Staging.ts"
 import type { SyncStats, SyncStatus } from "../sync/SyncResult.ts"
@@ -17,6 +17,13 @@ export * from "./StoreErrors.ts"
  * emitted objects into, and `commit` validates, diffs set-wise by content hash and applies the change set
  * with the run record in one transaction. Closing the session's scope releases the lock and drops the
  * staged data.
+ *
+ * A read-only session (`begin(scope, { readOnly: true })`, what a dry run uses) writes nothing to the
+ * store: it takes no lock (it neither waits for another sync of the scope nor makes one wait), applies
+ * no migration, still stages on disk, and its `commit` only computes the change set (`dryRun` must be
+ * set) against a consistent snapshot of the committed rows. A store whose schema is older than the
+ * adapter's is refused (`StoreError` caused by {@link SchemaTooOld}): computing against it would need
+ * the migrations it cannot apply.
  *
  * Errors: `StoreError` for an unexpected failure of the database; `NotADatabase` when the file turns out
  * to be corrupt (SQLite reports corrupt pages only when an operation reads them, so any operation may
@@ -218,16 +225,21 @@ export interface FailedRun {
   readonly error: string
 }
 
-/** One sync of one scope, holding the scope's lock until its scope closes. */
+/** One sync of one scope, holding the scope's lock until its scope closes (a read-only session holds none). */
 export interface SyncSession {
   readonly scope: ScopeRef
+  /** Whether this session only computes dry runs (see `begin`). */
+  readonly readOnly: boolean
   /** On-disk staging: the scheduler streams emitted objects into it; memory stays bounded. */
   readonly staging: Staging
-  /** Validates the staged batch, diffs it and applies it with the run record in one transaction. */
+  /**
+   * Validates the staged batch, diffs it and applies it with the run record in one transaction; with
+   * `dryRun`, only computes it. A read-only session dies on a request that is not a dry run.
+   */
   readonly commit: (
     request: CommitRequest
   ) => Effect.Effect<CommitOutcome, ReferentialIntegrity | MassDeletion | StoreFailure>
-  /** Records a failed run (its generation is returned); no row is touched. */
+  /** Records a failed run (its generation is returned); no row is touched. A read-only session dies on it. */
   readonly recordFailure: (run: FailedRun) => Effect.Effect<number, StoreFailure>
 }
 
@@ -238,10 +250,11 @@ export interface StoreService {
   /**
    * Starts a sync of `scope`: takes its lock and opens staging. Waits up to `lockTimeoutMs` in all, for
    * another sync of the scope as for another connection's write transaction, then fails with `ScopeLocked`.
+   * With `readOnly`, takes no lock and writes nothing (see the module's notes): for dry runs.
    */
   readonly begin: (
     scope: ScopeRef,
-    options?: { readonly lockTimeoutMs?: number }
+    options?: { readonly lockTimeoutMs?: number; readonly readOnly?: boolean }
   ) => Effect.Effect<SyncSession, ScopeLocked | StoreFailure, Scope.Scope>
   /** Counts by scope and by type, of what the graph reads return: an edge whose endpoint is gone is not counted. */
   readonly stats: () => Effect.Effect<StoreStats, StoreFailure>
@@ -255,6 +268,20 @@ export interface StoreService {
   readonly exportGraph: () => Stream.Stream<GraphItem, StoreFailure>
   /** The logical dump (deterministic order) for tests and the harness. */
   readonly dump: () => Effect.Effect<StoreDump, StoreFailure>
+}
+
+/**
+ * The database's schema is older than the adapter's, and a read-only session or store cannot migrate it
+ * (reported as the cause of a `StoreError`). Any session that writes migrates it first.
+ */
+export class SchemaTooOld extends Schema.TaggedError<SchemaTooOld>()("SchemaTooOld", {
+  location: Schema.String,
+  found: Schema.Number,
+  supported: Schema.Number
+}) {
+  override get message(): string {
+    return `${this.location} has schema version ${this.found}, older than this parallax's ${this.supported}, and a read-only session (a dry run) writes nothing, so it cannot migrate it: let one sync that is not a dry run migrate it first`
+  }
 }
 
 /** The graph store port. */

@@ -23,7 +23,11 @@ import type { SyncResult, SyncStatus } from "./SyncResult.ts"
 
 /** How to commit: dry run, the mass-deletion guard, how long to wait for the scope's lock. */
 export interface CommitOptions {
-  /** Compute the change set and return it; write nothing. */
+  /**
+   * Compute the change set and return it; write nothing. Takes a read-only session of the
+   * store: no lock (it does not wait for a sync of the same scope), no migration (a store at an older
+   * schema is refused), no run recorded.
+   */
   readonly dryRun?: boolean
   /** Commit even when the mass-deletion guard would refuse (C13). */
   readonly force?: boolean
@@ -58,6 +62,12 @@ const policy = (options: CommitOptions): MassDeletionPolicy => ({
   maxShare: options.massDeletion?.maxShare ?? defaultMassDeletion.maxShare,
   minRows: options.massDeletion?.minRows ?? defaultMassDeletion.minRows,
   force: options.force ?? false
+})
+
+/** A dry run takes a read-only session: no lock, no migration, nothing written to the store. */
+const beginOptions = (options: CommitOptions) => ({
+  readOnly: options.dryRun ?? false,
+  ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs })
 })
 
 /** Validates, diffs and commits what `session` staged for `collected`. */
@@ -138,10 +148,7 @@ export const sync = <C, R>(
       const account = options.account ?? "default"
       const syncId = options.syncId ?? crypto.randomUUID()
       const startedAt = new Date()
-      const session = yield* store.begin(
-        { connector: connector.name, account },
-        options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }
-      )
+      const session = yield* store.begin({ connector: connector.name, account }, beginOptions(options))
       const collected = yield* collectConfigured(connector, config, session.staging, {
         ...options,
         account,
@@ -173,7 +180,7 @@ export const commitSync = (
       const store = yield* Store
       const session = yield* store.begin(
         { connector: output.connector, account: output.account },
-        options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }
+        beginOptions(options)
       )
       for (const { step, ...record } of output.entities) session.staging.putEntity(step, record)
       for (const { step, ...record } of output.relationships) session.staging.putRelationship(step, record)

@@ -205,6 +205,29 @@ export const storeContract = (adapter: string, makeStore: StoreFactory): void =>
       )
     )
 
+    liveTest("a dry run takes no lock, writes nothing, and computes what the real sync then does", () =>
+      inStore(
+        Effect.gen(function* () {
+          yield* sync(before)
+          const snapshot = yield* dump
+          // Another sync of the scope holds its lock all along: a dry run neither waits for it nor fails.
+          const started = yield* Deferred.make<void>()
+          const holding = Connectors.make({
+            name: "graph",
+            steps: [step("hold", "hold").run(() => Effect.zipRight(Deferred.succeed(started, undefined), Effect.never))]
+          })
+          const holder = yield* Effect.fork(sync(holding))
+          yield* Deferred.await(started)
+          const dry = yield* sync(changed, { dryRun: true, lockTimeoutMs: 100 })
+          yield* Fiber.interrupt(holder)
+          expect(yield* dump).toEqual(snapshot)
+          const real = yield* sync(changed)
+          expect(dry.stats).toEqual(real.stats)
+          expect(dry.generation).toBe(real.generation)
+        })
+      )
+    )
+
     liveTest("graph reads merge one entity asserted by two scopes, with both sources", () =>
       inStore(
         Effect.gen(function* () {

@@ -90,6 +90,10 @@ const unchanged = (
  * per-step checksums equal the stored ones changes nothing (C08) and writes only the run record; any
  * other batch is merged: one pass over the scope's committed rows against the staged index.
  * `alwaysDiff` takes the reference SQL diff instead (for tests of the plans).
+ *
+ * A dry run stops before the first write and returns the outcome. `readOnly` (a read-only session,
+ * whose connection cannot write the store) runs it in a deferred transaction instead of an immediate
+ * one, so that it takes no write lock; it must be a dry run.
  */
 export const commitStaged = (
   db: Database,
@@ -98,10 +102,12 @@ export const commitStaged = (
   batch: StagedBatch,
   faults: Faults,
   mutant?: Mutant,
-  alwaysDiff = false
+  alwaysDiff = false,
+  readOnly = false
 ): CommitOutcome =>
   db
     .transaction((): CommitOutcome => {
+      if (readOnly && !request.dryRun) throw new Error("a read-only session can only compute a dry run")
       // Rows of steps that failed, timed out or were skipped are kept (C07); rows of every other step
       // (succeeded, or no longer part of the connector) are replaced by what this sync staged.
       db.exec("CREATE TEMP TABLE IF NOT EXISTS kept_steps (step TEXT PRIMARY KEY) WITHOUT ROWID")
@@ -219,4 +225,4 @@ export const commitStaged = (
       })
       return { generation, stats: result, finishedAt }
     })
-    .immediate()
+    [readOnly ? "deferred" : "immediate"]()

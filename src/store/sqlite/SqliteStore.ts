@@ -7,6 +7,7 @@ import {
   MassDeletion,
   type OpenError,
   ReferentialIntegrity,
+  SchemaTooNew,
   ScopeLocked,
   type ScopeRef,
   Store,
@@ -17,6 +18,7 @@ import {
 import { commitStaged, type Faults, type Mutant } from "./Commit.ts"
 import { describeHolder, type LockHolder, tryLock, unlock, type WRITER_BUSY } from "./Lock.ts"
 import { type ConnectionOptions, openDatabase, storeFailure } from "./Open.ts"
+import * as ReadOnly from "./ReadOnly.ts"
 import * as Reads from "./Reads.ts"
 import { recordFailedRun } from "./RunRecord.ts"
 import { SqliteStaging } from "./SqliteStaging.ts"
@@ -39,6 +41,12 @@ export interface SqliteStoreOptions {
   readonly mutant?: Mutant
   /** @internal Diff every commit (no insert-only or unchanged plan): the reference the plans are tested against. */
   readonly alwaysDiff?: boolean
+  /**
+   * Open the store for reading only: no file is created, no migration applied, nothing written (not even
+   * `-wal`/`-shm` files when there are none, see `ReadOnly.ts`); the file must exist at the current schema
+   * version. Only read-only sessions can `begin` (dry runs); reads see the file as it is at each call.
+   */
+  readonly readOnly?: boolean
 }
 
 export const DEFAULT_PATH = "./parallax.db"
@@ -56,7 +64,8 @@ const open = (path: string, connection: ConnectionOptions, migrations: boolean) 
 
 /**
  * The SQLite store (DESIGN §6): one file, WAL, migrations applied on open. Each sync session opens its
- * own connection, whose TEMP database stages the sync's objects on disk.
+ * own connection, whose TEMP database stages the sync's objects on disk. A read-only session's
+ * connection attaches the store file only to compute its dry run (`ReadOnly.ts`).
  *
  * @example
  * const store = yield* SqliteStore.make({ path: "./parallax.db" })
@@ -69,10 +78,34 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
       cacheMiB: options.cacheMiB ?? 16
     }
     const faults = options.faults ?? {}
-    const reader = yield* open(location, { ...connection, cacheMiB: Math.min(16, connection.cacheMiB) }, true)
+    const readerConnection: ConnectionOptions = { ...connection, cacheMiB: Math.min(16, connection.cacheMiB) }
+    const failure = (operation: string, cause: unknown) =>
+      cause instanceof StoreError ? cause : storeFailure(operation, location, cause)
+    const tryStore = <A>(operation: string, run: () => A) =>
+      Effect.try({ try: run, catch: (cause) => failure(operation, cause) })
 
-    const attempt = <A>(operation: string, run: (db: Database) => A, db: Database = reader) =>
-      Effect.try({ try: () => run(db), catch: (cause) => storeFailure(operation, location, cause) })
+    /** A read of a read-only store: a connection of its own, the file attached for one transaction. */
+    const readOnlyRead = <A>(run: (db: Database) => A): A => {
+      const db = ReadOnly.connect(readerConnection)
+      try {
+        return ReadOnly.withStore(db, location, readerConnection, () => db.transaction(() => run(db)).deferred())
+      } finally {
+        db.close()
+      }
+    }
+    if (options.readOnly) {
+      // Checked once here, as opening a writable store checks (and migrates) it.
+      yield* tryStore("open", () => readOnlyRead((db) => ReadOnly.inspect(db, location))).pipe(
+        Effect.catchIf(
+          (error) => error instanceof StoreError && error.cause instanceof SchemaTooNew,
+          (error) => Effect.fail(error.cause as SchemaTooNew)
+        )
+      )
+    }
+    const reader = options.readOnly ? undefined : yield* open(location, readerConnection, true)
+
+    const attempt = <A>(operation: string, run: (db: Database) => A, db: Database | undefined = reader) =>
+      tryStore(operation, () => (db === undefined ? readOnlyRead(run) : run(db)))
 
     const lock = (db: Database, scope: ScopeRef, holder: string, timeoutMs: number) => {
       const start = Date.now()
@@ -103,7 +136,10 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
       )
     }
 
-    const begin: StoreService["begin"] = (scope, beginOptions) =>
+    const commitFailure = (cause: unknown) =>
+      cause instanceof ReferentialIntegrity || cause instanceof MassDeletion ? cause : failure("commit", cause)
+
+    const beginWriting = (scope: ScopeRef, lockTimeoutMs: number | undefined) =>
       Effect.gen(function* () {
         const db = yield* open(location, connection, false).pipe(
           Effect.catchTag("SchemaTooNew", (error) =>
@@ -111,9 +147,8 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
           )
         )
         const holder = crypto.randomUUID()
-        yield* Effect.acquireRelease(
-          lock(db, scope, holder, beginOptions?.lockTimeoutMs ?? options.lockTimeoutMs ?? 60_000),
-          () => Effect.sync(() => unlock(db, scope.connector, scope.account, holder)).pipe(Effect.ignore)
+        yield* Effect.acquireRelease(lock(db, scope, holder, lockTimeoutMs ?? options.lockTimeoutMs ?? 60_000), () =>
+          Effect.sync(() => unlock(db, scope.connector, scope.account, holder)).pipe(Effect.ignore)
         )
         const staging = yield* Effect.acquireRelease(
           attempt("staging", () => new SqliteStaging(db, options.stagingCacheMiB ?? 16), db),
@@ -121,6 +156,7 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
         )
         const session: SyncSession = {
           scope,
+          readOnly: false,
           staging,
           commit: (request: CommitRequest) =>
             Effect.try({
@@ -128,10 +164,7 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
                 staging.flush()
                 return commitStaged(db, scope, request, staging.batch(), faults, options.mutant, options.alwaysDiff)
               },
-              catch: (cause) =>
-                cause instanceof ReferentialIntegrity || cause instanceof MassDeletion
-                  ? cause
-                  : storeFailure("commit", location, cause)
+              catch: commitFailure
             }).pipe(Effect.withSpan("Store.commit")),
           recordFailure: (run: FailedRun) =>
             attempt(
@@ -146,20 +179,84 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
         return session
       })
 
+    /** No lock, no migration, nothing written: staging in the connection's TEMP, the file attached to commit. */
+    const beginReadOnly = (scope: ScopeRef) =>
+      Effect.gen(function* () {
+        const db = yield* Effect.acquireRelease(
+          tryStore("begin", () => ReadOnly.connect(connection)),
+          (db) => Effect.sync(() => db.close())
+        )
+        yield* tryStore("begin", () =>
+          ReadOnly.withStore(db, location, connection, () => ReadOnly.inspect(db, location))
+        )
+        const staging = yield* Effect.acquireRelease(
+          tryStore("staging", () => new SqliteStaging(db, options.stagingCacheMiB ?? 16)),
+          (staging) => Effect.sync(() => staging.dispose())
+        )
+        const commit = (request: CommitRequest) =>
+          Effect.try({
+            try: () => {
+              staging.flush()
+              const batch = staging.batch()
+              return ReadOnly.withStore(db, location, connection, () =>
+                commitStaged(db, scope, request, batch, faults, options.mutant, options.alwaysDiff, true)
+              )
+            },
+            catch: commitFailure
+          }).pipe(Effect.withSpan("Store.commit"))
+        const session: SyncSession = {
+          scope,
+          readOnly: true,
+          staging,
+          commit: (request) =>
+            request.dryRun ? commit(request) : Effect.dieMessage("a read-only session can only compute a dry run"),
+          recordFailure: () => Effect.dieMessage("a read-only session records nothing")
+        }
+        return session
+      })
+
+    const begin: StoreService["begin"] = (scope, beginOptions) =>
+      beginOptions?.readOnly
+        ? beginReadOnly(scope)
+        : options.readOnly
+          ? Effect.fail(
+              new StoreError({
+                operation: "begin",
+                location,
+                cause: new Error("the store was opened read-only: only read-only sessions (dry runs) can begin")
+              })
+            )
+          : beginWriting(scope, beginOptions?.lockTimeoutMs)
+
+    /** The merged graph from the reader, or from one attach of a read-only store (refused if the file changed). */
+    const graphItems = Effect.gen(function* () {
+      if (reader !== undefined) return { items: Reads.graph(reader), changed: () => false }
+      const db = yield* Effect.acquireRelease(
+        tryStore("export", () => ReadOnly.connect(readerConnection)),
+        (db) => Effect.sync(() => db.close())
+      )
+      const attached = yield* Effect.acquireRelease(
+        tryStore("export", () => ReadOnly.attach(db, location, readerConnection)),
+        (attached) => Effect.sync(() => attached.detach()).pipe(Effect.ignore)
+      )
+      return { items: Reads.graph(db), changed: attached.changed }
+    })
+
     const exportGraph = () =>
       Stream.unwrapScoped(
         Effect.gen(function* () {
-          const iterator = yield* Effect.acquireRelease(
-            Effect.sync(() => Reads.graph(reader)),
-            (items) => Effect.sync(() => items.return(undefined))
+          const { items, changed } = yield* graphItems
+          const iterator = yield* Effect.acquireRelease(Effect.succeed(items), (items) =>
+            Effect.sync(() => items.return(undefined))
           )
           return Stream.repeatEffectChunkOption(
-            attempt("export", () => {
+            tryStore("export", () => {
               const chunk = []
               for (let next = iterator.next(); !next.done; next = iterator.next()) {
                 chunk.push(next.value)
                 if (chunk.length >= EXPORT_CHUNK) break
               }
+              if (chunk.length === 0 && changed()) throw new Error("the file changed while it was exported")
               return chunk
             }).pipe(
               Effect.mapError(Option.some),
