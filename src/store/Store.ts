@@ -2,7 +2,7 @@ import type { Effect, Scope, Stream } from "effect"
 import { Context, Schema } from "effect"
 import type { StepOutcome } from "../scheduler/Events.ts"
 import type { Staging } from "../sync/Staging.ts"
-import type { SyncStats, SyncStatus } from "../sync/SyncResult.ts"
+import type { SyncPreview, SyncStats, SyncStatus } from "../sync/SyncResult.ts"
 import type { MassDeletion, ReferentialIntegrity, ScopeLocked, StoreFailure } from "./StoreErrors.ts"
 
 export * from "./StoreErrors.ts"
@@ -215,6 +215,8 @@ export interface CommitOutcome {
   readonly generation: number
   readonly stats: SyncStats
   readonly finishedAt: Date
+  /** A dry run only: a bounded sample of the rows it would create, update and delete. */
+  readonly preview?: SyncPreview
 }
 
 /** A run that ended before anything could be committed: recorded in the history, rows untouched. */
@@ -234,7 +236,7 @@ export interface SyncSession {
   readonly staging: Staging
   /**
    * Validates the staged batch, diffs it and applies it with the run record in one transaction; with
-   * `dryRun`, only computes it. A read-only session dies on a request that is not a dry run.
+   * `dryRun`, only computes it (with a preview). A read-only session dies on a request that is not a dry run.
    */
   readonly commit: (
     request: CommitRequest

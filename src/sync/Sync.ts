@@ -24,7 +24,7 @@ import type { SyncResult, SyncStatus } from "./SyncResult.ts"
 /** How to commit: dry run, the mass-deletion guard, how long to wait for the scope's lock. */
 export interface CommitOptions {
   /**
-   * Compute the change set and return it; write nothing. Takes a read-only session of the
+   * Compute the change set and return it with a preview; write nothing. Takes a read-only session of the
    * store: no lock (it does not wait for a sync of the same scope), no migration (a store at an older
    * schema is refused), no run recorded.
    */
@@ -107,6 +107,7 @@ const publish = (session: SyncSession, collected: Collected, options: CommitOpti
       status,
       dryRun,
       stats: outcome.stats,
+      ...(dryRun && outcome.preview !== undefined ? { preview: outcome.preview } : {}),
       steps: collected.steps,
       warnings: collected.warnings,
       startedAt: collected.startedAt,

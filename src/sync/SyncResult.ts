@@ -15,6 +15,47 @@ export interface SyncStats {
 /** `succeeded`: every step succeeded; `partial`: some did not and their rows were kept; `failed`: nothing committed. */
 export type SyncStatus = "succeeded" | "partial" | "failed"
 
+/** An entity as a preview names it. */
+export interface EntityRef {
+  readonly type: string
+  readonly key: string
+}
+
+/** A relationship as a preview names it: its endpoints, and its key and target account when it has them. */
+export interface RelationshipRef {
+  readonly verb: string
+  readonly from: EntityRef
+  readonly to: EntityRef
+  readonly toAccount?: string
+  readonly key?: string
+}
+
+/** How many rows one kind of change touches, and the first few of them (at most {@link PREVIEW_ITEMS}). */
+export interface PreviewList<A> {
+  readonly total: number
+  readonly items: ReadonlyArray<A>
+}
+
+/** What a dry run would create, update and delete of one kind. */
+export interface KindPreview<A> {
+  readonly created: PreviewList<A>
+  readonly updated: PreviewList<A>
+  readonly deleted: PreviewList<A>
+}
+
+/**
+ * What a dry run would change, as a bounded sample: totals (equal to the stats) and up to
+ * {@link PREVIEW_ITEMS} items of each list. Created rows come in emission order, updated and deleted
+ * ones in id order: a sample, not a sorted listing.
+ */
+export interface SyncPreview {
+  readonly entities: KindPreview<EntityRef>
+  readonly relationships: KindPreview<RelationshipRef>
+}
+
+/** How many items each list of a {@link SyncPreview} holds at most. */
+export const PREVIEW_ITEMS = 20
+
 /** What `commitSync` and `sync` return. */
 export interface SyncResult {
   readonly connector: string
@@ -26,6 +67,8 @@ export interface SyncResult {
   readonly dryRun: boolean
   readonly stats: SyncStats
   readonly steps: ReadonlyArray<StepOutcome>
+  /** A dry run's sample of what would change (absent for a sync that committed). */
+  readonly preview?: SyncPreview
   /** Warnings counted by step and message, with a few sample subjects each (bounded whatever the sync's size). */
   readonly warnings: ReadonlyArray<WarningSummary>
   readonly startedAt: Date

@@ -205,7 +205,7 @@ export const storeContract = (adapter: string, makeStore: StoreFactory): void =>
       )
     )
 
-    liveTest("a dry run takes no lock, writes nothing, and computes what the real sync then does", () =>
+    liveTest("a dry run takes no lock, writes nothing, and previews what the real sync then does", () =>
       inStore(
         Effect.gen(function* () {
           yield* sync(before)
@@ -224,6 +224,21 @@ export const storeContract = (adapter: string, makeStore: StoreFactory): void =>
           const real = yield* sync(changed)
           expect(dry.stats).toEqual(real.stats)
           expect(dry.generation).toBe(real.generation)
+          expect(real.preview).toBeUndefined()
+          const host = (key: string) => ({ type: "host", key })
+          const link = (from: string, to: string) => ({ verb: "CONNECTS", from: host(from), to: host(to) })
+          expect(dry.preview).toEqual({
+            entities: {
+              created: { total: 1, items: [host("d")] },
+              updated: { total: 1, items: [host("a")] },
+              deleted: { total: 1, items: [host("c")] }
+            },
+            relationships: {
+              created: { total: 1, items: [link("a", "d")] },
+              updated: { total: 1, items: [link("a", "b")] },
+              deleted: { total: 1, items: [link("b", "c")] }
+            }
+          })
         })
       )
     )

@@ -59,6 +59,12 @@ export const unchangedAll = (staged: StagedRows): KindChanges => ({
   statements: []
 })
 
+/** The TEMP tables in which `merge` lists the rows of a kind to delete (ids), update (id, row) and create (row). */
+export const mergeTables = (spec: KindSpec) => {
+  const suffix = spec.kind === 0 ? "e" : "r"
+  return { del: `temp.merge_del_${suffix}`, upd: `temp.merge_upd_${suffix}`, add: `temp.merge_new_${suffix}` }
+}
+
 /**
  * The diff by content hash, without sorting the staged rows: one pass over the scope's committed rows
  * of this kind looks each id up in the staged index. A committed row nobody staged is deleted unless its
@@ -76,11 +82,7 @@ export const merge = (
   mutant: Mutant | undefined
 ): KindChanges => {
   const suffix = spec.kind === 0 ? "e" : "r"
-  const [del, upd, add] = ["del", "upd", "new"].map((name) => `temp.merge_${name}_${suffix}`) as [
-    string,
-    string,
-    string
-  ]
+  const { del, upd, add } = mergeTables(spec)
   db.exec(`CREATE TEMP TABLE IF NOT EXISTS merge_del_${suffix} (id BLOB NOT NULL)`)
   db.exec(
     `CREATE TEMP TABLE IF NOT EXISTS merge_upd_${suffix} (id BLOB PRIMARY KEY, row INTEGER NOT NULL) WITHOUT ROWID`

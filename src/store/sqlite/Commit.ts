@@ -4,6 +4,7 @@ import type { CommitOutcome, CommitRequest, ScopeRef } from "../Store.ts"
 import { MassDeletion } from "../StoreErrors.ts"
 import { insertAll, KINDS, type KindChanges, merge, unchangedAll } from "./Changes.ts"
 import { checkEdges } from "./Edges.ts"
+import { type Plan, preview } from "./Preview.ts"
 import { reference } from "./Reference.ts"
 import { nextGeneration, scopeRow, writeRun } from "./RunRecord.ts"
 import type { StagedBatch } from "./SqliteStaging.ts"
@@ -35,8 +36,6 @@ export type Mutant =
   | "no-deletes"
   | "non-atomic"
   | "stale-digest"
-
-type Plan = "insert" | "unchanged" | "merge" | "reference"
 
 const stats = ([entities, relationships]: readonly [KindChanges, KindChanges]): SyncStats => ({
   entitiesCreated: entities.counts.created,
@@ -91,9 +90,10 @@ const unchanged = (
  * other batch is merged: one pass over the scope's committed rows against the staged index.
  * `alwaysDiff` takes the reference SQL diff instead (for tests of the plans).
  *
- * A dry run stops before the first write and returns the outcome. `readOnly` (a read-only session,
- * whose connection cannot write the store) runs it in a deferred transaction instead of an immediate
- * one, so that it takes no write lock; it must be a dry run.
+ * A dry run stops before the first write and returns the outcome with a preview read from the plan's
+ * lists of changes. `readOnly` (a read-only session, whose connection cannot write the store) runs it
+ * in a deferred transaction instead of an immediate one, so that it takes no write lock; it must be a
+ * dry run.
  */
 export const commitStaged = (
   db: Database,
@@ -173,7 +173,11 @@ export const commitStaged = (
           })
         }
       }
-      if (request.dryRun) return { generation: current.generation + 1, stats: result, finishedAt: new Date() }
+      if (request.dryRun) {
+        const counts = [changes[0].counts, changes[1].counts] as const
+        const sample = preview(db, plan, $scope, counts)
+        return { generation: current.generation + 1, stats: result, finishedAt: new Date(), preview: sample }
+      }
 
       let index = 0
       const write = (apply: () => void) => {
