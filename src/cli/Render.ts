@@ -1,7 +1,7 @@
 import Table from "cli-table3"
 import pc from "picocolors"
 import type { StepOutcome } from "../scheduler/Events.ts"
-import type { SyncResult } from "../sync/SyncResult.ts"
+import type { EntityRef, KindPreview, RelationshipRef, SyncPreview, SyncResult } from "../sync/SyncResult.ts"
 
 /** Tables without a rule between rows: one line per row, borders only around the head and the body. */
 const tableStyle = {
@@ -31,10 +31,40 @@ export const syncJson = (result: SyncResult) => ({
   durationMs: result.durationMs,
   stats: result.stats,
   steps: result.steps.map(stepJson),
-  warnings: result.warnings.map((warning) => `${warning.step}: ${warning.subject}: ${warning.message}`)
+  warnings: result.warnings.map((warning) => `${warning.step}: ${warning.subject}: ${warning.message}`),
+  ...(result.dryRun && result.preview !== undefined ? { preview: result.preview } : {})
 })
 
-/** The human summary of a sync: the change as a table, then each step. */
+const entityLabel = (entity: EntityRef) => `${entity.type}/${entity.key}`
+
+const relationshipLabel = (rel: RelationshipRef) =>
+  `${entityLabel(rel.from)} -${rel.verb}-> ${entityLabel(rel.to)}${rel.toAccount === undefined ? "" : ` (account ${rel.toAccount})`}${rel.key === undefined ? "" : ` [key ${rel.key}]`}`
+
+/** A dry run's preview, for people: each non-empty list with its total, and the rows it names. */
+export const previewLines = (preview: SyncPreview): ReadonlyArray<string> => {
+  const lines: Array<string> = []
+  const kind = <A>(names: readonly [string, string], lists: KindPreview<A>, label: (item: A) => string) => {
+    for (const [change, verb] of [
+      ["created", "create"],
+      ["updated", "update"],
+      ["deleted", "delete"]
+    ] as const) {
+      const list = lists[change]
+      if (list.total === 0) continue
+      lines.push(`would ${verb} ${list.total} ${names[list.total === 1 ? 0 : 1]}:`)
+      for (const item of list.items) lines.push(`  ${label(item)}`)
+      if (list.total > list.items.length) lines.push(`  … and ${list.total - list.items.length} more`)
+    }
+  }
+  kind(["entity", "entities"], preview.entities, entityLabel)
+  kind(["relationship", "relationships"], preview.relationships, relationshipLabel)
+  return lines.length === 0 ? ["would change nothing"] : lines
+}
+
+/**
+ * The human summary of a sync: the change as a table, for a dry run the rows it would change, then the
+ * steps that did not succeed and the warnings.
+ */
 export const syncSummary = (result: SyncResult): string => {
   const s = result.stats
   const change = new Table({
@@ -65,6 +95,7 @@ export const syncSummary = (result: SyncResult): string => {
   return [
     heading,
     change.toString(),
+    ...(result.dryRun && result.preview !== undefined ? previewLines(result.preview) : []),
     ...(problems.length ? ["steps that did not succeed (their rows were kept):", ...problems] : []),
     ...warnings
   ].join("\n")

@@ -1,13 +1,22 @@
 import { FileSystem } from "@effect/platform"
 import { Effect, Layer } from "effect"
-import type { Store } from "../store/Store.ts"
+import { SchemaTooOld, type Store } from "../store/Store.ts"
 import * as SqliteStore from "../store/sqlite/SqliteStore.ts"
 import { type CliError, failure, usageError } from "./CliError.ts"
 
-/** The store at `path` as a layer; a file that is not a parallax database is a clear error (exit 1). */
-export const storeLayer = (path: string): Layer.Layer<Store, CliError> =>
-  SqliteStore.layerWith({ path }).pipe(
-    Layer.mapError((error) => failure(`cannot open store ${path}: ${error.message}`))
+/**
+ * The store at `path` as a layer; a file that is not a parallax database is a clear error (exit 1).
+ * `readOnly`: the file must exist and is never written (for dry runs); an older schema is refused.
+ */
+export const storeLayer = (path: string, options: { readonly readOnly?: boolean } = {}): Layer.Layer<Store, CliError> =>
+  SqliteStore.layerWith({ path, readOnly: options.readOnly ?? false }).pipe(
+    Layer.mapError((error) =>
+      failure(
+        error._tag === "StoreError" && error.cause instanceof SchemaTooOld
+          ? `cannot dry-run against store ${path}: ${error.cause.message}`
+          : `cannot open store ${path}: ${error.message}`
+      )
+    )
   )
 
 /** For read commands: the store must already exist (they never create one). */

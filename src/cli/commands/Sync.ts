@@ -32,17 +32,20 @@ const exitCodeOf = { succeeded: ExitCode.ok, partial: ExitCode.partial, failed: 
 const definitionErrors = new Set(["ConfigInvalid", "DependencyCycle", "UnknownDependency", "DuplicateStep"])
 
 /**
- * Where a sync commits: `--db`, or for a dry run without a store there, a throw-away empty store in a
- * temporary directory, so that a dry run never creates (or writes) anything at `--db`.
+ * Where a sync commits: `--db`, opened read-only for a dry run (nothing written, no lock taken, no
+ * migration applied); for a dry run without a store there, a throw-away empty store in a temporary
+ * directory, so that a dry run never creates (or writes) anything at `--db`.
  */
-const storePath = (args: SyncArgs) =>
+const storeOf = (args: SyncArgs) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
-    if (!args.dryRun || (yield* fs.exists(args.db).pipe(Effect.orElseSucceed(() => false)))) return args.db
+    if (!args.dryRun) return storeLayer(args.db)
+    if (yield* fs.exists(args.db).pipe(Effect.orElseSucceed(() => false)))
+      return storeLayer(args.db, { readOnly: true })
     const dir = yield* fs
       .makeTempDirectoryScoped({ prefix: "parallax-dry-run-" })
       .pipe(Effect.mapError((error) => failure(`cannot create a scratch store for the dry run: ${error.message}`)))
-    return (yield* Path.Path).join(dir, "dry-run.db")
+    return storeLayer((yield* Path.Path).join(dir, "dry-run.db"))
   })
 
 /** `parallax sync`: one full sync; exit 0 succeeded, 3 partial, 1 failed, 2 bad usage or config. */
@@ -66,7 +69,7 @@ export const runSync = (args: SyncArgs): Effect.Effect<number, CliError, FileSys
       if (event._tag === "SyncFinished") steps = event.steps
       view.onEvent(event)
     }
-    const path = yield* storePath(args)
+    const store = yield* storeOf(args)
     const outcome = yield* Effect.gen(function* () {
       const run = yield* sync(connector, {
         account: args.account,
@@ -78,14 +81,14 @@ export const runSync = (args: SyncArgs): Effect.Effect<number, CliError, FileSys
         concurrency: args.concurrency,
         onEvent
       }).pipe(Effect.either)
-      if (Either.isRight(run) || definitionErrors.has(run.left._tag)) return { run, generation: null }
-      // A failed run is recorded with a generation of its own: report it.
+      if (Either.isRight(run) || args.dryRun || definitionErrors.has(run.left._tag)) return { run, generation: null }
+      // A failed run is recorded with a generation of its own (a dry run records none): report it.
       const history = yield* (yield* Store)
         .history({ connector: connector.name, account: args.account, limit: 5 })
         .pipe(Effect.orElseSucceed(() => []))
       return { run, generation: history.find((record) => record.syncId === syncId)?.generation ?? null }
     }).pipe(
-      Effect.provide(storeLayer(path)),
+      Effect.provide(store),
       Effect.locally(LogSink, (entry) => view.log(entry)),
       Effect.ensuring(Effect.sync(() => view.finish())),
       Effect.either
