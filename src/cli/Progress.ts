@@ -196,8 +196,10 @@ export const eventLine = (event: SyncEvent): string => {
       return `step ${event.step}: skipped, ${event.because}`
     case "StepRetrying":
       return `step ${event.step}: retrying in ${formatDelay(event.delayMs)} (attempt ${event.attempt} failed: ${event.error.message})`
-    case "SyncFinished":
-      return `collection finished: ${event.steps.filter((step) => step.status === "succeeded").length}/${event.steps.length} steps succeeded`
+    case "SyncFinished": {
+      const duplicates = event.steps.reduce((sum, step) => sum + step.duplicates, 0)
+      return `collection finished: ${event.steps.filter((step) => step.status === "succeeded").length}/${event.steps.length} steps succeeded${duplicates > 0 ? `, ${duplicates} identical re-emit${duplicates === 1 ? "" : "s"} kept once` : ""}`
+    }
     case "SyncCommitted": {
       const s = event.stats
       return `${event.dryRun ? "dry run" : "committed"} generation ${event.generation} (${event.status}): entities +${s.entitiesCreated} ~${s.entitiesUpdated} -${s.entitiesDeleted} =${s.entitiesUnchanged}, relationships +${s.relationshipsCreated} ~${s.relationshipsUpdated} -${s.relationshipsDeleted} =${s.relationshipsUnchanged}`

@@ -1,6 +1,6 @@
 import Table from "cli-table3"
 import pc from "picocolors"
-import type { StepOutcome } from "../scheduler/Events.ts"
+import type { StepOutcome, WarningSummary } from "../scheduler/Events.ts"
 import type { EntityRef, KindPreview, RelationshipRef, SyncPreview, SyncResult } from "../sync/SyncResult.ts"
 
 /** Tables without a rule between rows: one line per row, borders only around the head and the body. */
@@ -15,6 +15,7 @@ export const stepJson = (step: StepOutcome) => ({
   status: step.status,
   entities: step.entities,
   relationships: step.relationships,
+  duplicates: step.duplicates,
   durationMs: step.durationMs,
   ...(step.error === undefined ? {} : { error: step.error.message }),
   ...(step.skippedBecause === undefined ? {} : { skippedBecause: step.skippedBecause })
@@ -61,6 +62,19 @@ export const previewLines = (preview: SyncPreview): ReadonlyArray<string> => {
   return lines.length === 0 ? ["would change nothing"] : lines
 }
 
+/** Each kind of warning with how often it was raised and the subjects it was first raised for. */
+export const warningLines = (warnings: ReadonlyArray<WarningSummary>): ReadonlyArray<string> => {
+  if (warnings.length === 0) return []
+  const total = warnings.reduce((sum, warning) => sum + warning.count, 0)
+  return [
+    `${total} warning${total === 1 ? "" : "s"}:`,
+    ...warnings.map((warning) => {
+      const more = warning.count - warning.samples.length
+      return `  ${warning.step}: ${warning.message} (${warning.count}×): ${warning.samples.join(", ")}${more > 0 ? ` and ${more} more` : ""}`
+    })
+  ]
+}
+
 /**
  * The human summary of a sync: the change as a table, for a dry run the rows it would change, then the
  * steps that did not succeed and the warnings.
@@ -88,16 +102,12 @@ export const syncSummary = (result: SyncResult): string => {
       (step) =>
         `  ${step.id}: ${step.status}${step.error ? `: ${step.error.message}` : step.skippedBecause ? `: ${step.skippedBecause}` : ""}`
     )
-  const warnings =
-    result.warnings.length === 0
-      ? []
-      : [`${result.warnings.length} warning(s), e.g. ${result.warnings[0]?.subject}: ${result.warnings[0]?.message}`]
   return [
     heading,
     change.toString(),
     ...(result.dryRun && result.preview !== undefined ? previewLines(result.preview) : []),
     ...(problems.length ? ["steps that did not succeed (their rows were kept):", ...problems] : []),
-    ...warnings
+    ...warningLines(result.warnings)
   ].join("\n")
 }
 

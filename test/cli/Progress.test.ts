@@ -14,4 +14,18 @@ describe("progress lines", () => {
     )
     expect(formatDelay(1234.5)).toBe("1.2 s")
   })
+
+  test("the end of collection counts identical re-emits, when there were any", () => {
+    const outcome = { status: "succeeded" as const, entities: 1, relationships: 0, attempts: 1, durationMs: 1 }
+    const steps = [
+      { ...outcome, id: "a", duplicates: 2 },
+      { ...outcome, id: "b", duplicates: 1 }
+    ]
+    expect(eventLine({ _tag: "SyncFinished", syncId: "s", steps })).toBe(
+      "collection finished: 2/2 steps succeeded, 3 identical re-emits kept once"
+    )
+    expect(
+      eventLine({ _tag: "SyncFinished", syncId: "s", steps: steps.map((step) => ({ ...step, duplicates: 0 })) })
+    ).toBe("collection finished: 2/2 steps succeeded")
+  })
 })

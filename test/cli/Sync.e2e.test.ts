@@ -134,6 +134,55 @@ describe("parallax sync (the compiled binary)", () => {
     expect(snapshot(db)).toEqual(before)
   }, 120_000)
 
+  test("--json steps count identical re-emits; the summary shows each kind of warning, its count and samples", async () => {
+    const dir = tempDir("parallax-noisy-")
+    writeFileSync(
+      join(dir, "noisy.ts"),
+      `import { Effect } from "effect"
+import { Connector, entity, relationship, step } from "parallax-connect"
+export default Connector.make({
+  name: "noisy",
+  steps: [
+    step("things", "things").run((ctx) =>
+      Effect.gen(function* () {
+        for (let i = 0; i < 8; i++) yield* ctx.emitEntity(entity("noisy_thing", "t" + i).class("Gizmo"))
+        yield* ctx.emitEntity(entity("noisy_thing", "t0").class("Gizmo"))
+        yield* ctx.emitEntity(entity("noisy_thing", "t1").class("Gizmo"))
+      })
+    ),
+    step("links", "links").dependsOn("things").run((ctx) =>
+      Effect.gen(function* () {
+        yield* ctx.emitEntity(entity("noisy_host", "h").class("Host"))
+        yield* ctx.emitRelationship(relationship("noisy_host", "h", "FROBS", "noisy_thing", "t0"))
+      })
+    )
+  ]
+})
+`
+    )
+    const ran = await parallax(["sync", "./noisy.ts", "--db", "n.db", "--json"], { cwd: dir })
+    expect(ran.code).toBe(0)
+    const steps = json(ran.stdout).steps as unknown as ReadonlyArray<Record<string, unknown>>
+    expect(steps.map((step) => [step.id, step.entities, step.duplicates])).toEqual([
+      ["things", 8, 2],
+      ["links", 1, 0]
+    ])
+    expect(Object.keys(steps[0] ?? {}).sort()).toEqual(
+      ["duplicates", "durationMs", "entities", "id", "relationships", "status"].sort()
+    )
+    const human = await parallax(["sync", "./noisy.ts", "--db", "n.db"], { cwd: dir })
+    expect(human.code).toBe(0)
+    const lines = human.stdout.split("\n")
+    const table = lines.findLastIndex((line) => line.startsWith("└"))
+    expect(lines.slice(table + 1)).toEqual([
+      "11 warnings:",
+      '  things: unknown class "Gizmo" (10×): entity noisy_thing/t0, entity noisy_thing/t1, entity noisy_thing/t2, entity noisy_thing/t3, entity noisy_thing/t4 and 5 more',
+      '  links: unknown verb "FROBS" (1×): relationship noisy_host/h -FROBS-> noisy_thing/t0',
+      ""
+    ])
+    expect(human.stderr).toContain("collection finished: 2/2 steps succeeded, 2 identical re-emits kept once")
+  }, 120_000)
+
   test("a failed sync still prints the --json object (status failed, error), matching the recorded run", async () => {
     const dir = tempDir("parallax-down-")
     writeFileSync(
