@@ -30,14 +30,20 @@ export class ApiError extends Schema.TaggedError<ApiError>()("ApiError", {
   }
 }
 
-/** The source system asked us to slow down; `retryAfterMs` is how long it asked us to wait. */
+/** A wait as people read it: seconds with one decimal under 10 s (`2.5 s`), whole seconds above (`42 s`). */
+const seconds = (ms: number): string => (ms < 9_950 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`)
+
+/**
+ * The source system asked us to slow down; `retryAfterMs` is how long it asked us to wait (the message
+ * says it in seconds: `rate limited by github: retry after 42 s`).
+ */
 export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
   service: Schema.String,
   retryAfterMs: Schema.Number,
   url: Schema.optional(Schema.String)
 }) {
   override get message(): string {
-    return `${this.service} rate limit reached; retry after ${this.retryAfterMs} ms`
+    return `rate limited by ${this.service}: retry after ${seconds(this.retryAfterMs)}`
   }
 }
 

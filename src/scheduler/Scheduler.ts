@@ -196,7 +196,7 @@ export const runSteps = <C, R>(
                 _tag: "StepRetrying",
                 step: step.id,
                 attempt: attempts,
-                delayMs: Duration.toMillis(delay),
+                delayMs: Math.round(Duration.toMillis(delay)),
                 error: lastError
               })
             }

@@ -120,6 +120,25 @@ describe("retries", () => {
     })
   )
 
+  effectTest("StepRetrying reports its delay in whole milliseconds", () =>
+    Effect.gen(function* () {
+      const attempts = yield* Ref.make(0)
+      const { seen, onEvent } = events()
+      const connector = Connector.make({
+        name: "fractional",
+        steps: [
+          step("s", "")
+            .retry(Schedule.spaced(Duration.millis(2.5)))
+            .run(() => flaky(attempts, [transient]))
+        ]
+      })
+      const fiber = yield* Effect.fork(runConnector(connector, { onEvent }))
+      yield* TestClock.adjust("3 millis")
+      expect((yield* Fiber.join(fiber)).steps[0]).toMatchObject({ status: "succeeded", attempts: 2 })
+      expect(seen.find((e) => e._tag === "StepRetrying")).toMatchObject({ step: "s", attempt: 1, delayMs: 3 })
+    })
+  )
+
   effectTest("a custom schedule still honours retry-after", () =>
     Effect.gen(function* () {
       const attempts = yield* Ref.make(0)
