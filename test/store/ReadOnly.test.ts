@@ -3,9 +3,9 @@ import { describe, expect, test } from "bun:test"
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Stream } from "effect"
+import { Cause, Effect, Exit, Stream } from "effect"
 import { Connector, entity, relationship, step } from "../../src/index.ts"
-import { Store, StoreError } from "../../src/store/Store.ts"
+import { Store, StoreError, type SyncSession } from "../../src/store/Store.ts"
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "../../src/store/sqlite/Migrations.ts"
 import * as SqliteStore from "../../src/store/sqlite/SqliteStore.ts"
 import { sync } from "../../src/sync/Sync.ts"
@@ -147,6 +147,37 @@ describe("read-only sessions (dry runs)", () => {
       expect(writes).toBe(3)
       expect(error._tag).toBe("StoreError")
       expect(error.message).toContain("the file changed while it was read, 3 times in a row")
+    }))
+
+  test("a read-only session refuses to commit for real or to record a run: both are defects", () =>
+    inDir(async (dir) => {
+      const path = join(dir, "store.db")
+      await run(path, sync(hosts(["a"])))
+      const before = fileState(dir, path)
+      const request = {
+        syncId: "s",
+        status: "succeeded" as const,
+        steps: [],
+        startedAt: new Date(),
+        dryRun: false,
+        massDeletion: { maxShare: 0.5, minRows: 20, force: false }
+      }
+      const attempt = (use: (session: SyncSession) => Effect.Effect<unknown, unknown>) =>
+        Effect.runPromiseExit(
+          Effect.scoped(
+            Effect.flatMap(Store, (store) =>
+              Effect.flatMap(store.begin({ connector: "hosts", account: "default" }, { readOnly: true }), use)
+            )
+          ).pipe(Effect.provide(SqliteStore.layerWith({ path, readOnly: true })))
+        )
+      for (const use of [
+        (session: SyncSession) => session.commit(request),
+        (session: SyncSession) => session.recordFailure({ syncId: "s", steps: [], startedAt: new Date(), error: "x" })
+      ]) {
+        const exit = await attempt(use)
+        expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+      }
+      expect(fileState(dir, path)).toEqual(before)
     }))
 
   test("a store at an older schema is refused, says so, and is left as it was", () =>
