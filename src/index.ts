@@ -60,6 +60,7 @@ export {
   type RunRecord,
   type RunStep,
   SchemaTooNew,
+  SchemaTooOld,
   ScopeLocked,
   type ScopeRef,
   type ScopeSummary,
@@ -82,4 +83,15 @@ export {
   statusOf,
   sync
 } from "./sync/Sync.ts"
-export { emptyStats, type SyncResult, type SyncStats, type SyncStatus } from "./sync/SyncResult.ts"
+export {
+  type EntityRef,
+  emptyStats,
+  type KindPreview,
+  PREVIEW_ITEMS,
+  type PreviewList,
+  type RelationshipRef,
+  type SyncPreview,
+  type SyncResult,
+  type SyncStats,
+  type SyncStatus
+} from "./sync/SyncResult.ts"

@@ -1,5 +1,5 @@
 import type { Effect, Scope, Stream } from "effect"
-import { Context, Schema } from "effect"
+import { Context } from "effect"
 import type { StepOutcome } from "../scheduler/Events.ts"
 import type { Staging } from "../sync/Staging.ts"
 import type { SyncPreview, SyncStats, SyncStatus } from "../sync/SyncResult.ts"
@@ -270,20 +270,6 @@ export interface StoreService {
   readonly exportGraph: () => Stream.Stream<GraphItem, StoreFailure>
   /** The logical dump (deterministic order) for tests and the harness. */
   readonly dump: () => Effect.Effect<StoreDump, StoreFailure>
-}
-
-/**
- * The database's schema is older than the adapter's, and a read-only session or store cannot migrate it
- * (reported as the cause of a `StoreError`). Any session that writes migrates it first.
- */
-export class SchemaTooOld extends Schema.TaggedError<SchemaTooOld>()("SchemaTooOld", {
-  location: Schema.String,
-  found: Schema.Number,
-  supported: Schema.Number
-}) {
-  override get message(): string {
-    return `${this.location} has schema version ${this.found}, older than this parallax's ${this.supported}, and a read-only session (a dry run) writes nothing, so it cannot migrate it: let one sync that is not a dry run migrate it first`
-  }
 }
 
 /** The graph store port. */

@@ -27,6 +27,20 @@ export class SchemaTooNew extends Schema.TaggedError<SchemaTooNew>()("SchemaTooN
 }
 
 /**
+ * The database's schema is older than the adapter's, and a read-only session or store cannot migrate it
+ * (reported as the cause of a `StoreError`). Any session that writes migrates it first.
+ */
+export class SchemaTooOld extends Schema.TaggedError<SchemaTooOld>()("SchemaTooOld", {
+  location: Schema.String,
+  found: Schema.Number,
+  supported: Schema.Number
+}) {
+  override get message(): string {
+    return `${this.location} has schema version ${this.found}, older than this parallax's ${this.supported}, and a read-only session (a dry run) writes nothing, so it cannot migrate it: let one sync that is not a dry run migrate it first`
+  }
+}
+
+/**
  * The file is not a usable parallax database: not SQLite, another program's database, or corrupt. Corrupt
  * pages are found when an operation reads them, so any store operation (not only opening) can fail with it.
  */
