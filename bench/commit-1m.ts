@@ -4,6 +4,8 @@
  * generation 1 (churn), printing wall time and peak RSS. Not a test.
  *
  *   bun bench/commit-1m.ts [n] [stagingCacheMiB] [dir]
+ *
+ * The three syncs run in one process, so its peak RSS is the highest of the three.
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -13,7 +15,7 @@ import { bench } from "../connectors/bench/index.ts"
 import { SqliteStore, sync } from "../src/index.ts"
 
 const n = Number(process.argv[2] ?? 400_000)
-const stagingCacheMiB = Number(process.argv[3] ?? 128)
+const stagingCacheMiB = Number(process.argv[3] ?? 16)
 const dir = process.argv[4] ?? mkdtempSync(join(tmpdir(), "parallax-commit-1m-"))
 const path = join(dir, "bench.db")
 

@@ -4,18 +4,19 @@
  *   npm run bench                 # n = 100,000 and 1,000,000, three runs each, writes bench/RESULTS.md
  *   npm run bench -- --quick      # n = 10,000, one run: fast iteration (writes bench/out/RESULTS-quick.md)
  *   npm run bench -- --sizes 100000 --runs 3 --no-build
+ *   npm run bench -- --render      # write bench/RESULTS.md again from bench/out/RESULTS.json, measuring nothing
  *
  * For each n and run: the floor (bench/floor.ts, bare bun:sqlite), then on a fresh store `first`
  * (generation 0 of account a), `same` (generation 0 again: must change and write nothing), `churn`
  * (generation 1 on top of 0) and `scoped` (generation 0 of account b into a store holding a's generation
  * 0; a must be untouched). Each is a separate process measured for wall time and peak RSS.
  */
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
-import { dirname, join, resolve } from "node:path"
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { basename, dirname, join, resolve } from "node:path"
 import { type ExpectedStats, expectedStats } from "./lib/expected.ts"
 import { hasGnuTime, lastJson, type Measured, measure, median, storeBytes } from "./lib/measure.ts"
 import { changedPages, snapshotPages } from "./lib/pages.ts"
-import { type Row, renderResults, type Verdicts } from "./lib/report.ts"
+import { commitNow, type Row, renderResults, type Verdicts } from "./lib/report.ts"
 import { scopeDigest } from "./lib/scope.ts"
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), "..")
@@ -35,6 +36,17 @@ const resultsFile = resolve(root, option("out") ?? (quick ? "bench/out/RESULTS-q
 const keep = flag("keep")
 
 const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`)
+
+/** The measurements behind a report, kept beside it so that `--render` can write the report again. */
+const rawFile = resolve(out, `${basename(resultsFile, ".md")}.json`)
+
+// `--render`: write the report again from the measurements of the last run, measuring nothing.
+if (flag("render")) {
+  const saved = JSON.parse(readFileSync(rawFile, "utf8")) as Parameters<typeof renderResults>[0]
+  writeFileSync(resultsFile, renderResults(saved))
+  console.error(`wrote ${resultsFile} from ${rawFile}`)
+  process.exit(0)
+}
 
 if (!flag("no-build")) {
   log("building dist/parallax (npm run build)")
@@ -86,7 +98,22 @@ const versionStartup = async (): Promise<ReadonlyArray<number>> => {
 /** Measurements that are not syncs: what the scenarios are compared with. */
 const BASELINES: ReadonlySet<string> = new Set(["sdk-only", "floor", "floor-sorted"])
 
+const measuredCommit = commitNow()
 const rows: Array<Row> = []
+const save = () => {
+  const input = {
+    rows,
+    startupMs: startup,
+    runs,
+    quick,
+    gnuTime: hasGnuTime,
+    verdicts,
+    measuredAt: new Date().toISOString(),
+    commit: measuredCommit
+  }
+  writeFileSync(rawFile, `${JSON.stringify(input, null, 1)}\n`)
+  writeFileSync(resultsFile, renderResults(input))
+}
 const verdicts: Verdicts = { notes: [] }
 
 log(`peak RSS from ${hasGnuTime ? "GNU time -v" : "/proc/<pid>/status VmHWM sampling"}`)
@@ -201,8 +228,8 @@ for (const n of sizes) {
       problems: BASELINES.has(scenario) ? [] : (checks[scenario] ?? [])
     })
   }
-  writeFileSync(resultsFile, renderResults({ rows, startupMs: startup, runs, quick, gnuTime: hasGnuTime, verdicts }))
+  save()
   log(`wrote ${resultsFile}`)
 }
-writeFileSync(resultsFile, renderResults({ rows, startupMs: startup, runs, quick, gnuTime: hasGnuTime, verdicts }))
+save()
 log(`wrote ${resultsFile}`)
