@@ -61,23 +61,34 @@ const blob = (hex: string) => Buffer.from(hex, "hex")
 const now = Date.now()
 let generateMs = 0
 let insertMs = 0
-let entities = 0
-let relationships = 0
 const start = performance.now()
-type Row<A> = IterableIterator<A> | ReadonlyArray<A>
-/** The rows, as generated, or (`--order id`) all generated first and sorted by id. */
-const ordered = <A extends { readonly id: string }>(rows: IterableIterator<A>): Row<A> => {
-  if (!sorted) return rows
-  const all = [...rows]
-  all.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-  return all
-}
-db.exec("BEGIN")
 let mark = performance.now()
-const entityList = ordered(entityRows(account, n, 0))
-for (const row of entityList) {
-  const generated = performance.now()
-  generateMs += generated - mark
+
+/**
+ * Inserts `rows` (as generated, or with `--order id` all generated first and sorted by id), timing the
+ * generating apart from the inserting; returns how many there were.
+ */
+const write = <A extends { readonly id: string }>(rows: IterableIterator<A>, insert: (row: A) => void): number => {
+  let list: Iterable<A> = rows
+  if (sorted) {
+    const all = [...rows]
+    all.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    list = all
+  }
+  let count = 0
+  for (const row of list) {
+    const generated = performance.now()
+    generateMs += generated - mark
+    insert(row)
+    count++
+    mark = performance.now()
+    insertMs += mark - generated
+  }
+  return count
+}
+
+db.exec("BEGIN")
+const entities = write(entityRows(account, n, 0), (row) =>
   insertEntity.run(
     blob(row.id),
     row.type,
@@ -89,14 +100,8 @@ for (const row of entityList) {
     row.step,
     now
   )
-  entities++
-  mark = performance.now()
-  insertMs += mark - generated
-}
-const relationshipList = ordered(relationshipRows(account, n, 0))
-for (const row of relationshipList) {
-  const generated = performance.now()
-  generateMs += generated - mark
+)
+const relationships = write(relationshipRows(account, n, 0), (row) =>
   insertRelationship.run(
     blob(row.id),
     row.verb,
@@ -111,10 +116,7 @@ for (const row of relationshipList) {
     row.step,
     now
   )
-  relationships++
-  mark = performance.now()
-  insertMs += mark - generated
-}
+)
 const committing = performance.now()
 db.exec("COMMIT")
 const commitMs = performance.now() - committing
