@@ -4,7 +4,7 @@ import { BunFileSystem } from "@effect/platform-bun"
 import { Effect, Layer, type Scope } from "effect"
 import { type RunOutput, runConnector, SqliteStore, sync } from "parallax-connect"
 import host from "../../../connectors/host/index.ts"
-import { type HostTree, render } from "../../../connectors/host/testing/HostTree.ts"
+import { render, sampleTree } from "../../../connectors/host/testing/HostTree.ts"
 import { writeTree } from "../../../connectors/host/testing/MemoryHostFiles.ts"
 import { liveTest } from "../../support/effectTest.ts"
 
@@ -13,25 +13,7 @@ import { liveTest } from "../../support/effectTest.ts"
 
 const Platform = Layer.merge(BunFileSystem.layer, Path.layer)
 
-const tree: HostTree = {
-  hostname: "web-01",
-  os: { id: "debian", name: "Debian GNU/Linux", versionId: "12" },
-  kernelRelease: "6.1.0-18-amd64",
-  architecture: "x86_64",
-  cpus: 2,
-  memoryKb: 4_000_000,
-  users: [
-    { name: "root", uid: 0, gid: 0, gecos: "root", shell: "/bin/bash" },
-    { name: "alice", uid: 1000, gid: 1000, gecos: "Alice", shell: "/bin/bash" }
-  ],
-  groups: [
-    { name: "root", gid: 0, members: [] },
-    { name: "alice", gid: 1000, members: [] }
-  ],
-  packages: [{ name: "nginx", version: "1.22.1-9", architecture: "amd64" }],
-  interfaces: [{ name: "lo", mac: "00:00:00:00:00:00", mtu: 65536, type: 772 }],
-  sockets: [{ protocol: "tcp", family: "ipv4", address: "0.0.0.0", port: 22 }]
-}
+const tree = sampleTree
 
 /** A temporary directory holding `root` (the tree) and `outside` (files a link out of the root points at). */
 const hostile = Effect.gen(function* () {
@@ -113,7 +95,7 @@ describe("host: symbolic links resolve inside root, as if root were /", () => {
       expect(keys(output, "host_user")).toEqual(["web-01/inside"])
       expect(keys(output, "host_group")).toEqual(["web-01/insiders"])
       expect(keys(output, "host_package")).toEqual(["web-01/dpkg/inside-pkg:amd64"])
-      expect(keys(output, "host_interface")).toEqual(["web-01/lo"])
+      expect(keys(output, "host_interface")).toEqual(["web-01/eth0", "web-01/lo"])
       expect(JSON.stringify(output.entities)).not.toMatch(/mallory|evil/)
     })
   )
@@ -199,7 +181,7 @@ describe("host: only regular files are read, each within maxFileBytes", () => {
         expect(error("machine")).toBe(
           `cannot read /proc/meminfo (under root ${root}): it is a directory, not a regular file`
         )
-        expect(result.stats.entitiesCreated).toBe(1)
+        expect(result.stats.entitiesCreated).toBe(2)
       }),
     30_000
   )
