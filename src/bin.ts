@@ -118,9 +118,29 @@ const program = command.pipe(
   Effect.provide(BunContext.layer)
 )
 
+/**
+ * Which signal interrupted the command: `runMain` interrupts the program on the first SIGINT or SIGTERM
+ * (running steps stop where they emit or wait, a commit between its statements, and is rolled back) and
+ * then leaves a second one to the system, which ends the process at once.
+ */
+let signal: "SIGINT" | "SIGTERM" | undefined
+process.once("SIGINT", () => {
+  signal ??= "SIGINT"
+})
+process.once("SIGTERM", () => {
+  signal ??= "SIGTERM"
+})
+
+/** 128 + the signal's number, as a shell reports a process ended by it. */
+const interruptedCode = (): number => (signal === "SIGTERM" ? 143 : 130)
+
 BunRuntime.runMain(program, {
   disableErrorReporting: true,
   disablePrettyLogger: true,
-  teardown: (exit, onExit) =>
-    onExit(Exit.isSuccess(exit) ? Number(exit.value) : Cause.isInterruptedOnly(exit.cause) ? 130 : ExitCode.failed)
+  teardown: (exit, onExit) => {
+    if (Exit.isSuccess(exit)) return onExit(Number(exit.value))
+    if (!Cause.isInterruptedOnly(exit.cause)) return onExit(ExitCode.failed)
+    printError(`interrupted by ${signal ?? "SIGINT"}`, interruptedCode())
+    onExit(interruptedCode())
+  }
 })

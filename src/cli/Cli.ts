@@ -1,5 +1,6 @@
-import { Args, Command, Options } from "@effect/cli"
+import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Effect, Option } from "effect"
+import { DEFAULT_STEP_TIMEOUT_MS, parseDuration } from "./Duration.ts"
 import type { ProgressMode } from "./Progress.ts"
 
 /**
@@ -64,6 +65,17 @@ const Init = () => import("./commands/Init.ts")
 
 const optional = <A>(option: Option.Option<A>): A | undefined => Option.getOrUndefined(option)
 
+const stepTimeoutOption = (text: string) => {
+  const ms = parseDuration(text)
+  return ms === undefined || ms <= 0
+    ? Effect.fail(
+        ValidationError.invalidValue(
+          HelpDoc.p(`--step-timeout must be a positive duration such as 90s, 10m, 2h or 500ms, got "${text}"`)
+        )
+      )
+    : Effect.succeed(ms)
+}
+
 const progressMode = (jsonOutput: boolean, logFormat: "text" | "json"): ProgressMode =>
   logFormat === "json" ? "json" : jsonOutput ? "none" : process.stderr.isTTY ? "live" : "lines"
 
@@ -99,6 +111,13 @@ const sync = Command.make(
     concurrency: Options.integer("concurrency").pipe(
       Options.withDefault(4),
       Options.withDescription("how many steps may run at once (default 4)")
+    ),
+    stepTimeout: Options.text("step-timeout").pipe(
+      Options.mapEffect((text) => stepTimeoutOption(text)),
+      Options.withDefault(DEFAULT_STEP_TIMEOUT_MS),
+      Options.withDescription(
+        "how long each attempt of a step may run when the connector sets no timeout for it: 90s, 10m, 2h, 500ms (default 1h)"
+      )
     ),
     logFormat: Options.choice("log-format", ["text", "json"]).pipe(
       Options.withDefault("text" as const),

@@ -1,4 +1,4 @@
-import { Cause, Effect, Exit, Layer, Option, Stream } from "effect"
+import { Cause, type Duration, Effect, Exit, Layer, Option, Stream } from "effect"
 import { type ConfigInvalid, type ConnectorError, ConnectorFailed, type DefinitionError } from "../Errors.ts"
 import type { EntityRecord, RelationshipRecord, ValidationWarning } from "../model/Records.ts"
 import type { EventSink, StepOutcome, SyncEvent, WarningSummary } from "../scheduler/Events.ts"
@@ -18,6 +18,8 @@ export interface RunOptions<R = never> {
   readonly concurrency?: number
   /** Unknown classes and verbs are errors instead of warnings. */
   readonly strict?: boolean
+  /** The timeout of each attempt of a step that sets none itself (default 1 hour). */
+  readonly stepTimeout?: Duration.DurationInput
   /** Replaces the connector's own services (its `layer`): a fake API for tests and the harness. */
   readonly layer?: Layer.Layer<R, ConnectorError>
   readonly onEvent?: EventSink
@@ -135,6 +137,7 @@ export const collectConfigured = <C, R>(
         staging,
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
         ...(options.strict === undefined ? {} : { strict: options.strict }),
+        ...(options.stepTimeout === undefined ? {} : { stepTimeout: options.stepTimeout }),
         onEvent: emit,
         onWarning: warnings.add
       })

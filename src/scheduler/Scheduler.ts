@@ -17,12 +17,16 @@ import { ENTITY_CLASSES, RELATIONSHIP_VERBS } from "../model/Vocabulary.ts"
 import type { StageResult, Staging } from "../sync/Staging.ts"
 import { ancestors } from "./Dag.ts"
 import type { EventSink, StepOutcome, StepStatus } from "./Events.ts"
+import { responsive } from "./Responsive.ts"
 
 /** The default retry policy: three jittered exponential retries from 200 ms. */
 export const defaultRetry: Schedule.Schedule<unknown, ConnectorError> = Schedule.exponential("200 millis").pipe(
   Schedule.jittered,
   Schedule.intersect(Schedule.recurs(3))
 )
+
+/** How long a step's attempt may run when neither the step nor the run sets a timeout. */
+export const DEFAULT_STEP_TIMEOUT: Duration.Duration = Duration.hours(1)
 
 export interface SchedulerOptions<C> {
   readonly connector: string
@@ -34,15 +38,21 @@ export interface SchedulerOptions<C> {
   readonly concurrency?: number
   /** Unknown classes and verbs fail the emit instead of warning. */
   readonly strict?: boolean
+  /** Each attempt of a step that sets no `.timeout()` of its own fails with `Timeout` after this (default 1 hour). */
+  readonly stepTimeout?: Duration.DurationInput
   readonly onEvent?: EventSink
   readonly onWarning?: (warning: ValidationWarning) => void
 }
 
-/** What a step staged in its current attempt; `duplicates` counts identical re-emits (kept once). */
+/**
+ * What a step staged in its current attempt; `duplicates` counts identical re-emits (kept once).
+ * `deadline` (in the `Clock`'s milliseconds) is when the attempt times out.
+ */
 interface Counts {
   entities: number
   relationships: number
   duplicates: number
+  deadline: number
 }
 
 const elapsed = (start: number): number => Math.round(performance.now() - start)
@@ -76,6 +86,7 @@ export const runSteps = <C, R>(
     const bound = options.concurrency ?? 4
     const permits = Number.isNaN(bound) ? 4 : Math.max(1, Math.floor(Math.min(bound, steps.length)))
     const semaphore = yield* Effect.makeSemaphore(permits)
+    const clock = yield* Effect.clock
     const done = new Map<string, Deferred.Deferred<StepStatus>>()
     for (const step of steps) done.set(step.id, yield* Deferred.make<StepStatus>())
 
@@ -94,8 +105,10 @@ export const runSteps = <C, R>(
         unknownOf: (record: A) => string | undefined,
         put: (record: A, json: string) => StageResult,
         added: () => void
-      ): Effect.Effect<A, ValidationFailed | DuplicateKey> =>
-        Effect.suspend((): Effect.Effect<A, ValidationFailed | DuplicateKey> => {
+      ): Effect.Effect<A, ValidationFailed | DuplicateKey | Timeout> =>
+        Effect.suspend((): Effect.Effect<A, ValidationFailed | DuplicateKey | Timeout> => {
+          // A step that emits past its deadline fails at once, even in a loop that never waits.
+          if (clock.unsafeCurrentTimeMillis() > counts.deadline) return Effect.fail(timedOut(step))
           const staged = builder.toStaged(account)
           if (staged instanceof ValidationFailed) return Effect.fail(staged)
           const record = staged.record
@@ -146,6 +159,10 @@ export const runSteps = <C, R>(
       }
     }
 
+    const limitOf = (step: Step<C, R>): Duration.Duration =>
+      Duration.decode(step.timeout ?? options.stepTimeout ?? DEFAULT_STEP_TIMEOUT)
+    const timedOut = (step: Step<C, R>) => new Timeout({ step: step.id, afterMs: Duration.toMillis(limitOf(step)) })
+
     const attempt = (step: Step<C, R>, counts: Counts, number: number) => {
       const run = Effect.suspend(() => step.run(context(step, counts))).pipe(
         Effect.catchAllDefect((defect) =>
@@ -158,20 +175,23 @@ export const runSteps = <C, R>(
             : Effect.failCause(cause)
         )
       )
-      const timed =
-        step.timeout === undefined
-          ? run
-          : run.pipe(
-              Effect.timeoutFail({
-                duration: step.timeout,
-                onTimeout: () => new Timeout({ step: step.id, afterMs: Duration.toMillis(step.timeout ?? 0) })
-              })
-            )
+      // The timer interrupts an attempt where it waits or yields; an attempt that ran past its limit in
+      // synchronous work the timer could not interrupt fails all the same, and what it staged is discarded.
+      const limit = limitOf(step)
+      const timed = run.pipe(
+        Effect.timeoutFail({ duration: limit, onTimeout: () => timedOut(step) }),
+        Effect.zipLeft(
+          Effect.suspend(() =>
+            clock.unsafeCurrentTimeMillis() > counts.deadline ? Effect.fail(timedOut(step)) : Effect.void
+          )
+        )
+      )
       return Effect.zipRight(
         Effect.sync(() => {
           counts.entities = 0
           counts.relationships = 0
           counts.duplicates = 0
+          counts.deadline = clock.unsafeCurrentTimeMillis() + Duration.toMillis(limit)
           emit({ _tag: "StepStarted", step: step.id, attempt: number })
         }),
         timed
@@ -203,7 +223,7 @@ export const runSteps = <C, R>(
           })
         )
       )
-      const counts: Counts = { entities: 0, relationships: 0, duplicates: 0 }
+      const counts: Counts = { entities: 0, relationships: 0, duplicates: 0, deadline: Number.POSITIVE_INFINITY }
       return {
         counts,
         attempts: () => attempts,
@@ -269,4 +289,4 @@ export const runSteps = <C, R>(
       )
 
     return yield* Effect.forEach(steps, runOne, { concurrency: "unbounded" })
-  })
+  }).pipe(responsive)

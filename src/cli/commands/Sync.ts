@@ -1,5 +1,5 @@
 import { FileSystem, Path } from "@effect/platform"
-import { Console, Effect, Either } from "effect"
+import { Console, Duration, Effect, Either } from "effect"
 import { Connector } from "../../connector/Connector.ts"
 import type { StepOutcome, SyncEvent } from "../../scheduler/Events.ts"
 import { Store } from "../../store/Store.ts"
@@ -24,6 +24,8 @@ export interface SyncArgs {
   readonly force: boolean
   readonly strict: boolean
   readonly concurrency: number
+  /** Each step attempt's timeout when the connector sets none, in ms. */
+  readonly stepTimeout: number
   readonly progress: ProgressMode
 }
 
@@ -79,6 +81,7 @@ export const runSync = (args: SyncArgs): Effect.Effect<number, CliError, FileSys
         force: args.force,
         strict: args.strict,
         concurrency: args.concurrency,
+        stepTimeout: Duration.millis(args.stepTimeout),
         onEvent
       }).pipe(Effect.either)
       if (Either.isRight(run) || args.dryRun || definitionErrors.has(run.left._tag)) return { run, generation: null }
