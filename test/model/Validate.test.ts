@@ -221,7 +221,13 @@ const entityFields: ReadonlyArray<readonly [string, (value: unknown) => EntityBu
   ["type", (value) => entity(value as string, "k").class("Host")],
   ["key", (value) => entity("host", value as string).class("Host")],
   ["class", (value) => entity("host", "k").class(value as string)],
-  ["displayName", (value) => entity("host", "k").class("Host").displayName(value as string)]
+  [
+    "displayName",
+    (value) =>
+      entity("host", "k")
+        .class("Host")
+        .displayName(value as string)
+  ]
 ]
 
 /** Every string field of a relationship, and a builder with that field set to `value`. */
