@@ -11,7 +11,19 @@ import type { ProgressMode } from "./Progress.ts"
 const connectorArg = Args.text({ name: "connector" }).pipe(
   Args.withDescription("a built-in connector name (see `parallax connectors`) or a path to a .ts/.js connector module")
 )
+const nonEmpty = (name: string) =>
+  Options.filterMap(
+    (value: string) => (value.trim() === "" ? Option.none() : Option.some(value)),
+    `--${name} must not be empty`
+  )
+/** An integer option that must be at least 1 (`--concurrency 0`, `--limit -1` are bad usage, exit 2). */
+const positive = (name: string) =>
+  Options.filterMap(
+    (value: number) => (Number.isSafeInteger(value) && value >= 1 ? Option.some(value) : Option.none()),
+    `--${name} must be a positive integer`
+  )
 const db = Options.file("db").pipe(
+  nonEmpty("db"),
   Options.withDefault("./parallax.db"),
   Options.withDescription("the SQLite store file (default ./parallax.db)")
 )
@@ -19,11 +31,6 @@ const json = Options.boolean("json").pipe(Options.withDescription("print one JSO
 const jsonRows = Options.boolean("json").pipe(
   Options.withDescription("print the rows as one JSON array instead of a table")
 )
-const nonEmpty = (name: string) =>
-  Options.filterMap(
-    (value: string) => (value.trim() === "" ? Option.none() : Option.some(value)),
-    `--${name} must not be empty`
-  )
 const account = Options.text("account").pipe(
   nonEmpty("account"),
   Options.withAlias("a"),
@@ -41,6 +48,7 @@ const connectorFilter = Options.text("connector").pipe(
 )
 const limit = (rows: number) =>
   Options.integer("limit").pipe(
+    positive("limit"),
     Options.withDefault(rows),
     Options.withDescription(`at most this many rows (default ${rows})`)
   )
@@ -109,6 +117,7 @@ const sync = Command.make(
       Options.withDescription("unknown entity classes and relationship verbs are errors, not warnings")
     ),
     concurrency: Options.integer("concurrency").pipe(
+      positive("concurrency"),
       Options.withDefault(4),
       Options.withDescription("how many steps may run at once (default 4)")
     ),
@@ -148,7 +157,11 @@ const check = Command.make(
   "check",
   {
     connector: connectorArg,
-    runs: Options.integer("runs").pipe(Options.optional, Options.withDescription("runs per property")),
+    runs: Options.integer("runs").pipe(
+      positive("runs"),
+      Options.optional,
+      Options.withDescription("runs per property")
+    ),
     seed: Options.integer("seed").pipe(Options.optional, Options.withDescription("the seed, to replay a failure")),
     path: Options.text("path").pipe(Options.optional, Options.withDescription("the shrink path, to replay a failure")),
     properties: Options.text("property").pipe(

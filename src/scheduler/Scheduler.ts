@@ -1,4 +1,6 @@
 import { Cause, Deferred, Duration, Effect, Schedule } from "effect"
+import { asConnectorError, crashed } from "../connector/Failure.ts"
+import { maskSecrets } from "../connector/Secrets.ts"
 import type { Step } from "../connector/Step.ts"
 import type { Prior, StepContext, StepLogger } from "../connector/StepContext.ts"
 import {
@@ -87,6 +89,7 @@ export const runSteps = <C, R>(
     const permits = Number.isNaN(bound) ? 4 : Math.max(1, Math.floor(Math.min(bound, steps.length)))
     const semaphore = yield* Effect.makeSemaphore(permits)
     const clock = yield* Effect.clock
+    const secrets = maskSecrets(config)
     const done = new Map<string, Deferred.Deferred<StepStatus>>()
     for (const step of steps) done.set(step.id, yield* Deferred.make<StepStatus>())
 
@@ -165,15 +168,16 @@ export const runSteps = <C, R>(
 
     const attempt = (step: Step<C, R>, counts: Counts, number: number) => {
       const run = Effect.suspend(() => step.run(context(step, counts))).pipe(
-        Effect.catchAllDefect((defect) =>
-          Effect.fail(new ConnectorFailed({ reason: `step "${step.id}" crashed: ${String(defect)}`, cause: defect }))
-        ),
+        Effect.catchAllDefect((defect) => Effect.fail(crashed(defect, `step "${step.id}"`))),
         // A step that interrupts itself fails alone (C06); the run's own interruption is not caught here.
         Effect.catchAllCause((cause) =>
           Cause.isInterruptedOnly(cause)
             ? Effect.fail(new ConnectorFailed({ reason: `step "${step.id}" interrupted itself` }))
             : Effect.failCause(cause)
-        )
+        ),
+        // What leaves the step says what went wrong, and never a secret of the config (C12).
+        Effect.mapError((error) => secrets.value(asConnectorError(error, `step "${step.id}"`))),
+        (effect) => secrets.logging(effect)
       )
       // The timer interrupts an attempt where it waits or yields; an attempt that ran past its limit in
       // synchronous work the timer could not interrupt fails all the same, and what it staged is discarded.
