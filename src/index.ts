@@ -14,7 +14,14 @@ export {
   runConnector,
   runConnectorStream
 } from "./connector/Run.ts"
-export { type Step, StepBuilder, type StepRun, step } from "./connector/Step.ts"
+export {
+  type EntityDeclaration,
+  type RelationshipDeclaration,
+  type Step,
+  StepBuilder,
+  type StepRun,
+  step
+} from "./connector/Step.ts"
 export type { Prior, StepContext, StepCounts, StepLogger } from "./connector/StepContext.ts"
 export {
   ApiError,

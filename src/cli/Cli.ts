@@ -94,7 +94,9 @@ const sync = Command.make(
       Options.withDescription("commit even if the sync would delete more than the mass-deletion guard allows")
     ),
     strict: Options.boolean("strict").pipe(
-      Options.withDescription("unknown entity classes and relationship verbs are errors, not warnings")
+      Options.withDescription(
+        "unknown entity classes and relationship verbs, and objects a step did not declare, are errors, not warnings"
+      )
     ),
     concurrency: Options.integer("concurrency").pipe(
       Options.withDefault(4),

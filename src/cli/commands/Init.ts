@@ -29,7 +29,7 @@ export default Connector.make({
   }),
   steps: [
     step("hosts", "Collect hosts")
-      .entities("${name.replace(/-/g, "_")}_host")
+      .entities({ type: "${name.replace(/-/g, "_")}_host", class: "Host" })
       .run((ctx) =>
         Effect.forEach(
           Array.from({ length: ctx.config.hosts }, (_, i) => i),
@@ -45,8 +45,8 @@ export default Connector.make({
       ),
     step("services", "Collect services")
       .dependsOn("hosts")
-      .entities("${name.replace(/-/g, "_")}_service")
-      .relationships("RUNS")
+      .entities({ type: "${name.replace(/-/g, "_")}_service", class: "Service" })
+      .relationships({ from: "${name.replace(/-/g, "_")}_host", verb: "RUNS", to: "${name.replace(/-/g, "_")}_service" })
       .run((ctx) =>
         Effect.gen(function* () {
           for (const host of ctx.prior.entities("${name.replace(/-/g, "_")}_host")) {
