@@ -4,7 +4,9 @@
  * @example
  * import { Connector, entity, relationship, step } from "parallax-connect"
  */
+export { type ConfigKey, configKeys } from "./connector/ConfigKeys.ts"
 export { Connector, type DiscoverContext } from "./connector/Connector.ts"
+export { documentConnector } from "./connector/Document.ts"
 export {
   type Collected,
   collect,

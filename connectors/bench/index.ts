@@ -39,8 +39,12 @@ const Generation = Integer.pipe(
 
 /** The `bench` connector's configuration. */
 export const BenchConfig = Schema.Struct({
-  n: Schema.optionalWith(Size, { default: () => 10000 }),
-  generation: Schema.optionalWith(Generation, { default: () => 0 })
+  n: Schema.optionalWith(Size, { default: () => 10000 }).annotations({
+    description: "The size: n hosts, n users, n/2 services and n relationships (an even integer ≥ 2)."
+  }),
+  generation: Schema.optionalWith(Generation, { default: () => 0 }).annotations({
+    description: "0 is the base workload; each later generation applies the churn rules to it."
+  })
 })
 
 /** The decoded configuration of `bench`. */

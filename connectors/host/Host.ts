@@ -8,8 +8,9 @@ import { RPMDB_LEGACY, RPMDB_SQLITE, RpmDbUnreadable, readRpmDb } from "./RpmDb.
 
 /** The configuration of `host`: the root directory its files are read under. */
 export const HostConfig = Schema.Struct({
-  /** The file system root to read (`/` for this machine; a generated tree in tests). */
-  root: Schema.optionalWith(Schema.String.pipe(Schema.minLength(1)), { default: () => "/" })
+  root: Schema.optionalWith(Schema.String.pipe(Schema.minLength(1)), { default: () => "/" }).annotations({
+    description: "The file system root to read (`/` for this machine; a generated tree in tests)."
+  })
 })
 
 /** The decoded configuration of `host`. */

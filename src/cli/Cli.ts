@@ -61,6 +61,7 @@ const Check = () => import("./commands/Check.ts")
 const Connectors = () => import("./commands/Connectors.ts")
 const Read = () => import("./commands/Read.ts")
 const Init = () => import("./commands/Init.ts")
+const Document = () => import("./commands/Document.ts")
 
 const optional = <A>(option: Option.Option<A>): A | undefined => Option.getOrUndefined(option)
 
@@ -161,6 +162,22 @@ const check = Command.make(
   )
 )
 
+const documentCommand = Command.make(
+  "document",
+  {
+    connector: connectorArg,
+    check: Options.file("check").pipe(
+      Options.optional,
+      Options.withDescription("exit 0 if FILE holds exactly this document, 1 (with where it differs) if not")
+    )
+  },
+  lazy(Document, (module, args) => module.runDocument({ connector: args.connector, check: optional(args.check) }))
+).pipe(
+  Command.withDescription(
+    "print a connector's data model as Markdown: config keys, entities, relationships and steps, from its declarations"
+  )
+)
+
 const connectors = Command.make(
   "connectors",
   { json },
@@ -247,7 +264,7 @@ const init = Command.make(
 /** `parallax` alone: which commands there are, on stderr; bad usage (exit 2). */
 const noCommand = Effect.sync(() => {
   process.stderr.write(
-    "usage: parallax <command> [options]; commands: sync, plan, check, connectors, stats, entities, relationships, history, export, init\n" +
+    "usage: parallax <command> [options]; commands: sync, plan, check, document, connectors, stats, entities, relationships, history, export, init\n" +
       "run `parallax --help` or `parallax <command> --help` for more\n"
   )
   return 2
@@ -257,7 +274,19 @@ const root = Command.make("parallax", {}, () => noCommand).pipe(
   Command.withDescription(
     "collect entities and relationships with connectors, commit them atomically, prove connectors with the harness"
   ),
-  Command.withSubcommands([sync, plan, check, connectors, stats, entities, relationships, history, exportCommand, init])
+  Command.withSubcommands([
+    sync,
+    plan,
+    check,
+    documentCommand,
+    connectors,
+    stats,
+    entities,
+    relationships,
+    history,
+    exportCommand,
+    init
+  ])
 )
 
 /** The whole command line, given `process.argv`. */
