@@ -15,12 +15,20 @@ export const GitHubConfig = Schema.Struct({
   baseUrl: Schema.optionalWith(
     Schema.String.pipe(
       Schema.pattern(/^https?:\/\/[^\s]+$/, { message: () => "expected an http(s) URL" }),
+      Schema.filter((url) => URL.canParse(url) || "expected an http(s) URL"),
+      Schema.filter((url) => {
+        const parsed = new URL(url)
+        return (
+          (parsed.username === "" && parsed.password === "") ||
+          "expected a URL without user or password (they would show in errors); give the token as token"
+        )
+      }),
       Schema.transform(Schema.String, { strict: true, decode: (url) => url.replace(/\/+$/, ""), encode: (url) => url })
     ),
     { default: () => "https://api.github.com" }
   ).annotations({
     description:
-      "The REST API's base URL: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server."
+      "The REST API's base URL: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server. Its origin (scheme, host, port) is the only one the token is sent to."
   })
 })
 
