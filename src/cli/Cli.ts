@@ -62,6 +62,7 @@ const Connectors = () => import("./commands/Connectors.ts")
 const Read = () => import("./commands/Read.ts")
 const Init = () => import("./commands/Init.ts")
 const Document = () => import("./commands/Document.ts")
+const Visualize = () => import("./commands/Visualize.ts")
 
 const optional = <A>(option: Option.Option<A>): A | undefined => Option.getOrUndefined(option)
 
@@ -255,6 +256,55 @@ const exportCommand = Command.make(
   lazy(Read, (module, args) => module.runExport(args))
 ).pipe(Command.withDescription("write the merged graph to standard output"))
 
+const visualize = Command.make(
+  "visualize",
+  {
+    db,
+    output: Options.file("output").pipe(
+      Options.withAlias("o"),
+      Options.withDefault("parallax-graph.html"),
+      Options.withDescription("the HTML file to write (default parallax-graph.html)")
+    ),
+    type: Options.text("type").pipe(
+      Options.withAlias("t"),
+      Options.repeated,
+      Options.optional,
+      Options.withDescription("only entities of this type (repeatable)")
+    ),
+    connector: connectorFilter,
+    account: accountFilter,
+    limit: Options.integer("limit").pipe(
+      Options.withDefault(500),
+      Options.withDescription("draw at most this many entities (default 500); the page says when more match")
+    ),
+    connectorRun: Options.text("connector-run").pipe(
+      Options.optional,
+      Options.withDescription(
+        "draw what a sync of this connector commits (run into a scratch store; --db is neither read nor written)"
+      )
+    ),
+    config: configFile,
+    set: settings
+  },
+  lazy(Visualize, (module, args) =>
+    module.runVisualize({
+      db: args.db,
+      output: args.output,
+      types: optional(args.type) ?? [],
+      connector: optional(args.connector),
+      account: optional(args.account),
+      limit: args.limit,
+      connectorRun: optional(args.connectorRun),
+      config: optional(args.config),
+      set: optional(args.set) ?? []
+    })
+  )
+).pipe(
+  Command.withDescription(
+    "write one self-contained HTML page drawing the graph of the store, of one scope, or of what a connector's sync commits"
+  )
+)
+
 const init = Command.make(
   "init",
   { dir: Args.text({ name: "dir" }).pipe(Args.withDescription("the new project's directory (new, or empty)")) },
@@ -264,7 +314,7 @@ const init = Command.make(
 /** `parallax` alone: which commands there are, on stderr; bad usage (exit 2). */
 const noCommand = Effect.sync(() => {
   process.stderr.write(
-    "usage: parallax <command> [options]; commands: sync, plan, check, document, connectors, stats, entities, relationships, history, export, init\n" +
+    "usage: parallax <command> [options]; commands: sync, plan, check, document, connectors, stats, entities, relationships, history, export, visualize, init\n" +
       "run `parallax --help` or `parallax <command> --help` for more\n"
   )
   return 2
@@ -285,6 +335,7 @@ const root = Command.make("parallax", {}, () => noCommand).pipe(
     relationships,
     history,
     exportCommand,
+    visualize,
     init
   ])
 )
