@@ -70,6 +70,8 @@ const Check = () => import("./commands/Check.ts")
 const Connectors = () => import("./commands/Connectors.ts")
 const Read = () => import("./commands/Read.ts")
 const Init = () => import("./commands/Init.ts")
+const Document = () => import("./commands/Document.ts")
+const Visualize = () => import("./commands/Visualize.ts")
 
 const optional = <A>(option: Option.Option<A>): A | undefined => Option.getOrUndefined(option)
 
@@ -114,7 +116,9 @@ const sync = Command.make(
       Options.withDescription("commit even if the sync would delete more than the mass-deletion guard allows")
     ),
     strict: Options.boolean("strict").pipe(
-      Options.withDescription("unknown entity classes and relationship verbs are errors, not warnings")
+      Options.withDescription(
+        "unknown entity classes and relationship verbs, and objects a step did not declare, are errors, not warnings"
+      )
     ),
     concurrency: Options.integer("concurrency").pipe(
       positive("concurrency"),
@@ -188,6 +192,22 @@ const check = Command.make(
 ).pipe(
   Command.withDescription(
     "prove a connector idempotent, source-scoped, fault-isolated and atomic with the harness; exit 0 all hold, 1 one failed"
+  )
+)
+
+const documentCommand = Command.make(
+  "document",
+  {
+    connector: connectorArg,
+    check: Options.file("check").pipe(
+      Options.optional,
+      Options.withDescription("exit 0 if FILE holds exactly this document, 1 (with where it differs) if not")
+    )
+  },
+  lazy(Document, (module, args) => module.runDocument({ connector: args.connector, check: optional(args.check) }))
+).pipe(
+  Command.withDescription(
+    "print a connector's data model as Markdown: config keys, entities, relationships and steps, from its declarations"
   )
 )
 
@@ -268,6 +288,55 @@ const exportCommand = Command.make(
   lazy(Read, (module, args) => module.runExport(args))
 ).pipe(Command.withDescription("write the merged graph to standard output"))
 
+const visualize = Command.make(
+  "visualize",
+  {
+    db,
+    output: Options.file("output").pipe(
+      Options.withAlias("o"),
+      Options.withDefault("parallax-graph.html"),
+      Options.withDescription("the HTML file to write (default parallax-graph.html)")
+    ),
+    type: Options.text("type").pipe(
+      Options.withAlias("t"),
+      Options.repeated,
+      Options.optional,
+      Options.withDescription("only entities of this type (repeatable)")
+    ),
+    connector: connectorFilter,
+    account: accountFilter,
+    limit: Options.integer("limit").pipe(
+      Options.withDefault(500),
+      Options.withDescription("draw at most this many entities (default 500); the page says when more match")
+    ),
+    connectorRun: Options.text("connector-run").pipe(
+      Options.optional,
+      Options.withDescription(
+        "draw what a sync of this connector commits (run into a scratch store; --db is neither read nor written)"
+      )
+    ),
+    config: configFile,
+    set: settings
+  },
+  lazy(Visualize, (module, args) =>
+    module.runVisualize({
+      db: args.db,
+      output: args.output,
+      types: optional(args.type) ?? [],
+      connector: optional(args.connector),
+      account: optional(args.account),
+      limit: args.limit,
+      connectorRun: optional(args.connectorRun),
+      config: optional(args.config),
+      set: optional(args.set) ?? []
+    })
+  )
+).pipe(
+  Command.withDescription(
+    "write one self-contained HTML page drawing the graph of the store, of one scope, or of what a connector's sync commits"
+  )
+)
+
 const init = Command.make(
   "init",
   { dir: Args.text({ name: "dir" }).pipe(Args.withDescription("the new project's directory (new, or empty)")) },
@@ -277,7 +346,7 @@ const init = Command.make(
 /** `parallax` alone: which commands there are, on stderr; bad usage (exit 2). */
 const noCommand = Effect.sync(() => {
   process.stderr.write(
-    "usage: parallax <command> [options]; commands: sync, plan, check, connectors, stats, entities, relationships, history, export, init\n" +
+    "usage: parallax <command> [options]; commands: sync, plan, check, document, connectors, stats, entities, relationships, history, export, visualize, init\n" +
       "run `parallax --help` or `parallax <command> --help` for more\n"
   )
   return 2
@@ -287,7 +356,20 @@ const root = Command.make("parallax", {}, () => noCommand).pipe(
   Command.withDescription(
     "collect entities and relationships with connectors, commit them atomically, prove connectors with the harness"
   ),
-  Command.withSubcommands([sync, plan, check, connectors, stats, entities, relationships, history, exportCommand, init])
+  Command.withSubcommands([
+    sync,
+    plan,
+    check,
+    documentCommand,
+    connectors,
+    stats,
+    entities,
+    relationships,
+    history,
+    exportCommand,
+    visualize,
+    init
+  ])
 )
 
 /** The whole command line, given `process.argv`. */

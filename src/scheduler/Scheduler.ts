@@ -18,6 +18,7 @@ import type { RelationshipBuilder } from "../model/Relationship.ts"
 import { ENTITY_CLASSES, RELATIONSHIP_VERBS } from "../model/Vocabulary.ts"
 import type { StageResult, Staging } from "../sync/Staging.ts"
 import { ancestors } from "./Dag.ts"
+import { declarationCheck } from "./Declarations.ts"
 import type { EventSink, StepOutcome, StepStatus } from "./Events.ts"
 import { responsive } from "./Responsive.ts"
 
@@ -38,7 +39,7 @@ export interface SchedulerOptions<C> {
   readonly staging: Staging
   /** How many steps may run at once (default 4). */
   readonly concurrency?: number
-  /** Unknown classes and verbs fail the emit instead of warning. */
+  /** Unknown classes and verbs, and objects a step did not declare, fail the emit instead of warning. */
   readonly strict?: boolean
   /** Each attempt of a step that sets no `.timeout()` of its own fails with `Timeout` after this (default 1 hour). */
   readonly stepTimeout?: Duration.DurationInput
@@ -93,19 +94,22 @@ export const runSteps = <C, R>(
     const done = new Map<string, Deferred.Deferred<StepStatus>>()
     for (const step of steps) done.set(step.id, yield* Deferred.make<StepStatus>())
 
-    const checkVocabulary = (stepId: string, subject: string, known: boolean, what: string) => {
-      if (known) return undefined
-      if (options.strict) return new ValidationFailed({ subject, reason: `unknown ${what} (strict mode)` })
-      warn({ step: stepId, subject, message: `unknown ${what}` })
+    /** A warning about an emitted object, or under `strict` the failure of its emit. */
+    const remark = (stepId: string, subject: string, message: string) => {
+      if (options.strict) return new ValidationFailed({ subject, reason: `${message} (strict mode)` })
+      warn({ step: stepId, subject, message })
       return undefined
     }
+    const declared = new Map(steps.map((step) => [step.id, declarationCheck(step)] as const))
 
     const context = (step: Step<C, R>, counts: Counts): StepContext<C> => {
       const visible = ancestors(steps, step.id)
+      const check = declared.get(step.id)
       /** Validates, identifies and stages one emitted object (the hot path: one suspended effect each). */
       const stage = <A extends { readonly id: string }>(
         builder: { readonly subject: string; toStaged(account: string): Staged<A> | ValidationFailed },
         unknownOf: (record: A) => string | undefined,
+        undeclaredOf: ((record: A) => string | undefined) | undefined,
         put: (record: A, json: string) => StageResult,
         added: () => void
       ): Effect.Effect<A, ValidationFailed | DuplicateKey | Timeout> =>
@@ -117,7 +121,12 @@ export const runSteps = <C, R>(
           const record = staged.record
           const unknown = unknownOf(record)
           if (unknown !== undefined) {
-            const failure = checkVocabulary(step.id, builder.subject, false, unknown)
+            const failure = remark(step.id, builder.subject, `unknown ${unknown}`)
+            if (failure) return Effect.fail(failure)
+          }
+          const undeclared = undeclaredOf?.(record)
+          if (undeclared !== undefined) {
+            const failure = remark(step.id, builder.subject, undeclared)
             if (failure) return Effect.fail(failure)
           }
           const result = put(record, staged.json)
@@ -149,6 +158,7 @@ export const runSteps = <C, R>(
           stage(
             builder,
             (record) => (ENTITY_CLASSES.has(record.class) ? undefined : `class "${record.class}"`),
+            check?.entity,
             (record, json) => staging.putEntity(step.id, record, json),
             () => counts.entities++
           ),
@@ -156,6 +166,7 @@ export const runSteps = <C, R>(
           stage(
             builder,
             (record) => (RELATIONSHIP_VERBS.has(record.verb) ? undefined : `verb "${record.verb}"`),
+            check?.relationship,
             (record, json) => staging.putRelationship(step.id, record, json),
             () => counts.relationships++
           )
