@@ -41,14 +41,14 @@ export {
   Timeout,
   UnknownDependency,
   ValidationFailed
-} from "./Errors.ts"
+} from "./model/Errors.ts"
 export { EntityBuilder, entity } from "./model/Entity.ts"
 export { contentHash, entityId, type Properties, type PropertyValue, relationshipId } from "./model/Ids.ts"
 export type { EntityRecord, RelationshipRecord, ValidationWarning } from "./model/Records.ts"
 export { RelationshipBuilder, relationship } from "./model/Relationship.ts"
 export { ENTITY_CLASSES, RELATIONSHIP_VERBS } from "./model/Vocabulary.ts"
 export { waves as planWaves } from "./scheduler/Dag.ts"
-export type { EventSink, StepOutcome, StepStatus, SyncEvent } from "./scheduler/Events.ts"
+export type { EventSink, StepOutcome, StepStatus, SyncEvent } from "./model/Events.ts"
 export { defaultRetry } from "./scheduler/Scheduler.ts"
 export {
   type CommitOutcome,
@@ -81,7 +81,7 @@ export {
   type StoreStats,
   type SyncSession,
   type TypeCount
-} from "./store/Store.ts"
+} from "./sync/Store.ts"
 export * as SqliteStore from "./store/sqlite/SqliteStore.ts"
 export {
   type CommitError,
@@ -103,4 +103,4 @@ export {
   type SyncResult,
   type SyncStats,
   type SyncStatus
-} from "./sync/SyncResult.ts"
+} from "./model/Outcome.ts"

@@ -1,7 +1,7 @@
 import { LogLevel } from "effect"
 import { createLogUpdate } from "log-update"
 import pc from "picocolors"
-import type { SyncEvent } from "../scheduler/Events.ts"
+import type { SyncEvent } from "../model/Events.ts"
 import type { LogEntry } from "./Logging.ts"
 import { jsonLine, printable } from "./Printable.ts"
 import { stepJson } from "./Render.ts"

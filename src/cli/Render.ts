@@ -1,7 +1,7 @@
 import Table from "cli-table3"
 import pc from "picocolors"
-import type { StepOutcome, WarningSummary } from "../scheduler/Events.ts"
-import type { EntityRef, KindPreview, RelationshipRef, SyncPreview, SyncResult } from "../sync/SyncResult.ts"
+import type { StepOutcome, WarningSummary } from "../model/Events.ts"
+import type { EntityRef, KindPreview, RelationshipRef, SyncPreview, SyncResult } from "../model/Outcome.ts"
 import { printable } from "./Printable.ts"
 
 /** Tables without a rule between rows: one line per row, borders only around the head and the body. */

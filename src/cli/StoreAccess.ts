@@ -1,6 +1,6 @@
 import { FileSystem } from "@effect/platform"
 import { Effect, Layer } from "effect"
-import { SchemaTooOld, type Store } from "../store/Store.ts"
+import { SchemaTooOld, type Store } from "../sync/Store.ts"
 import * as SqliteStore from "../store/sqlite/SqliteStore.ts"
 import { type CliError, failure, usageError } from "./CliError.ts"
 

@@ -1,6 +1,6 @@
 import type { Layer } from "effect"
 import { Effect, Either, ParseResult, Schema, SchemaAST } from "effect"
-import { ConfigInvalid, ConfigIssue, type ConnectorError, type DefinitionError } from "../Errors.ts"
+import { ConfigInvalid, ConfigIssue, type ConnectorError, type DefinitionError } from "../model/Errors.ts"
 import { checkGraph } from "../scheduler/Dag.ts"
 import { holdsSecret } from "./SecretFields.ts"
 import type { Step } from "./Step.ts"

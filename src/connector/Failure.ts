@@ -1,5 +1,5 @@
 import { Cause } from "effect"
-import { type ConnectorError, ConnectorFailed } from "../Errors.ts"
+import { type ConnectorError, ConnectorFailed } from "../model/Errors.ts"
 
 /** Every tag of `ConnectorError` (the compiler checks that none is missing). */
 const CONNECTOR_ERRORS: Readonly<Record<ConnectorError["_tag"], true>> = {

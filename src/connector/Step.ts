@@ -1,5 +1,5 @@
 import type { Duration, Effect, Schedule } from "effect"
-import type { ConnectorError } from "../Errors.ts"
+import type { ConnectorError } from "../model/Errors.ts"
 import { TYPE_PATTERN, VERB_PATTERN } from "../model/Validate.ts"
 import type { StepContext } from "./StepContext.ts"
 

@@ -1,4 +1,4 @@
-import { ValidationFailed } from "../Errors.ts"
+import { ValidationFailed } from "./Errors.ts"
 import { entityId, hashContent, type PropertyValue } from "./Ids.ts"
 import type { EntityRecord, Staged } from "./Records.ts"
 import { checkProperties, notAString, setOwn, TYPE_PATTERN } from "./Validate.ts"

@@ -1,4 +1,4 @@
-import { hash128 } from "../internal/hash.ts"
+import { hash128 } from "./Hash.ts"
 
 /**
  * Identity and content hashing (DESIGN §3).
@@ -164,3 +164,19 @@ const jsonString = (text: string): string => (ESCAPED.test(text) ? JSON.stringif
  */
 export const contentHash = (klass: string, displayName: string, properties: Properties): string =>
   hashContent(klass, displayName, canonicalProperties(properties))
+
+const HEX = "0123456789abcdef"
+
+/** An id or content hash (hex) as the bytes stores keep: 32 hex digits, 16 bytes. */
+export const toBytes = (hex: string): Uint8Array => {
+  const bytes = new Uint8Array(hex.length >>> 1)
+  for (let at = 0; at < bytes.length; at++) bytes[at] = Number.parseInt(hex.slice(2 * at, 2 * at + 2), 16)
+  return bytes
+}
+
+/** Bytes as lowercase hex: an id or content hash as the model writes it. */
+export const toHex = (bytes: Uint8Array): string => {
+  let hex = ""
+  for (const byte of bytes) hex += (HEX[byte >>> 4] as string) + (HEX[byte & 15] as string)
+  return hex
+}

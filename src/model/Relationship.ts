@@ -1,4 +1,4 @@
-import { ValidationFailed } from "../Errors.ts"
+import { ValidationFailed } from "./Errors.ts"
 import { entityId, hashContent, type PropertyValue, relationshipId } from "./Ids.ts"
 import type { RelationshipRecord, Staged } from "./Records.ts"
 import { checkProperties, notAString, setOwn, TYPE_PATTERN, VERB_PATTERN } from "./Validate.ts"

@@ -1,4 +1,4 @@
-import { ValidationFailed } from "../Errors.ts"
+import { ValidationFailed } from "./Errors.ts"
 import type { Properties, PropertyValue } from "./Ids.ts"
 
 export const TYPE_PATTERN = /^[a-z][a-z0-9_]*$/

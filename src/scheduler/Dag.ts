@@ -1,5 +1,5 @@
 import { Either } from "effect"
-import { type DefinitionError, DependencyCycle, DuplicateStep, UnknownDependency } from "../Errors.ts"
+import { type DefinitionError, DependencyCycle, DuplicateStep, UnknownDependency } from "../model/Errors.ts"
 
 interface Node {
   readonly id: string

@@ -10,16 +10,16 @@ import {
   isRetryable,
   Timeout,
   ValidationFailed
-} from "../Errors.ts"
+} from "../model/Errors.ts"
 import type { EntityBuilder } from "../model/Entity.ts"
 import { entityId } from "../model/Ids.ts"
 import type { Staged, ValidationWarning } from "../model/Records.ts"
 import type { RelationshipBuilder } from "../model/Relationship.ts"
 import { ENTITY_CLASSES, RELATIONSHIP_VERBS } from "../model/Vocabulary.ts"
-import type { StageResult, Staging } from "../sync/Staging.ts"
+import type { StageResult, Staging } from "./Staging.ts"
 import { ancestors } from "./Dag.ts"
 import { declarationCheck } from "./Declarations.ts"
-import type { EventSink, StepOutcome, StepStatus } from "./Events.ts"
+import type { EventSink, StepOutcome, StepStatus } from "../model/Events.ts"
 import { responsive } from "./Responsive.ts"
 
 /** The default retry policy: three jittered exponential retries from 200 ms. */

@@ -8,7 +8,7 @@ import {
   type RunOptions,
   type RunOutput
 } from "../connector/Run.ts"
-import type { EventSink, StepOutcome } from "../scheduler/Events.ts"
+import type { EventSink, StepOutcome } from "../model/Events.ts"
 import { responsive } from "../scheduler/Responsive.ts"
 import {
   defaultMassDeletion,
@@ -19,8 +19,8 @@ import {
   Store,
   type StoreFailure,
   type SyncSession
-} from "../store/Store.ts"
-import type { SyncResult, SyncStatus } from "./SyncResult.ts"
+} from "./Store.ts"
+import type { SyncResult, SyncStatus } from "../model/Outcome.ts"
 
 /** How to commit: dry run, the mass-deletion guard, how long to wait for the scope's lock. */
 export interface CommitOptions {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test"
 import fc from "fast-check"
 import { entity, relationship } from "../../src/index.ts"
-import { hash128 } from "../../src/internal/hash.ts"
+import { hash128 } from "../../src/model/Hash.ts"
 import {
   canonicalEncoding,
   canonicalProperties,

@@ -11,7 +11,7 @@ import {
 } from "parallax-connect"
 import { ancestors } from "../../src/scheduler/Dag.ts"
 import { runSteps } from "../../src/scheduler/Scheduler.ts"
-import { MemoryStaging } from "../../src/sync/Staging.ts"
+import { MemoryStaging } from "../../src/scheduler/Staging.ts"
 import { type DagNode, randomDag } from "./support/RandomDag.ts"
 
 /** Something that runs steps as a DAG: the real scheduler, or a deliberately broken one. */

@@ -6,7 +6,7 @@ import { join } from "node:path"
 import { Effect } from "effect"
 import fc from "fast-check"
 import { Connector, ConnectorFailed, entity, relationship, step } from "../../src/index.ts"
-import { Store } from "../../src/store/Store.ts"
+import { Store } from "../../src/sync/Store.ts"
 import * as SqliteStore from "../../src/store/sqlite/SqliteStore.ts"
 import { sync } from "../../src/sync/Sync.ts"
 

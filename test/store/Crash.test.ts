@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { Store, type StoreDump } from "../../src/store/Store.ts"
+import { Store, type StoreDump } from "../../src/sync/Store.ts"
 import * as SqliteStore from "../../src/store/sqlite/SqliteStore.ts"
 
 /**

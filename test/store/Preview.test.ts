@@ -2,9 +2,9 @@ import { describe, expect, test } from "bun:test"
 import { Effect, Either } from "effect"
 import fc from "fast-check"
 import { Connector, entity, step } from "../../src/index.ts"
-import { type DumpRow, Store, type StoreDump } from "../../src/store/Store.ts"
+import { type DumpRow, Store, type StoreDump } from "../../src/sync/Store.ts"
 import { sync } from "../../src/sync/Sync.ts"
-import { PREVIEW_ITEMS, type PreviewList, type SyncPreview } from "../../src/sync/SyncResult.ts"
+import { PREVIEW_ITEMS, type PreviewList, type SyncPreview } from "../../src/model/Outcome.ts"
 import { connectorOf, type Failure, failuresArb, type Source, sourceArb, tempStore } from "../sync/support/Source.ts"
 
 /**

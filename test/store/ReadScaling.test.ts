@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Stream } from "effect"
 import { bench } from "../../connectors/bench/index.ts"
-import { Store, type StoreService } from "../../src/store/Store.ts"
+import { Store, type StoreService } from "../../src/sync/Store.ts"
 import * as SqliteStore from "../../src/store/sqlite/SqliteStore.ts"
 import { sync } from "../../src/sync/Sync.ts"
 

@@ -4,7 +4,7 @@ import fc from "fast-check"
 import { entity } from "../../src/index.ts"
 import type { EntityRecord } from "../../src/model/Records.ts"
 import { SqliteStaging } from "../../src/store/sqlite/SqliteStaging.ts"
-import { MemoryStaging, type Staging } from "../../src/sync/Staging.ts"
+import { MemoryStaging, type Staging } from "../../src/scheduler/Staging.ts"
 
 /** On-disk staging behaves exactly like the in-memory reference, whatever steps emit and discard. */
 

@@ -1,7 +1,7 @@
 import { describe, expect } from "bun:test"
 import { Deferred, Effect, Fiber, type Layer, Stream } from "effect"
 import { ConnectorFailed, Connector as Connectors, entity, relationship, step, sync } from "../../src/index.ts"
-import { type OpenError, type ScopeRef, Store, type StoreDump } from "../../src/store/Store.ts"
+import { type OpenError, type ScopeRef, Store, type StoreDump } from "../../src/sync/Store.ts"
 import type { Faults } from "../../src/store/sqlite/SqliteStore.ts"
 import { liveTest } from "../support/effectTest.ts"
 import { connectorOf, rowsOf, type Source } from "../sync/support/Source.ts"

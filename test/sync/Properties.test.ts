@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test"
 import { Effect } from "effect"
 import fc from "fast-check"
-import type { DumpRow } from "../../src/store/Store.ts"
+import type { DumpRow } from "../../src/sync/Store.ts"
 import type { Mutant } from "../../src/store/sqlite/SqliteStore.ts"
 import { dumpStore, syncSource, withStore } from "./support/Run.ts"
 import {

@@ -1,6 +1,6 @@
 import type { FileSystem } from "@effect/platform"
 import { Console, Effect, Stream } from "effect"
-import { type GraphItem, Store } from "../../store/Store.ts"
+import { type GraphItem, Store } from "../../sync/Store.ts"
 import { type CliError, failure } from "../CliError.ts"
 import { table } from "../Render.ts"
 import { endAtOnceOnSignal } from "../Signals.ts"

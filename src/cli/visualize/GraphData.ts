@@ -1,5 +1,5 @@
 import { Effect, Stream } from "effect"
-import { type GraphEntity, type GraphRelationship, type Source, Store, type StoreFailure } from "../../store/Store.ts"
+import { type GraphEntity, type GraphRelationship, type Source, Store, type StoreFailure } from "../../sync/Store.ts"
 
 /** What `parallax visualize` draws and from where: filters and caps. */
 export interface GraphQuery {

@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite"
-import type { ScopeRef } from "../Store.ts"
-import { DanglingEndpoint, ReferentialIntegrity } from "../StoreErrors.ts"
+import type { ScopeRef } from "../../sync/Store.ts"
+import { DanglingEndpoint, ReferentialIntegrity } from "../../sync/StoreErrors.ts"
 import type { UnresolvedEdge } from "./SqliteStaging.ts"
 
 /** How many offending relationships a `ReferentialIntegrity` error names. */

@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite"
-import { NotADatabase, SchemaTooNew, StoreError } from "../StoreErrors.ts"
+import { NotADatabase, SchemaTooNew, StoreError } from "../../sync/StoreErrors.ts"
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "./Migrations.ts"
 
 /** Connection settings shared by the store's reader connection and every sync session's connection. */

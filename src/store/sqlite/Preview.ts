@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite"
-import type { EntityRef, KindPreview, PreviewList, RelationshipRef, SyncPreview } from "../../sync/SyncResult.ts"
-import { PREVIEW_ITEMS } from "../../sync/SyncResult.ts"
+import type { EntityRef, KindPreview, PreviewList, RelationshipRef, SyncPreview } from "../../model/Outcome.ts"
+import { PREVIEW_ITEMS } from "../../model/Outcome.ts"
 import { type Counts, eachColumn, KINDS, type KindSpec, mergeTables } from "./Changes.ts"
 
 /** How the commit computed its change set (see `Commit.ts`). */

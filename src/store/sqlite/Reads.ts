@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite"
-import type { SyncStats, SyncStatus } from "../../sync/SyncResult.ts"
+import type { SyncStats, SyncStatus } from "../../model/Outcome.ts"
 import type {
   DumpRow,
   EntityFilter,
@@ -14,7 +14,7 @@ import type {
   StoreDump,
   StoreStats,
   TypeCount
-} from "../Store.ts"
+} from "../../sync/Store.ts"
 import { toHex } from "./Codec.ts"
 
 /** The store's read queries, synchronous on the reader connection; the adapter wraps them in effects. */

@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite"
-import type { StepOutcome } from "../../scheduler/Events.ts"
-import type { SyncStats, SyncStatus } from "../../sync/SyncResult.ts"
-import type { FailedRun, ScopeRef } from "../Store.ts"
+import type { StepOutcome } from "../../model/Events.ts"
+import type { SyncStats, SyncStatus } from "../../model/Outcome.ts"
+import type { FailedRun, ScopeRef } from "../../sync/Store.ts"
 
 /** Scopes, generations and run records: the bookkeeping every commit and every failed run writes. */
 

@@ -2,7 +2,7 @@ import { edenGC } from "bun:jsc"
 import type { Database } from "bun:sqlite"
 import type { Properties } from "../../model/Ids.ts"
 import type { EntityRecord, RelationshipRecord } from "../../model/Records.ts"
-import { Added, Identical, type StageResult, type Staging } from "../../sync/Staging.ts"
+import { Added, Identical, type StageResult, type Staging } from "../../scheduler/Staging.ts"
 import { readColumns, StagedKind, type StagedRows } from "./StagedKind.ts"
 
 const TABLES = `

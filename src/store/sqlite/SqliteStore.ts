@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite"
 import { Chunk, Duration, Effect, Layer, Option, Schedule, type Scope, Stream } from "effect"
-import { emptyStats } from "../../sync/SyncResult.ts"
+import { emptyStats } from "../../model/Outcome.ts"
 import {
   type CommitRequest,
   type FailedRun,
@@ -14,7 +14,7 @@ import {
   StoreError,
   type StoreService,
   type SyncSession
-} from "../Store.ts"
+} from "../../sync/Store.ts"
 import { commitNow, commitSteps, type Faults, type Mutant } from "./Commit.ts"
 import { describeHolder, type LockHolder, tryLock, unlock, type WRITER_BUSY } from "./Lock.ts"
 import { type ConnectionOptions, openDatabase, storeFailure } from "./Open.ts"

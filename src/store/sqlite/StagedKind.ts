@@ -1,6 +1,6 @@
 import type { Database, Statement } from "bun:sqlite"
-import { grown, IdIndex, key, keyFromBytes, keyFromHex } from "../../internal/IdIndex.ts"
-import { type StepDigest, StepDigests } from "../../internal/StepDigests.ts"
+import { grown, IdIndex, key, keyFromBytes, keyFromHex } from "../../sync/staging/IdIndex.ts"
+import { type StepDigest, StepDigests } from "../../sync/staging/StepDigests.ts"
 
 /** Ids and hashes are 16-byte BLOBs in SQLite: staged as hex and turned into bytes by `unhex`. */
 export const BLOB_COLUMNS: ReadonlySet<string> = new Set(["id", "hash", "from_id", "to_id"])

@@ -1,8 +1,8 @@
 import { Effect } from "effect"
-import { Store, type StoreDump } from "../../../src/store/Store.ts"
+import { Store, type StoreDump } from "../../../src/sync/Store.ts"
 import type { Mutant } from "../../../src/store/sqlite/SqliteStore.ts"
 import { type SyncOptions, sync } from "../../../src/sync/Sync.ts"
-import type { SyncResult } from "../../../src/sync/SyncResult.ts"
+import type { SyncResult } from "../../../src/model/Outcome.ts"
 import { type ConnectorOptions, connectorOf, type Source, tempStore } from "./Source.ts"
 
 /** One sync of generated source data, forced past the mass-deletion guard (properties test other things). */

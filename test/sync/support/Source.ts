@@ -11,7 +11,7 @@ import {
   relationship,
   step
 } from "../../../src/index.ts"
-import type { DumpRow, Store, StoreDump } from "../../../src/store/Store.ts"
+import type { DumpRow, Store, StoreDump } from "../../../src/sync/Store.ts"
 import * as SqliteStore from "../../../src/store/sqlite/SqliteStore.ts"
 
 /** Generated source data for one connector: steps, each emitting entities and relationships. */

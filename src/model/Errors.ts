@@ -156,3 +156,26 @@ export type DefinitionError = DependencyCycle | UnknownDependency | DuplicateSte
 /** Whether a retry may help: rate limits and transient API errors. */
 export const isRetryable = (error: ConnectorError): boolean =>
   error._tag === "RateLimited" || (error._tag === "ApiError" && error.retryable)
+
+/**
+ * Staging the sync's objects failed (the temporary directory's disk filled up, say). It fails the whole
+ * sync, not one step: what was lost may belong to any step, so no step may report success on it.
+ */
+export class StagingFailed extends Schema.TaggedError<StagingFailed>()("StagingFailed", {
+  /** Where the sync stages (a directory under SQLITE_TMPDIR or TMPDIR). */
+  directory: Schema.String,
+  /** Rows staged when it failed. */
+  rows: Schema.Number,
+  /** Bytes the staged rows took when it failed. */
+  bytes: Schema.optional(Schema.Number),
+  /** Whether the disk was full. */
+  full: Schema.Boolean,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    const mib = Math.max(1, Math.ceil((this.bytes ?? 0) / 1048576))
+    return this.full
+      ? `no room to stage in ${this.directory}: needs more than ${mib} MiB (the disk filled up after ${this.rows.toLocaleString("en-US")} staged rows); free space there, or point SQLITE_TMPDIR (or TMPDIR) at a larger filesystem: a sync stages about 300 bytes per object`
+      : `staging failed in ${this.directory} after ${this.rows.toLocaleString("en-US")} rows: ${this.reason}`
+  }
+}

@@ -1,4 +1,4 @@
-import type { StepOutcome, WarningSummary } from "../scheduler/Events.ts"
+import type { StepOutcome, WarningSummary } from "./Events.ts"
 
 /** The change a sync made (or, in a dry run, would make) to its scope; equal to the store's difference (C11). */
 export interface SyncStats {

@@ -1,6 +1,6 @@
-import type { ConnectorError } from "../Errors.ts"
-import type { ValidationWarning } from "../model/Records.ts"
-import type { SyncStats, SyncStatus } from "../sync/SyncResult.ts"
+import type { ConnectorError } from "./Errors.ts"
+import type { ValidationWarning } from "./Records.ts"
+import type { SyncStats, SyncStatus } from "./Outcome.ts"
 
 /** How a step ended. */
 export type StepStatus = "succeeded" | "failed" | "timed_out" | "skipped"

@@ -1,8 +1,8 @@
 import type { Effect, Scope, Stream } from "effect"
 import { Context } from "effect"
-import type { StepOutcome } from "../scheduler/Events.ts"
-import type { Staging } from "../sync/Staging.ts"
-import type { SyncPreview, SyncStats, SyncStatus } from "../sync/SyncResult.ts"
+import type { StepOutcome } from "../model/Events.ts"
+import type { Staging } from "../scheduler/Staging.ts"
+import type { SyncPreview, SyncStats, SyncStatus } from "../model/Outcome.ts"
 import type { MassDeletion, ReferentialIntegrity, ScopeLocked, StoreFailure } from "./StoreErrors.ts"
 
 export * from "./StoreErrors.ts"
