@@ -3,7 +3,7 @@
  * and 400,000 relationships) through `sync` into a fresh SQLite file, then the same data again, then
  * generation 1 (churn), printing wall time and peak RSS. Not a test.
  *
- *   bun bench/commit-1m.ts [n] [stagingCacheMiB] [dir]
+ *   bun bench/commit-1m.ts [n] [_] [dir]
  *
  * The three syncs run in one process, so its peak RSS is the highest of the three.
  */
@@ -12,10 +12,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { bench } from "../connectors/bench/index.ts"
-import { SqliteStore, sync } from "../src/index.ts"
+import { SqliteStore, sync } from "../src/runtime.ts"
 
 const n = Number(process.argv[2] ?? 400_000)
-const stagingCacheMiB = Number(process.argv[3] ?? 16)
+
 const dir = process.argv[4] ?? mkdtempSync(join(tmpdir(), "parallax-commit-1m-"))
 const path = join(dir, "bench.db")
 
@@ -48,7 +48,7 @@ const run = (label: string, generation: number) =>
     )
   })
 
-console.log(`n = ${n}: ${2.5 * n} entities, ${n} relationships, staging cache ${stagingCacheMiB} MiB -> ${path}`)
+console.log(`n = ${n}: ${2.5 * n} entities, ${n} relationships -> ${path}`)
 await Effect.runPromise(
   Effect.gen(function* () {
     yield* run("first", 0)
@@ -58,8 +58,7 @@ await Effect.runPromise(
     Effect.provide(
       SqliteStore.layerWith({
         path,
-        stagingCacheMiB,
-        faults: { onPhase: (phase, ms) => console.log(`         ${phase}: ${(ms / 1000).toFixed(1)} s`) }
+        testing: { onPhase: (phase, ms) => console.log(`         ${phase}: ${(ms / 1000).toFixed(1)} s`) }
       })
     )
   )

@@ -1,5 +1,6 @@
 import type { Effect, Layer, Scope } from "effect"
-import type { Connector, ConnectorError, EventSink, SyncResult } from "parallax-connect"
+import type { Connector, ConnectorError, EventSink } from "parallax-connect"
+import type { SyncResult } from "parallax-connect/runtime"
 
 /**
  * What the harness needs from a store: open a fresh one, sync connectors into it (with commit faults

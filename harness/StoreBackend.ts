@@ -2,13 +2,13 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Cause, Context, Effect, Exit, Layer } from "effect"
-import { type OpenError, type StoreDump as PortDump, Store, sync } from "parallax-connect"
+import { type OpenError, type StoreDump as PortDump, Store, type StoreTesting, sync } from "parallax-connect/runtime"
 import type { HarnessBackend, StoreDump, SyncOutcome, TrialStore } from "./Backend.ts"
 
-/** How to build a `Store` on a fresh database file with the harness's commit-fault hook. */
+/** How to build a `Store` on a fresh database (file) with the harness's commit-fault hook. */
 export type StoreLayerFactory = (options: {
   readonly path: string
-  readonly faults: { readonly beforeWrite: (index: number) => void }
+  readonly testing: StoreTesting & { readonly beforeWrite: (index: number) => void }
 }) => Layer.Layer<Store, OpenError>
 
 const toDump = (dump: PortDump): StoreDump => ({
@@ -64,7 +64,7 @@ export const storeBackend = (name: string, layer: StoreLayerFactory): HarnessBac
     const hook: { current: ((index: number) => void) | undefined } = { current: undefined }
     const scope = yield* Effect.scope
     const context = yield* Layer.buildWithScope(
-      layer({ path: join(dir, "harness.db"), faults: { beforeWrite: (index) => hook.current?.(index) } }),
+      layer({ path: join(dir, "harness.db"), testing: { beforeWrite: (index) => hook.current?.(index) } }),
       scope
     )
     const store = Context.get(context, Store)

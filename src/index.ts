@@ -1,5 +1,7 @@
 /**
- * parallax-connect: the public connector SDK. Connectors and their tests import everything from here.
+ * parallax-connect: the connector SDK, what connector authors use: connectors, steps, the builders of
+ * entities and relationships, the errors a step fails with, and `runConnector` to run one in memory.
+ * What embeds the SDK (stores, `sync`, `commitSync`, results, drivers) is `parallax-connect/runtime`.
  *
  * @example
  * import { Connector, entity, relationship, step } from "parallax-connect"
@@ -25,6 +27,7 @@ export {
   step
 } from "./connector/Step.ts"
 export type { Prior, StepContext, StepCounts, StepLogger } from "./connector/StepContext.ts"
+export { EntityBuilder, entity } from "./model/Entity.ts"
 export {
   ApiError,
   AuthFailed,
@@ -37,70 +40,17 @@ export {
   DuplicateKey,
   DuplicateStep,
   isRetryable,
+  MissingEndpoint,
+  MissingEndpoints,
   RateLimited,
   Timeout,
   UnknownDependency,
   ValidationFailed
 } from "./model/Errors.ts"
-export { EntityBuilder, entity } from "./model/Entity.ts"
+export type { EventSink, StepOutcome, StepStatus, SyncEvent, WarningSummary } from "./model/Events.ts"
 export { contentHash, entityId, type Properties, type PropertyValue, relationshipId } from "./model/Ids.ts"
 export type { EntityRecord, RelationshipRecord, ValidationWarning } from "./model/Records.ts"
 export { RelationshipBuilder, relationship } from "./model/Relationship.ts"
 export { ENTITY_CLASSES, RELATIONSHIP_VERBS } from "./model/Vocabulary.ts"
 export { waves as planWaves } from "./scheduler/Dag.ts"
-export type { EventSink, StepOutcome, StepStatus, SyncEvent } from "./model/Events.ts"
 export { defaultRetry } from "./scheduler/Scheduler.ts"
-export {
-  type CommitOutcome,
-  type CommitRequest,
-  DanglingEndpoint,
-  type DumpRow,
-  type EntityFilter,
-  type GraphEntity,
-  type GraphItem,
-  type GraphRelationship,
-  type HistoryFilter,
-  MassDeletion,
-  type MassDeletionPolicy,
-  NotADatabase,
-  type OpenError,
-  ReferentialIntegrity,
-  type RelationshipFilter,
-  type RunRecord,
-  type RunStep,
-  SchemaTooNew,
-  SchemaTooOld,
-  ScopeLocked,
-  type ScopeRef,
-  type ScopeSummary,
-  type Source,
-  Store,
-  type StoreDump,
-  StoreError,
-  type StoreService,
-  type StoreStats,
-  type SyncSession,
-  type TypeCount
-} from "./sync/Store.ts"
-export * as SqliteStore from "./store/sqlite/SqliteStore.ts"
-export {
-  type CommitError,
-  type CommitOptions,
-  commitSync,
-  type SyncError,
-  type SyncOptions,
-  statusOf,
-  sync
-} from "./sync/Sync.ts"
-export {
-  type EntityRef,
-  emptyStats,
-  type KindPreview,
-  PREVIEW_ITEMS,
-  type PreviewList,
-  type RelationshipRef,
-  type SyncPreview,
-  type SyncResult,
-  type SyncStats,
-  type SyncStatus
-} from "./model/Outcome.ts"

@@ -4,7 +4,7 @@ import type { Connector, ConnectorError, EventSink, SyncEvent } from "parallax-c
 import type { HarnessBackend, SyncOutcome, TrialStore } from "../Backend.ts"
 import { unrecordedRequestIn } from "../HttpFixtures.ts"
 import { canonical } from "./Dump.ts"
-import { integrityHint } from "./Integrity.ts"
+import { integrityHint, missingEndpoints } from "./Integrity.ts"
 import { recordingTargets, seedTargets, type TargetRegistry } from "./Targets.ts"
 
 // biome-ignore lint/suspicious/noExplicitAny: the harness checks connectors of any config and service type
@@ -141,11 +141,22 @@ export const syncOnce = <S>(
     )
 }
 
-/** Fails with a violation unless the sync committed; returns its result. `faults`: step faults were injected. */
-export const committed = (outcome: SyncOutcome, what: string, faults = false) =>
-  outcome._tag === "Committed"
+/**
+ * Fails with a violation unless the sync committed; returns its result. `faults`: step faults were
+ * injected. Without them, a step that failed for an edge whose endpoint is nowhere (C04) is the
+ * connector's bug, and fails the property too.
+ */
+export const committed = (outcome: SyncOutcome, what: string, faults = false) => {
+  if (outcome._tag !== "Committed") return Effect.fail(new Violation(`${what} did not complete: ${outcome.message}`))
+  const missing = faults ? [] : missingEndpoints(outcome.result.steps)
+  return missing.length === 0
     ? Effect.succeed(outcome.result)
-    : Effect.fail(new Violation(`${what} did not complete: ${outcome.message}`, integrityHint(outcome, faults)))
+    : Effect.fail(
+        new Violation(`${what}: ${missing.map((step) => step.error?.message).join("; ")}`, [
+          ...integrityHint(outcome.result.steps, false)
+        ])
+      )
+}
 
 /**
  * A fresh instance of the connector when the target can load one (its module imported anew, so module

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import fc from "fast-check"
-import type { SyncStats } from "parallax-connect"
+import type { SyncStats } from "parallax-connect/runtime"
 import type { TrialStore } from "../Backend.ts"
 import { blameFairly, outcomesOf } from "../internal/Determinism.ts"
 import { contentOf, diffRows, diffRuns, rowsOf } from "../internal/Dump.ts"

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import fc from "fast-check"
-import type { SyncStats } from "parallax-connect"
+import type { SyncStats } from "parallax-connect/runtime"
 import type { StoredRow, TrialStore } from "../Backend.ts"
 import { blameFairly, outcomesOf } from "../internal/Determinism.ts"
 import { canonical, contentOf, diffRows, rowsOf } from "../internal/Dump.ts"

@@ -3,6 +3,7 @@ import fc from "fast-check"
 import type { TrialStore } from "../Backend.ts"
 import { blameFairly, outcomesOf } from "../internal/Determinism.ts"
 import { canonical, rowsOf } from "../internal/Dump.ts"
+import { integrityHint } from "../internal/Integrity.ts"
 import { defineProperty, scopeOf, sourceArbitrary, sourcePart } from "../internal/Property.ts"
 import { committed, runTrial, syncOnce, Violation, violate } from "../internal/Trial.ts"
 import {
@@ -92,7 +93,13 @@ export const faultIsolation = defineProperty<Input>({
         }
         if (wrong.length > 0) {
           return yield* unlessNondeterministic(
-            new Violation("the faults reached steps that do not depend on them (C06)", wrong)
+            new Violation("the faults reached steps that do not depend on them (C06)", [
+              ...wrong,
+              ...integrityHint(
+                result.steps.filter((outcome) => !injected.has(outcome.id) && !downstream.has(outcome.id)),
+                true
+              )
+            ])
           )
         }
         const bad = new Set(result.steps.filter((outcome) => outcome.status !== "succeeded").map((o) => o.id))

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { SyncStats } from "parallax-connect"
+import type { SyncStats } from "parallax-connect/runtime"
 import { diffRows, rowsOf } from "../internal/Dump.ts"
 import { defineProperty, scopeOf, sourceArbitrary, sourcePart } from "../internal/Property.ts"
 import { committed, runTrial, syncOnce, violate } from "../internal/Trial.ts"

@@ -69,6 +69,7 @@ const Plan = () => import("./commands/Plan.ts")
 const Check = () => import("./commands/Check.ts")
 const Connectors = () => import("./commands/Connectors.ts")
 const Read = () => import("./commands/Read.ts")
+const Migrate = () => import("./commands/Migrate.ts")
 const Init = () => import("./commands/Init.ts")
 const Document = () => import("./commands/Document.ts")
 const Visualize = () => import("./commands/Visualize.ts")
@@ -275,6 +276,16 @@ const history = Command.make(
   )
 ).pipe(Command.withDescription("recorded sync runs, newest first, with status and change counts"))
 
+const migrate = Command.make(
+  "migrate",
+  { db },
+  lazy(Migrate, (module, args) => module.runMigrate(args))
+).pipe(
+  Command.withDescription(
+    "bring the store's schema up to this parallax's version (creating the store if there is none); reads never migrate"
+  )
+)
+
 const exportCommand = Command.make(
   "export",
   {
@@ -368,6 +379,7 @@ const root = Command.make("parallax", {}, () => noCommand).pipe(
     history,
     exportCommand,
     visualize,
+    migrate,
     init
   ])
 )

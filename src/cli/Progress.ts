@@ -137,6 +137,9 @@ export const progress = (
           footer = `${event.dryRun ? "dry run: would commit" : "committed"} generation ${event.generation}`
           committingSince = 0
           break
+        case "ScopeLockWaiting":
+          footer = pc.yellow(printable(lockWaitText(event)))
+          break
         default:
           break
       }
@@ -207,5 +210,13 @@ const eventText = (event: SyncEvent): string => {
       const s = event.stats
       return `${event.dryRun ? "dry run" : "committed"} generation ${event.generation} (${event.status}): entities +${s.entitiesCreated} ~${s.entitiesUpdated} -${s.entitiesDeleted} =${s.entitiesUnchanged}, relationships +${s.relationshipsCreated} ~${s.relationshipsUpdated} -${s.relationshipsDeleted} =${s.relationshipsUnchanged}`
     }
+    case "ScopeLockWaiting":
+      return lockWaitText(event)
+    case "SyncFailed":
+      return `sync failed${event.generation === null ? "" : ` (run recorded as generation ${event.generation})`}: ${event.error}`
   }
 }
+
+/** What a sync waits for when another one holds its scope. */
+const lockWaitText = (event: Extract<SyncEvent, { readonly _tag: "ScopeLockWaiting" }>): string =>
+  `waiting for scope ${event.connector}/${event.account}: locked by ${event.holder} (for up to ${Math.round(event.timeoutMs / 1000)} s)`

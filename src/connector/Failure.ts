@@ -10,7 +10,8 @@ const CONNECTOR_ERRORS: Readonly<Record<ConnectorError["_tag"], true>> = {
   DuplicateKey: true,
   ConfigInvalid: true,
   Timeout: true,
-  ConnectorFailed: true
+  ConnectorFailed: true,
+  MissingEndpoints: true
 }
 
 const isConnectorError = (error: unknown): error is ConnectorError =>

@@ -1,9 +1,11 @@
 import { Cause, type Duration, Effect, Exit, Layer, Option, Stream } from "effect"
 import { type ConfigInvalid, type ConnectorError, ConnectorFailed, type DefinitionError } from "../model/Errors.ts"
-import type { EntityRecord, RelationshipRecord, ValidationWarning } from "../model/Records.ts"
 import type { EventSink, StepOutcome, SyncEvent, WarningSummary } from "../model/Events.ts"
+import type { EntityRecord, RelationshipRecord, ValidationWarning } from "../model/Records.ts"
 import { runSteps } from "../scheduler/Scheduler.ts"
-import { MemoryStaging, type Staging } from "../scheduler/Staging.ts"
+import type { Staging } from "../scheduler/Staging.ts"
+import { MemorySpill } from "../sync/staging/MemorySpill.ts"
+import { CoreStaging } from "../sync/staging/Staging.ts"
 import { type Connector, Connector as Connectors } from "./Connector.ts"
 import { asConnectorError, crashed } from "./Failure.ts"
 import { maskSecrets } from "./Secrets.ts"
@@ -183,12 +185,12 @@ export const runConnector = <C, R>(
   options: RunOptions<R> = {}
 ): Effect.Effect<RunOutput, RunError> =>
   Effect.gen(function* () {
-    const staging = new MemoryStaging()
+    const staging = new CoreStaging(new MemorySpill())
     const collected = yield* collect(connector, staging, options)
     return {
       ...collected,
-      entities: staging.owned(staging.entities).map(({ record, step }) => ({ ...record, step })),
-      relationships: staging.owned(staging.relationships).map(({ record, step }) => ({ ...record, step }))
+      entities: [...staging.spill.entitiesOfType(undefined)].map(({ record, step }) => ({ ...record, step })),
+      relationships: [...staging.spill.relationships(undefined)].map(({ record, step }) => ({ ...record, step }))
     }
   })
 

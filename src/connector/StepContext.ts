@@ -1,6 +1,6 @@
 import type { Effect } from "effect"
-import type { DuplicateKey, Timeout, ValidationFailed } from "../model/Errors.ts"
 import type { EntityBuilder } from "../model/Entity.ts"
+import type { DuplicateKey, Timeout, ValidationFailed } from "../model/Errors.ts"
 import type { EntityRecord, RelationshipRecord } from "../model/Records.ts"
 import type { RelationshipBuilder } from "../model/Relationship.ts"
 

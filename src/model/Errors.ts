@@ -139,6 +139,30 @@ export class ConnectorFailed extends Schema.TaggedError<ConnectorFailed>()("Conn
   }
 }
 
+/** A relationship whose endpoint is missing: its subject, and which endpoint. */
+export class MissingEndpoint extends Schema.Class<MissingEndpoint>("MissingEndpoint")({
+  subject: Schema.String,
+  missing: Schema.Literal("from", "to")
+}) {}
+
+/**
+ * C04: the step emitted relationships whose endpoint is neither emitted in this sync nor in the store.
+ * The step fails (its rows are kept, as for any failed step) and the rest of the sync commits. An edge
+ * declared to point into another account (`.toAccount()`) may point at an entity that is not there yet.
+ */
+export class MissingEndpoints extends Schema.TaggedError<MissingEndpoints>()("MissingEndpoints", {
+  step: Schema.String,
+  total: Schema.Number,
+  /** The first offending relationships (at most 20). */
+  offenders: Schema.Array(MissingEndpoint)
+}) {
+  override get message(): string {
+    const lines = this.offenders.map((offender) => `  - ${offender.subject}: ${offender.missing} endpoint not found`)
+    const more = this.total > this.offenders.length ? `\n  ... and ${this.total - this.offenders.length} more` : ""
+    return `step "${this.step}" emitted ${this.total} relationship(s) whose endpoint exists neither in this sync nor in the store:\n${lines.join("\n")}${more}`
+  }
+}
+
 /** What a step or `discover` may fail with. */
 export type ConnectorError =
   | AuthFailed
@@ -149,6 +173,7 @@ export type ConnectorError =
   | ConfigInvalid
   | Timeout
   | ConnectorFailed
+  | MissingEndpoints
 
 /** A connector that cannot be loaded: its step graph is not a DAG. */
 export type DefinitionError = DependencyCycle | UnknownDependency | DuplicateStep

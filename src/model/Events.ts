@@ -1,6 +1,6 @@
 import type { ConnectorError } from "./Errors.ts"
-import type { ValidationWarning } from "./Records.ts"
 import type { SyncStats, SyncStatus } from "./Outcome.ts"
+import type { ValidationWarning } from "./Records.ts"
 
 /** How a step ended. */
 export type StepStatus = "succeeded" | "failed" | "timed_out" | "skipped"
@@ -53,6 +53,21 @@ export type SyncEvent =
       readonly error: ConnectorError
     }
   | { readonly _tag: "SyncFinished"; readonly syncId: string; readonly steps: ReadonlyArray<StepOutcome> }
+  | {
+      /** The scope is locked by another sync: this one waits, up to `timeoutMs`. */
+      readonly _tag: "ScopeLockWaiting"
+      readonly connector: string
+      readonly account: string
+      readonly holder: string
+      readonly timeoutMs: number
+    }
+  | {
+      /** The sync failed (nothing committed); its run was recorded under `generation` (`null`: not recorded). */
+      readonly _tag: "SyncFailed"
+      readonly syncId: string
+      readonly generation: number | null
+      readonly error: string
+    }
   | {
       readonly _tag: "SyncCommitted"
       readonly syncId: string

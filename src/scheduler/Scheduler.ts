@@ -3,24 +3,25 @@ import { asConnectorError, crashed } from "../connector/Failure.ts"
 import { maskSecrets } from "../connector/Secrets.ts"
 import type { Step } from "../connector/Step.ts"
 import type { Prior, StepContext, StepLogger } from "../connector/StepContext.ts"
+import type { EntityBuilder } from "../model/Entity.ts"
 import {
   type ConnectorError,
   ConnectorFailed,
   DuplicateKey,
   isRetryable,
+  StagingFailed,
   Timeout,
   ValidationFailed
 } from "../model/Errors.ts"
-import type { EntityBuilder } from "../model/Entity.ts"
+import type { EventSink, StepOutcome, StepStatus } from "../model/Events.ts"
 import { entityId } from "../model/Ids.ts"
 import type { Staged, ValidationWarning } from "../model/Records.ts"
 import type { RelationshipBuilder } from "../model/Relationship.ts"
 import { ENTITY_CLASSES, RELATIONSHIP_VERBS } from "../model/Vocabulary.ts"
-import type { StageResult, Staging } from "./Staging.ts"
 import { ancestors } from "./Dag.ts"
 import { declarationCheck } from "./Declarations.ts"
-import type { EventSink, StepOutcome, StepStatus } from "../model/Events.ts"
 import { responsive } from "./Responsive.ts"
+import type { StageResult, Staging } from "./Staging.ts"
 
 /** The default retry policy: three jittered exponential retries from 200 ms. */
 export const defaultRetry: Schedule.Schedule<unknown, ConnectorError> = Schedule.exponential("200 millis").pipe(
@@ -179,7 +180,10 @@ export const runSteps = <C, R>(
 
     const attempt = (step: Step<C, R>, counts: Counts, number: number) => {
       const run = Effect.suspend(() => step.run(context(step, counts))).pipe(
-        Effect.catchAllDefect((defect) => Effect.fail(crashed(defect, `step "${step.id}"`))),
+        // A failed staging is the whole sync's failure, not this step's: it goes on as a defect.
+        Effect.catchAllDefect((defect) =>
+          defect instanceof StagingFailed ? Effect.die(defect) : Effect.fail(crashed(defect, `step "${step.id}"`))
+        ),
         // A step that interrupts itself fails alone (C06); the run's own interruption is not caught here.
         Effect.catchAllCause((cause) =>
           Cause.isInterruptedOnly(cause)

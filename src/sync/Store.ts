@@ -1,264 +1,210 @@
 import type { Effect, Scope, Stream } from "effect"
 import { Context } from "effect"
-import type { StepOutcome } from "../model/Events.ts"
-import type { Staging } from "../scheduler/Staging.ts"
-import type { SyncPreview, SyncStats, SyncStatus } from "../model/Outcome.ts"
-import type { MassDeletion, ReferentialIntegrity, ScopeLocked, StoreFailure } from "./StoreErrors.ts"
+import type { EntityRef, RelationshipRef, SyncStats, SyncStatus } from "../model/Outcome.ts"
+import type {
+  EntityFilter,
+  GraphEntity,
+  GraphItem,
+  GraphRelationship,
+  HistoryFilter,
+  RelationshipFilter,
+  RunRecord,
+  RunStep,
+  ScopeRef,
+  StoreDump,
+  StoreStats
+} from "./Graph.ts"
+import type { ScopeLocked, StoreFailure } from "./StoreErrors.ts"
+import type { Kind, Spill } from "./staging/Spill.ts"
+import type { StepDigest } from "./staging/StepDigests.ts"
 
+export * from "./Graph.ts"
 export * from "./StoreErrors.ts"
+export type { Kind } from "./staging/Spill.ts"
 
 /**
- * The graph store port (DESIGN §6). Adapters: SQLite (`src/store/sqlite/SqliteStore.ts`, the embedded
- * default) and, later, PostgreSQL. Every dialect-specific statement lives in the adapter; this module
- * holds only the contract, shared by every adapter and proven by `test/store/StoreContract.ts`.
+ * The store port (DESIGN §6): a narrow **driver** that gives the commit core (`Commit.ts`) only what needs
+ * a database. What a commit means (staging and ownership, the plans, C04, C07, C13, the preview, the run
+ * record's content, the numbering of fault points) is written once, in the core; a driver speaks its
+ * database. Drivers: SQLite (`src/store/sqlite`, the embedded default), memory (`src/store/memory`),
+ * PostgreSQL. `test/store/StoreContract.ts` is the one suite every driver must pass.
  *
- * A sync talks to the store through a {@link SyncSession}: `begin` takes the scope's lock (waiting up to
- * `lockTimeoutMs`, then `ScopeLocked`), hands out an on-disk {@link Staging} that the scheduler streams
- * emitted objects into, and `commit` validates, diffs set-wise by content hash and applies the change set
- * with the run record in one transaction. Closing the session's scope releases the lock and drops the
- * staged data.
+ * A sync of a scope is a **session** (`begin`), which serialises the scope's commits across processes
+ * (SQLite: a lock row held for the session; PostgreSQL: an advisory lock taken first in each write
+ * transaction). The core runs the whole plan-and-apply of a commit inside one `write` transaction: it
+ * reads the scope's state and its committed rows (one pass, streamed), looks up the endpoints it could
+ * not find among the staged rows, then applies the plan as a numbered sequence of set-wise writes with the
+ * run record. The staged rows are in the core's spill, which the driver reads (the SQLite driver attaches
+ * its file; others read its rows). A dry run takes a **read-only session** (`beginReadOnly`): the same
+ * reads in a consistent snapshot, no lock, no migration, nothing written. It has no `write` at all.
  *
- * A read-only session (`begin(scope, { readOnly: true })`, what a dry run uses) writes nothing to the
- * store: it takes no lock (it neither waits for another sync of the scope nor makes one wait), applies
- * no migration, still stages on disk, and its `commit` only computes the change set (`dryRun` must be
- * set) against a consistent snapshot of the committed rows. A store whose schema is older than the
- * adapter's is refused (`StoreError` caused by {@link SchemaTooOld}): computing against it would need
- * the migrations it cannot apply.
- *
- * Errors: `StoreError` for an unexpected failure of the database; `NotADatabase` when the file turns out
- * to be corrupt (SQLite reports corrupt pages only when an operation reads them, so any operation may
- * fail with it, not only opening the store).
- *
- * Fault injection (tests and the harness): adapters accept `faults.beforeWrite(index)`, called before
- * each write statement of a commit with its 0-based index within that commit: 0 bumps the scope's
- * generation (creating the scope), then, for entities and then relationships, the delete, update and
- * insert statements that have work to do (the change set is applied set-wise, one statement each), then
- * whatever bookkeeping the adapter keeps (SQLite: its per-step checksums), then the run record and one
- * insert per step outcome. Recording a failed run (`recordFailure`) goes through
- * the same hook, its writes numbered from 0 again: the generation, the run record, one insert per step
- * outcome. Throwing from it aborts that transaction: the store must be exactly as before (C01). After a
- * failed commit, `sync` records the failed run, so a transient fault leaves exactly one `failed` run. The SQLite adapter also takes a `mutant` (a deliberate bug) so
- * that property tests and the harness can prove they catch it.
- *
- * Deletion (C07): a commit replaces the rows of every step that succeeded (or that the connector no
- * longer has) with what it staged; rows of steps that failed, timed out or were skipped stay as they
- * were. Rows of other scopes are never touched (C02).
- *
- * @example
- * const stats = yield* Store.pipe(Effect.flatMap((store) => store.stats()))
+ * Errors: `StoreError` for an unexpected failure of the database; `NotADatabase` when it turns out
+ * corrupt or not ours; `ScopeLocked` when the scope stayed locked for the whole wait.
  */
 
-/** A connector instance: the unit that owns rows. */
-export interface ScopeRef {
-  readonly connector: string
-  readonly account: string
+/** What the core reads of a scope before it plans a commit. */
+export interface ScopeState {
+  /** The scope's current generation; 0 when nothing was ever written for it. */
+  readonly generation: number
+  /** How many rows of each kind the scope holds. */
+  readonly rows: readonly [number, number]
+  /** The stored per-step checksums of each kind (see `StepDigests`). */
+  readonly digests: readonly [ReadonlyMap<string, StepDigest>, ReadonlyMap<string, StepDigest>]
 }
 
-/** Where a stored row came from. */
-export interface Source {
-  readonly connector: string
-  readonly account: string
+/** One committed row of the scope, as the diff reads it. */
+export interface CommittedRow {
+  readonly id: Uint8Array
+  readonly hash: Uint8Array
   readonly step: string
-  /** The scope's generation that last created or changed the row. */
-  readonly generation: number
+  /** Relationships: whether both endpoints are rows of the same scope (then reads need not look them up). */
+  readonly local: boolean
+  /** Relationships: the endpoints (entities: the id again, unused). */
+  readonly fromId: Uint8Array
+  readonly toId: Uint8Array
 }
 
-/** An entity of the merged graph: content from its first source (by connector, then account), and every source. */
-export interface GraphEntity {
-  readonly id: string
-  readonly type: string
-  readonly key: string
-  readonly class: string
-  readonly displayName: string
-  readonly properties: Readonly<Record<string, unknown>>
-  readonly sources: ReadonlyArray<Source>
-}
-
-/** A relationship of the merged graph; both endpoints exist in some scope (dangling edges are never returned). */
-export interface GraphRelationship {
-  readonly id: string
-  readonly verb: string
-  readonly fromId: string
-  readonly fromType: string
-  readonly fromKey: string
-  readonly toId: string
-  readonly toType: string
-  readonly toKey: string
-  readonly toAccount?: string
-  readonly key?: string
-  readonly properties: Readonly<Record<string, unknown>>
-  readonly sources: ReadonlyArray<Source>
-}
-
-/** One item of the streamed export: every entity first, then every relationship. */
-export type GraphItem =
-  | ({ readonly _tag: "Entity" } & GraphEntity)
-  | ({ readonly _tag: "Relationship" } & GraphRelationship)
-
-/** Filters for graph reads; `limit` caps the number of merged items returned. */
-export interface EntityFilter {
-  readonly type?: string
-  readonly connector?: string
-  readonly account?: string
-  readonly limit?: number
-}
-
-export interface RelationshipFilter {
-  readonly verb?: string
-  readonly connector?: string
-  readonly account?: string
-  readonly limit?: number
-}
-
-export interface HistoryFilter {
-  readonly connector?: string
-  readonly account?: string
-  readonly limit?: number
-}
-
-/** A scope with its current generation and row counts (relationships: those whose endpoints both exist). */
-export interface ScopeSummary extends ScopeRef {
-  readonly generation: number
-  readonly entities: number
-  readonly relationships: number
-  readonly lastSyncAt?: Date
-  readonly lastStatus?: SyncStatus
-}
-
-/** Rows of one type (entity type or relationship verb) in one scope. */
-export interface TypeCount extends ScopeRef {
-  readonly kind: "entity" | "relationship"
-  readonly type: string
-  readonly count: number
-}
-
-/** Counts by scope and by type. */
-export interface StoreStats {
-  readonly scopes: ReadonlyArray<ScopeSummary>
-  readonly types: ReadonlyArray<TypeCount>
-}
-
-/** One step's outcome as recorded in the history (errors as their messages). */
-export interface RunStep {
-  readonly id: string
-  readonly status: StepOutcome["status"]
-  readonly entities: number
-  readonly relationships: number
-  /** Identical re-emits, kept once (see `StepOutcome.duplicates`). */
-  readonly duplicates: number
-  readonly attempts: number
-  readonly durationMs: number
-  readonly error?: string
-  readonly skippedBecause?: string
-}
-
-/** One recorded run of a scope (every run, failed ones too), newest first in `history`. */
-export interface RunRecord extends ScopeRef {
+/** The content of a run record (every run is recorded: committed, partial, or failed before committing). */
+export interface RunContent {
   readonly syncId: string
-  readonly generation: number
   readonly status: SyncStatus
   readonly stats: SyncStats
-  readonly steps: ReadonlyArray<RunStep>
   readonly startedAt: Date
   readonly finishedAt: Date
   /** Why a failed run failed. */
-  readonly error?: string
+  readonly error: string | undefined
 }
 
-/** One stored row in the logical dump. `firstSeenAt` is the only field that depends on wall-clock time. */
-export interface DumpRow {
-  readonly kind: "entity" | "relationship"
-  readonly connector: string
-  readonly account: string
-  readonly id: string
-  readonly step: string
-  readonly hash: string
-  readonly generation: number
-  readonly firstSeenAt: number
-  /** Every content column (type, key, class, displayName, properties as stored; endpoints for relationships). */
-  readonly content: Readonly<Record<string, unknown>>
+/**
+ * One write of a commit, in the order the core issues them (their 0-based index is the fault point a
+ * test's `beforeWrite` sees). Rows to insert or update are spill rows; a driver orders inserts by id.
+ */
+export type Write =
+  /** Sets the scope's generation (creating the scope at 1). */
+  | { readonly _tag: "Generation"; readonly generation: number }
+  /** Deletes the scope's rows of `kind` with these ids. */
+  | { readonly _tag: "Delete"; readonly kind: Kind; readonly ids: ReadonlyArray<Uint8Array> }
+  /**
+   * Replaces the scope's rows of `kind` with the staged rows at these spill rows (same ids); `"all"`:
+   * every staged row (inserted into a scope that held none). Relationships at a spill row in `nonLocal`
+   * are written not local; every other one local.
+   */
+  | {
+      readonly _tag: "Update" | "Insert"
+      readonly kind: Kind
+      readonly rows: Uint32Array | "all"
+      readonly nonLocal: ReadonlySet<number>
+    }
+  /** Marks the scope's relationships with these ids local, or not local. */
+  | { readonly _tag: "Locality"; readonly ids: ReadonlyArray<Uint8Array>; readonly local: boolean }
+  /** Sets the scope's stored per-step checksums to exactly these. */
+  | {
+      readonly _tag: "Digests"
+      readonly digests: readonly [ReadonlyMap<string, StepDigest>, ReadonlyMap<string, StepDigest>]
+    }
+  /** Records the run under the generation set by this transaction's `Generation` write. */
+  | { readonly _tag: "Run"; readonly run: RunContent }
+  | { readonly _tag: "RunStep"; readonly ordinal: number; readonly step: RunStep }
+
+/** What the core may do in a read transaction: a consistent snapshot of the store. */
+export interface ReadTransaction {
+  readonly state: Effect.Effect<ScopeState, StoreFailure>
+  /** The scope's committed rows of `kind`, in id order. */
+  readonly committed: (kind: Kind) => Stream.Stream<CommittedRow, StoreFailure>
+  /**
+   * Of these entity ids, those that exist in another scope, or in this scope in a row owned by one of
+   * `kept` (the steps whose rows this commit keeps): the endpoints outside the batch that C04 allows.
+   */
+  readonly existing: (
+    ids: ReadonlyArray<Uint8Array>,
+    kept: ReadonlySet<string>
+  ) => Effect.Effect<ReadonlyArray<Uint8Array>, StoreFailure>
+  /** The type and key (relationships: verb and endpoints) of the scope's rows with these ids, in that order. */
+  readonly describe: (
+    kind: Kind,
+    ids: ReadonlyArray<Uint8Array>
+  ) => Effect.Effect<ReadonlyArray<EntityRef | RelationshipRef>, StoreFailure>
 }
 
-/** Every row of every scope, the scopes and the runs, in a deterministic order (for tests and the harness). */
-export interface StoreDump {
-  readonly scopes: ReadonlyArray<ScopeRef & { readonly generation: number }>
-  readonly rows: ReadonlyArray<DumpRow>
-  readonly runs: ReadonlyArray<RunRecord>
+/** A write transaction adds the writes. */
+export interface WriteTransaction extends ReadTransaction {
+  readonly write: (write: Write) => Effect.Effect<void, StoreFailure>
 }
 
-/** The mass-deletion guard (C13): refuse a commit deleting more than `maxShare` of a scope's rows. */
-export interface MassDeletionPolicy {
-  /** Largest share (0..1) of the scope's committed rows one sync may delete; default 0.5. */
-  readonly maxShare: number
-  /** Scopes with fewer committed rows than this are never guarded; default 20. */
-  readonly minRows: number
-  /** Commit anyway. */
-  readonly force: boolean
-}
-
-export const defaultMassDeletion: MassDeletionPolicy = { maxShare: 0.5, minRows: 20, force: false }
-
-/** What `SyncSession.commit` needs besides the staged objects. */
-export interface CommitRequest {
-  readonly syncId: string
-  readonly status: SyncStatus
-  readonly steps: ReadonlyArray<StepOutcome>
-  readonly startedAt: Date
-  /** Compute and return the change set, write nothing (no run record, no generation). */
-  readonly dryRun: boolean
-  readonly massDeletion: MassDeletionPolicy
-}
-
-/** What a commit did (or, in a dry run, would do). */
-export interface CommitOutcome {
-  /** The generation written (for a dry run: the one a real commit would have written). */
-  readonly generation: number
-  readonly stats: SyncStats
-  readonly finishedAt: Date
-  /** A dry run only: a bounded sample of the rows it would create, update and delete. */
-  readonly preview?: SyncPreview
-}
-
-/** A run that ended before anything could be committed: recorded in the history, rows untouched. */
-export interface FailedRun {
-  readonly syncId: string
-  readonly steps: ReadonlyArray<StepOutcome>
-  readonly startedAt: Date
-  readonly error: string
-}
-
-/** One sync of one scope, holding the scope's lock until its scope closes (a read-only session holds none). */
-export interface SyncSession {
+/** A dry run's session: reads only. */
+export interface ReadSession {
   readonly scope: ScopeRef
-  /** Whether this session only computes dry runs (see `begin`). */
-  readonly readOnly: boolean
-  /** On-disk staging: the scheduler streams emitted objects into it; memory stays bounded. */
-  readonly staging: Staging
-  /**
-   * Validates the staged batch, diffs it and applies it with the run record in one transaction; with
-   * `dryRun`, only computes it (with a preview). A read-only session dies on a request that is not a dry run.
-   */
-  readonly commit: (
-    request: CommitRequest
-  ) => Effect.Effect<CommitOutcome, ReferentialIntegrity | MassDeletion | StoreFailure>
-  /** Records a failed run (its generation is returned); no row is touched. A read-only session dies on it. */
-  readonly recordFailure: (run: FailedRun) => Effect.Effect<number, StoreFailure>
+  /** Runs `body` in a read transaction, with the sync's staged rows readable from `spill`. */
+  readonly read: <A, E>(
+    spill: Spill,
+    body: (tx: ReadTransaction) => Effect.Effect<A, E>
+  ) => Effect.Effect<A, E | StoreFailure>
 }
 
-/** The store. */
-export interface StoreService {
-  /** The database this store reads and writes, for messages (`./parallax.db`). */
-  readonly location: string
+/** A sync's session: one transaction per commit (or failed run). */
+export interface WriteSession extends ReadSession {
   /**
-   * Starts a sync of `scope`: takes its lock and opens staging. Waits up to `lockTimeoutMs` in all, for
-   * another sync of the scope as for another connection's write transaction, then fails with `ScopeLocked`.
-   * With `readOnly`, takes no lock and writes nothing (see the module's notes): for dry runs.
+   * Runs `body` in one write transaction, committed when it succeeds and rolled back when it fails or is
+   * interrupted. The scope is serialised first (`ScopeLocked` after the session's lock timeout).
    */
+  readonly write: <A, E>(
+    spill: Spill | undefined,
+    body: (tx: WriteTransaction) => Effect.Effect<A, E>
+  ) => Effect.Effect<A, E | StoreFailure | ScopeLocked>
+}
+
+export interface BeginOptions {
+  /** How long to wait for another sync of the scope (SQLite default 60 s). */
+  readonly lockTimeoutMs?: number
+  /** Called once when the scope is busy and the session starts to wait, with who holds it. */
+  readonly onLockWait?: (holder: string, timeoutMs: number) => void
+}
+
+/**
+ * Deliberate bugs, for proving that the property tests and the harness catch them; never set outside
+ * tests. The core plays the first four, every driver the last three:
+ * - `delete-failed-steps`: rows of failed/skipped steps are deleted as if the step emitted nothing (C07).
+ * - `rewrite-unchanged`: unchanged rows are rewritten with the new generation (C08, C11).
+ * - `no-deletes`: nothing is ever deleted (C09).
+ * - `stale-digest`: a diffed commit leaves the per-step checksums of the commit before, so a later sync
+ *   that looks unchanged skips its diff wrongly (C09).
+ * - `cross-scope-delete`: a delete is not restricted to the sync's scope (C02).
+ * - `cross-scope-update`: an update is not restricted to the sync's scope (C02).
+ * - `non-atomic`: every write is committed on its own (C01).
+ */
+export type Mutant =
+  | "delete-failed-steps"
+  | "rewrite-unchanged"
+  | "no-deletes"
+  | "stale-digest"
+  | "cross-scope-delete"
+  | "cross-scope-update"
+  | "non-atomic"
+
+/** Hooks for tests and benchmarks, set through a driver's options. */
+export interface StoreTesting {
+  /** Called before each write with its index (see `Write`); throwing is an injected commit fault. */
+  readonly beforeWrite?: (index: number) => void
+  /** Not a fault: receives how long each phase of a commit took (benchmarks). */
+  readonly onPhase?: (phase: string, ms: number) => void
+  readonly mutant?: Mutant
+  /** Diff every commit (no insert-only or unchanged plan): the plans are tested against it. */
+  readonly alwaysMerge?: boolean
+}
+
+/** A store driver. */
+export interface StoreDriver {
+  /** The database, for messages (`./parallax.db`, or a URL with its password masked). */
+  readonly location: string
+  readonly testing?: StoreTesting
+  /** Starts a sync of `scope` (see the module's notes); the session ends with its scope. */
   readonly begin: (
     scope: ScopeRef,
-    options?: { readonly lockTimeoutMs?: number; readonly readOnly?: boolean }
-  ) => Effect.Effect<SyncSession, ScopeLocked | StoreFailure, Scope.Scope>
-  /** Counts by scope and by type, of what the graph reads return: an edge whose endpoint is gone is not counted. */
+    options?: BeginOptions
+  ) => Effect.Effect<WriteSession, ScopeLocked | StoreFailure, Scope.Scope>
+  /** Starts a dry run of `scope`: no lock, nothing written. */
+  readonly beginReadOnly: (scope: ScopeRef) => Effect.Effect<ReadSession, StoreFailure, Scope.Scope>
+  /** Counts by scope and by type, of what the graph reads return (an edge whose endpoint is gone is not counted). */
   readonly stats: () => Effect.Effect<StoreStats, StoreFailure>
   /** Merged entities, ordered by id. */
   readonly entities: (filter?: EntityFilter) => Effect.Effect<ReadonlyArray<GraphEntity>, StoreFailure>
@@ -268,9 +214,9 @@ export interface StoreService {
   readonly history: (filter?: HistoryFilter) => Effect.Effect<ReadonlyArray<RunRecord>, StoreFailure>
   /** The merged graph, streamed with bounded memory: every entity, then every relationship. */
   readonly exportGraph: () => Stream.Stream<GraphItem, StoreFailure>
-  /** The logical dump (deterministic order) for tests and the harness. */
+  /** The logical dump (deterministic order), for tests and the harness. */
   readonly dump: () => Effect.Effect<StoreDump, StoreFailure>
 }
 
-/** The graph store port. */
-export class Store extends Context.Tag("parallax/Store")<Store, StoreService>() {}
+/** The store: the driver the sync commits through and the reads read. */
+export class Store extends Context.Tag("parallax/Store")<Store, StoreDriver>() {}

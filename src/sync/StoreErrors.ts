@@ -27,8 +27,9 @@ export class SchemaTooNew extends Schema.TaggedError<SchemaTooNew>()("SchemaTooN
 }
 
 /**
- * The database's schema is older than the adapter's, and a read-only session or store cannot migrate it
- * (reported as the cause of a `StoreError`). Any session that writes migrates it first.
+ * The database's schema is older than this parallax's, and a read-only store (the reads) or session (a
+ * dry run) cannot migrate it. A store opened for syncing migrates it first (SQLite); `parallax migrate`
+ * does it alone.
  */
 export class SchemaTooOld extends Schema.TaggedError<SchemaTooOld>()("SchemaTooOld", {
   location: Schema.String,
@@ -36,7 +37,7 @@ export class SchemaTooOld extends Schema.TaggedError<SchemaTooOld>()("SchemaTooO
   supported: Schema.Number
 }) {
   override get message(): string {
-    return `${this.location} has schema version ${this.found}, older than this parallax's ${this.supported}, and a read-only session (a dry run) writes nothing, so it cannot migrate it: let one sync that is not a dry run migrate it first`
+    return `${this.location} has schema version ${this.found}, older than this parallax's ${this.supported}; reads and dry runs write nothing, so they cannot migrate it: run \`parallax migrate --db ${this.location}\` (or one sync) first`
   }
 }
 
@@ -68,29 +69,6 @@ export class ScopeLocked extends Schema.TaggedError<ScopeLocked>()("ScopeLocked"
   }
 }
 
-/** A relationship endpoint that resolves nowhere. */
-export class DanglingEndpoint extends Schema.Class<DanglingEndpoint>("DanglingEndpoint")({
-  subject: Schema.String,
-  step: Schema.String,
-  missing: Schema.Literal("from", "to")
-}) {}
-
-/** Some relationships point at entities that are neither in the batch nor committed: nothing was committed. */
-export class ReferentialIntegrity extends Schema.TaggedError<ReferentialIntegrity>()("ReferentialIntegrity", {
-  connector: Schema.String,
-  account: Schema.String,
-  total: Schema.Number,
-  offenders: Schema.Array(DanglingEndpoint)
-}) {
-  override get message(): string {
-    const lines = this.offenders.map(
-      (offender) => `  - ${offender.subject} (step "${offender.step}"): ${offender.missing} endpoint not found`
-    )
-    const more = this.total > this.offenders.length ? `\n  ... and ${this.total - this.offenders.length} more` : ""
-    return `sync of ${this.connector}/${this.account} rejected, nothing committed: ${this.total} relationship(s) point at entities that exist neither in this sync nor in the store:\n${lines.join("\n")}${more}`
-  }
-}
-
 /** The commit would delete more of the scope than the mass-deletion guard allows (C13). */
 export class MassDeletion extends Schema.TaggedError<MassDeletion>()("MassDeletion", {
   connector: Schema.String,
@@ -108,5 +86,5 @@ export class MassDeletion extends Schema.TaggedError<MassDeletion>()("MassDeleti
 /** What any store operation can fail with: the database failed, or it turned out to be corrupt. */
 export type StoreFailure = StoreError | NotADatabase
 
-/** Opening a store can fail with these. */
-export type OpenError = StoreError | SchemaTooNew | NotADatabase
+/** Opening a store can fail with these (`SchemaTooOld`: a read-only store, which cannot migrate it). */
+export type OpenError = StoreError | SchemaTooNew | SchemaTooOld | NotADatabase

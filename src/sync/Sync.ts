@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import type { Connector } from "../connector/Connector.ts"
 import {
   type Collected,
@@ -8,26 +8,29 @@ import {
   type RunOptions,
   type RunOutput
 } from "../connector/Run.ts"
+import { StagingFailed } from "../model/Errors.ts"
 import type { EventSink, StepOutcome } from "../model/Events.ts"
+import type { SyncResult } from "../model/Outcome.ts"
 import { responsive } from "../scheduler/Responsive.ts"
 import {
+  type CommitOutcome,
+  type CommitRequest,
+  commit,
   defaultMassDeletion,
-  type MassDeletion,
+  dryRun,
   type MassDeletionPolicy,
-  type ReferentialIntegrity,
-  type ScopeLocked,
-  Store,
-  type StoreFailure,
-  type SyncSession
-} from "./Store.ts"
-import type { SyncResult, SyncStatus } from "../model/Outcome.ts"
+  recordFailure
+} from "./Commit.ts"
+import { type ScopeRef, Store, type StoreDriver, type WriteSession } from "./Store.ts"
+import type { MassDeletion, ScopeLocked, StoreFailure } from "./StoreErrors.ts"
+import { diskStaging } from "./staging/Disk.ts"
+import type { CoreStaging } from "./staging/Staging.ts"
 
 /** How to commit: dry run, the mass-deletion guard, how long to wait for the scope's lock. */
 export interface CommitOptions {
   /**
    * Compute the change set and return it with a preview; write nothing. Takes a read-only session of the
-   * store: no lock (it does not wait for a sync of the same scope), no migration (a store at an older
-   * schema is refused), no run recorded.
+   * store: no lock (it does not wait for a sync of the same scope), no migration, no run recorded.
    */
   readonly dryRun?: boolean
   /** Commit even when the mass-deletion guard would refuse (C13). */
@@ -42,22 +45,11 @@ export interface CommitOptions {
 /** How to sync: how to run the connector, plus how to commit. */
 export interface SyncOptions<R = never> extends RunOptions<R>, CommitOptions {}
 
-/** Why a commit failed: the batch was rejected, the scope is busy, or the store failed (or is corrupt). */
-export type CommitError = ReferentialIntegrity | MassDeletion | ScopeLocked | StoreFailure
+/** Why a commit failed: the batch was refused, the scope is busy, staging or the store failed. */
+export type CommitError = MassDeletion | ScopeLocked | StagingFailed | StoreFailure
 
 /** Why a sync failed. Step failures are not here: they make the sync `partial` (C06, C07). */
 export type SyncError = RunError | CommitError
-
-/**
- * The status of a run from its step outcomes: every step succeeded => `succeeded`; none did (and there
- * were steps) => `failed`, with nothing deleted or changed; otherwise `partial`, the rows of the steps
- * that did not succeed kept as they were (C07).
- */
-export const statusOf = (steps: ReadonlyArray<StepOutcome>): SyncStatus => {
-  const succeeded = steps.filter((step) => step.status === "succeeded").length
-  if (succeeded === steps.length) return "succeeded"
-  return succeeded === 0 ? "failed" : "partial"
-}
 
 const policy = (options: CommitOptions): MassDeletionPolicy => ({
   maxShare: options.massDeletion?.maxShare ?? defaultMassDeletion.maxShare,
@@ -65,74 +57,120 @@ const policy = (options: CommitOptions): MassDeletionPolicy => ({
   force: options.force ?? false
 })
 
-/** A dry run takes a read-only session: no lock, no migration, nothing written to the store. */
-const beginOptions = (options: CommitOptions) => ({
-  readOnly: options.dryRun ?? false,
-  ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs })
-})
+/** A `StagingFailed` thrown from staging (a defect where it surfaced) as the sync's typed failure. */
+const stagingFailures = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | StagingFailed, R> =>
+  Effect.catchSomeDefect(effect, (defect) =>
+    defect instanceof StagingFailed ? Option.some(Effect.fail(defect)) : Option.none()
+  )
 
-/** Validates, diffs and commits what `session` staged for `collected`. */
-const publish = (session: SyncSession, collected: Collected, options: CommitOptions) =>
+/**
+ * One scope's session: a dry run's read-only one, or a sync's, which records a failed run when `run`
+ * fails (the failure's generation goes out as a `SyncFailed` event).
+ */
+const withSession = <A, E, R>(
+  store: StoreDriver,
+  scope: ScopeRef,
+  options: CommitOptions,
+  syncId: string,
+  startedAt: Date,
+  run: (
+    commitTo: (staging: CoreStaging, request: CommitRequest) => Effect.Effect<CommitOutcome, CommitError>
+  ) => Effect.Effect<A, E, R>,
+  steps: () => ReadonlyArray<StepOutcome>
+) =>
   Effect.gen(function* () {
-    const status = statusOf(collected.steps)
-    const dryRun = options.dryRun ?? false
-    const outcome = yield* session
-      .commit({
-        syncId: collected.syncId,
-        status,
-        steps: collected.steps,
-        startedAt: collected.startedAt,
-        dryRun,
-        massDeletion: policy(options)
-      })
-      .pipe(
-        // Every failed commit is recorded, a failed write too (recording may then fail as well: ignored).
-        Effect.tapError((error) =>
-          dryRun
-            ? Effect.void
-            : session
-                .recordFailure({
-                  syncId: collected.syncId,
-                  steps: collected.steps,
-                  startedAt: collected.startedAt,
-                  error: error.message
-                })
-                .pipe(Effect.ignore)
+    const emit = options.onEvent ?? (() => {})
+    if (options.dryRun) {
+      const session = yield* store.beginReadOnly(scope)
+      return yield* run((staging, request) => dryRun(session, staging, request, store.testing))
+    }
+    const session: WriteSession = yield* store.begin(scope, {
+      ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+      onLockWait: (holder, timeoutMs) =>
+        emit({ _tag: "ScopeLockWaiting", connector: scope.connector, account: scope.account, holder, timeoutMs })
+    })
+    return yield* run((staging, request) => commit(session, staging, request, store.location, store.testing)).pipe(
+      // Every failure after the session began is recorded (recording may fail too: then it is not).
+      Effect.tapError((error) =>
+        recordFailure(
+          session,
+          {
+            syncId,
+            steps: steps(),
+            startedAt,
+            error: (error as { readonly message?: string }).message ?? String(error)
+          },
+          store.location,
+          store.testing
+        ).pipe(
+          Effect.option,
+          Effect.flatMap((generation) =>
+            Effect.sync(() =>
+              emit({
+                _tag: "SyncFailed",
+                syncId,
+                generation: Option.getOrNull(generation),
+                error: (error as { readonly message?: string }).message ?? String(error)
+              })
+            )
+          )
         )
       )
-    const result: SyncResult = {
-      connector: collected.connector,
-      account: collected.account,
+    )
+  })
+
+/** The result of a commit (or dry run) of what was collected. */
+const resultOf = (collected: Collected, outcome: CommitOutcome, dryRun: boolean): SyncResult => ({
+  connector: collected.connector,
+  account: collected.account,
+  syncId: collected.syncId,
+  generation: outcome.generation,
+  status: outcome.status,
+  dryRun,
+  stats: outcome.stats,
+  ...(outcome.preview === undefined ? {} : { preview: outcome.preview }),
+  steps: outcome.steps,
+  warnings: collected.warnings,
+  startedAt: collected.startedAt,
+  finishedAt: outcome.finishedAt,
+  durationMs: outcome.finishedAt.getTime() - collected.startedAt.getTime()
+})
+
+/** Commits (or dry-runs) what `staging` holds for `collected`, and says so with `SyncCommitted`. */
+const publish = (
+  commitTo: (staging: CoreStaging, request: CommitRequest) => Effect.Effect<CommitOutcome, CommitError>,
+  staging: CoreStaging,
+  collected: Collected,
+  options: CommitOptions
+) =>
+  Effect.gen(function* () {
+    yield* Effect.try({ try: () => staging.seal(), catch: (error) => error as StagingFailed })
+    const outcome = yield* commitTo(staging, {
       syncId: collected.syncId,
-      generation: outcome.generation,
-      status,
-      dryRun,
-      stats: outcome.stats,
-      ...(dryRun && outcome.preview !== undefined ? { preview: outcome.preview } : {}),
       steps: collected.steps,
-      warnings: collected.warnings,
       startedAt: collected.startedAt,
-      finishedAt: outcome.finishedAt,
-      durationMs: outcome.finishedAt.getTime() - collected.startedAt.getTime()
-    }
+      massDeletion: policy(options)
+    })
+    const result = resultOf(collected, outcome, options.dryRun ?? false)
     options.onEvent?.({
       _tag: "SyncCommitted",
       syncId: result.syncId,
       generation: result.generation,
-      status,
-      dryRun,
+      status: result.status,
+      dryRun: result.dryRun,
       stats: result.stats
     })
     return result
   })
 
 /**
- * Configure → Discover → Collect → Publish → Commit (DESIGN §2), streaming emitted objects into the
- * store's on-disk staging. Step failures make the run `partial` (or `failed` when no step succeeded) and
- * never delete what those steps owned. A failed discovery, a rejected batch (referential integrity, mass
- * deletion) or a failed commit fail the effect with their typed error after recording a failed run;
- * nothing else is written. A connector that cannot be loaded (bad step graph) or configured fails before
- * the store is touched: no lock taken, no run recorded, no generation used.
+ * Configure → Discover → Collect → Publish → Commit (DESIGN §2), staging emitted objects on disk as they
+ * come (`Disk.ts`). Step failures make the run `partial` (or `failed` when no step succeeded) and never
+ * delete what those steps owned; a step whose relationships point at entities that exist nowhere fails
+ * at the commit (C04). A failed discovery, a refused batch (mass deletion), a failed staging or commit
+ * fail the effect with their typed error after recording a failed run (a `SyncFailed` event gives its
+ * generation); nothing else is written. A connector that cannot be loaded (bad step graph) or configured
+ * fails before the store is touched: no lock taken, no run recorded, no generation used.
  *
  * @example
  * const result = yield* sync(myConnector, { account: "prod", config: { region: "eu-west-1" } }).pipe(
@@ -150,19 +188,27 @@ export const sync = <C, R>(
       const account = options.account ?? "default"
       const syncId = options.syncId ?? crypto.randomUUID()
       const startedAt = new Date()
-      const session = yield* store.begin({ connector: connector.name, account }, beginOptions(options))
-      const collected = yield* collectConfigured(connector, config, session.staging, {
-        ...options,
-        account,
-        syncId
-      }).pipe(
-        Effect.tapError((error) =>
-          options.dryRun
-            ? Effect.void
-            : session.recordFailure({ syncId, steps: [], startedAt, error: error.message }).pipe(Effect.ignore)
-        )
+      const staging = yield* diskStaging
+      let steps: ReadonlyArray<StepOutcome> = []
+      const onEvent: EventSink = (event) => {
+        if (event._tag === "SyncFinished") steps = event.steps
+        options.onEvent?.(event)
+      }
+      return yield* withSession(
+        store,
+        { connector: connector.name, account },
+        options,
+        syncId,
+        startedAt,
+        (commitTo) =>
+          Effect.gen(function* () {
+            const collected = yield* stagingFailures(
+              collectConfigured(connector, config, staging, { ...options, account, syncId, onEvent })
+            )
+            return yield* publish(commitTo, staging, collected, options)
+          }),
+        () => steps
       )
-      return yield* publish(session, collected, options)
     })
   ).pipe(responsive, Effect.withSpan("Sync.sync", { attributes: { connector: connector.name } }))
 
@@ -180,12 +226,24 @@ export const commitSync = (
   Effect.scoped(
     Effect.gen(function* () {
       const store = yield* Store
-      const session = yield* store.begin(
+      const staging = yield* diskStaging
+      return yield* withSession(
+        store,
         { connector: output.connector, account: output.account },
-        beginOptions(options)
+        options,
+        output.syncId,
+        output.startedAt,
+        (commitTo) =>
+          Effect.gen(function* () {
+            yield* stagingFailures(
+              Effect.sync(() => {
+                for (const { step, ...record } of output.entities) staging.putEntity(step, record)
+                for (const { step, ...record } of output.relationships) staging.putRelationship(step, record)
+              })
+            )
+            return yield* publish(commitTo, staging, output, options)
+          }),
+        () => output.steps
       )
-      for (const { step, ...record } of output.entities) session.staging.putEntity(step, record)
-      for (const { step, ...record } of output.relationships) session.staging.putRelationship(step, record)
-      return yield* publish(session, output, options)
     })
   ).pipe(responsive)

@@ -2,9 +2,9 @@ import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
-import type { SyncStats } from "parallax-connect"
-import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "../../src/store/sqlite/Migrations.ts"
+import type { SyncStats } from "parallax-connect/runtime"
 import type { EntityRef, RelationshipRef, SyncPreview } from "../../src/model/Outcome.ts"
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "../../src/store/sqlite/Migrations.ts"
 import { parallax, tempDir } from "./support/Binary.ts"
 
 /** `parallax sync --dry-run` through the compiled binary: nothing written, and a preview of the change. */

@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
 import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import type { SyncStats } from "parallax-connect"
+import type { SyncStats } from "parallax-connect/runtime"
 import { binary, parallax, tempDir } from "./support/Binary.ts"
 
 const json = (text: string) => JSON.parse(text) as Record<string, unknown> & { stats: SyncStats }

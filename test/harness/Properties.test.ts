@@ -56,16 +56,19 @@ describe("idempotency (C08) catches", () => {
     expectCaught(await check(Inventory.unstableValues, "idempotency"), "changed the store")
   }, 60_000)
   test("a store that rewrites unchanged rows", async () => {
-    expectCaught(await check(Inventory.inventory, "idempotency", { rewriteUnchanged: true }), "Updated")
+    expectCaught(
+      await check(Inventory.inventory, "idempotency", { rewriteUnchanged: true }),
+      "syncing the same source a second time changed the store"
+    )
   }, 60_000)
 })
 
 describe("scoping (C02) catches", () => {
-  test("a store that deletes by connector instead of by scope (accounts delete each other's data)", async () => {
+  test("a store that deletes across scopes (other scopes lose rows with the same ids)", async () => {
     const report = await check(Inventory.inventory, "scoping", { scopeByConnectorOnly: true })
     expectCaught(report, "rows of other scopes were changed")
     const foreign = report.properties[0]?.failure?.counterexample.find((part) => part.label.startsWith("foreign"))
-    expect(foreign?.value).toContain("inventory/secondary")
+    expect(foreign?.value).toContain("inventory")
   }, 60_000)
 })
 

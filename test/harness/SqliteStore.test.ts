@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import { assertHolds, type PropertyName, sqliteBackend, storeBackend, verifyConnector } from "parallax-connect/harness"
-import type { Mutant } from "../../src/store/sqlite/Commit.ts"
-import { layerWith } from "../../src/store/sqlite/SqliteStore.ts"
+import { MemoryStore, type Mutant, SqliteStore } from "parallax-connect/runtime"
 import * as Generic from "./support/Generic.ts"
 import * as Inventory from "./support/Inventory.ts"
 
@@ -21,8 +20,12 @@ describe("on the SQLite store", () => {
     expect(report.properties.find((property) => property.property === "secrets")?.status).toBe("not-run")
   }, 60_000)
 
-  const mutated = (mutant: Mutant) =>
-    storeBackend(`sqlite (${mutant})`, ({ path, faults }) => layerWith({ path, faults, mutant }))
+  const mutated = (mutant: Mutant, driver: "sqlite" | "memory") =>
+    storeBackend(`${driver} (${mutant})`, ({ path, testing }) =>
+      driver === "sqlite"
+        ? SqliteStore.layerWith({ path, testing: { ...testing, mutant } })
+        : MemoryStore.layerWith({ testing: { ...testing, mutant } })
+    )
 
   const cases: ReadonlyArray<readonly [Mutant, PropertyName]> = [
     ["rewrite-unchanged", "idempotency"],
@@ -34,20 +37,22 @@ describe("on the SQLite store", () => {
     ["no-deletes", "convergence"]
   ]
   for (const [mutant, property] of cases) {
-    test(`${property} catches the store mutant "${mutant}"`, async () => {
-      const report = await verifyConnector(Inventory.inventory, {
-        ...Inventory.sourceOptions,
-        backend: mutated(mutant),
-        properties: [property],
-        runs: 40,
-        seed: SEED
-      })
-      expect(report.properties.map((p) => p.status)).toEqual(["failed"])
-      if (mutant === "cross-scope-update") {
-        expect(report.properties[0]?.failure?.message).toContain("rows of other scopes were changed")
-        expect(report.properties[0]?.failure?.message).toContain("~ changed")
-      }
-    }, 60_000)
+    for (const driver of ["sqlite", "memory"] as const) {
+      test(`${property} catches the store mutant "${mutant}" (${driver} driver)`, async () => {
+        const report = await verifyConnector(Inventory.inventory, {
+          ...Inventory.sourceOptions,
+          backend: mutated(mutant, driver),
+          properties: [property],
+          runs: 40,
+          seed: SEED
+        })
+        expect(report.properties.map((p) => p.status)).toEqual(["failed"])
+        if (mutant === "cross-scope-update") {
+          expect(report.properties[0]?.failure?.message).toContain("rows of other scopes were changed")
+          expect(report.properties[0]?.failure?.message).toContain("~ changed")
+        }
+      }, 60_000)
+    }
   }
 
   test("the default backend is SQLite", () => {

@@ -1,13 +1,22 @@
 import { describe, expect, test } from "bun:test"
 import { Effect } from "effect"
-import { Connector, DanglingEndpoint, entity, ReferentialIntegrity, relationship, step } from "parallax-connect"
+import {
+  Connector,
+  ConnectorFailed,
+  entity,
+  MissingEndpoint,
+  MissingEndpoints,
+  relationship,
+  type StepOutcome,
+  step
+} from "parallax-connect"
 import { assertHolds, verifyConnector } from "parallax-connect/harness"
 import { integrityHint } from "../../harness/internal/Integrity.ts"
 import ToAccount, { harness as toAccountSetup } from "./fixtures/ToAccount.ts"
 
-// Relationships into another account (`.toAccount(...)`) need their target there when the sync commits;
-// in production another connector syncs it. The harness learns the targets a connector emits and seeds
-// them into every trial store, so a correct connector of this kind keeps every invariant.
+// Relationships into another account (`.toAccount(...)`) may point at a target that is not there yet (C04);
+// the harness also learns the targets a connector emits and seeds them into every trial store, so that
+// the edges show in the reads it compares. A correct connector of this kind keeps every invariant.
 
 const SEED = 20261123
 
@@ -28,38 +37,35 @@ describe("a connector with `.toAccount` relationships", () => {
   }, 60_000)
 })
 
-const rejected = (offenders: ReadonlyArray<DanglingEndpoint>) =>
-  ({
-    _tag: "Aborted",
-    error: new ReferentialIntegrity({ connector: "c", account: "primary", total: offenders.length, offenders }),
-    message: "ReferentialIntegrity: ..."
-  }) as const
-
-describe("the hint for a batch rejected by referential integrity (C04) matches its cause", () => {
-  const crossAccount = new DanglingEndpoint({
-    subject: "relationship iam_role/admin -TRUSTS-> aws_account/1 (account 1)",
-    step: "roles",
-    missing: "to"
+const missing = (subject: string): StepOutcome => ({
+  id: "owners",
+  status: "failed",
+  entities: 0,
+  relationships: 0,
+  duplicates: 0,
+  attempts: 1,
+  durationMs: 1,
+  error: new MissingEndpoints({
+    step: "owners",
+    total: 1,
+    offenders: [new MissingEndpoint({ subject, missing: "to" })]
   })
-  const local = new DanglingEndpoint({ subject: "relationship user/a -OWNS-> host/web", step: "owners", missing: "to" })
+})
 
-  test("a missing `.toAccount` target", () => {
-    const hint = integrityHint(rejected([crossAccount]), true).join(" ")
-    expect(hint).toContain("`.toAccount(...)` target")
-    expect(hint).not.toContain("dependsOn")
-  })
+describe("the hint for a step that failed for referential integrity (C04) matches its cause", () => {
+  const local = missing("relationship user/a -OWNS-> host/web")
+
   test("a dependency not declared, when step faults were injected", () => {
-    const hint = integrityHint(rejected([local]), true).join(" ")
+    const hint = integrityHint([local], true).join(" ")
     expect(hint).toContain("declare the dependency (dependsOn)")
-    expect(hint).not.toContain("toAccount")
   })
   test("an endpoint that no step emits, when no fault was injected", () => {
-    const hint = integrityHint(rejected([local]), false).join(" ")
+    const hint = integrityHint([local], false).join(" ")
     expect(hint).toContain("no step of this sync emits")
     expect(hint).not.toContain("dependsOn")
   })
   test("no hint for other failures", () => {
-    expect(integrityHint({ _tag: "Aborted", error: new Error("disk full"), message: "disk full" }, true)).toEqual([])
+    expect(integrityHint([{ ...local, error: new ConnectorFailed({ reason: "disk full" }) }], true)).toEqual([])
   })
 })
 
@@ -77,7 +83,7 @@ test("a relationship to an entity nobody emits is reported as such, not as a mis
   })
   const report = await verifyConnector(dangling, { properties: ["idempotency"], runs: 3, seed: SEED })
   const message = report.properties[0]?.failure?.message ?? ""
-  expect(message).toContain("ReferentialIntegrity")
+  expect(message).toContain("host/web: to endpoint not found")
   expect(message).toContain("emit the endpoint too")
   expect(message).not.toContain("without depending on it")
 }, 60_000)

@@ -11,7 +11,8 @@ import {
 } from "parallax-connect"
 import { ancestors } from "../../src/scheduler/Dag.ts"
 import { runSteps } from "../../src/scheduler/Scheduler.ts"
-import { MemoryStaging } from "../../src/scheduler/Staging.ts"
+import { MemorySpill } from "../../src/sync/staging/MemorySpill.ts"
+import { CoreStaging } from "../../src/sync/staging/Staging.ts"
 import { type DagNode, randomDag } from "./support/RandomDag.ts"
 
 /** Something that runs steps as a DAG: the real scheduler, or a deliberately broken one. */
@@ -23,7 +24,7 @@ const scheduler: Runner = (steps, concurrency) =>
     account: "a",
     syncId: "s",
     config: undefined,
-    staging: new MemoryStaging(),
+    staging: new CoreStaging(new MemorySpill()),
     concurrency
   })
 

@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { Store, type StoreDump } from "../../src/sync/Store.ts"
 import * as SqliteStore from "../../src/store/sqlite/SqliteStore.ts"
+import { Store, type StoreDump } from "../../src/sync/Store.ts"
 
 /**
  * C01 against a real crash: a child process syncing 150k changed rows is killed with SIGKILL inside its

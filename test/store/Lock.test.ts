@@ -4,8 +4,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Deferred, Effect, Fiber } from "effect"
 import { Connector, entity, step } from "../../src/index.ts"
-import { Store } from "../../src/sync/Store.ts"
 import * as SqliteStore from "../../src/store/sqlite/SqliteStore.ts"
+import { Store } from "../../src/sync/Store.ts"
 import { sync } from "../../src/sync/Sync.ts"
 
 /** The same-scope lock across processes: a second sync waits up to its timeout, then fails with `ScopeLocked`. */

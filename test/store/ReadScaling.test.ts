@@ -4,8 +4,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Stream } from "effect"
 import { bench } from "../../connectors/bench/index.ts"
-import { Store, type StoreService } from "../../src/sync/Store.ts"
 import * as SqliteStore from "../../src/store/sqlite/SqliteStore.ts"
+import { Store, type StoreDriver } from "../../src/sync/Store.ts"
 import { sync } from "../../src/sync/Sync.ts"
 
 /**
@@ -26,7 +26,7 @@ const CACHE_PAGES = 8
 const bytesRead = (): number => Number(/rchar: (\d+)/.exec(readFileSync("/proc/self/io", "utf8"))?.[1])
 
 const reads: ReadonlyArray<
-  readonly [string, (store: StoreService) => Effect.Effect<unknown, unknown>, "all" | "limit"]
+  readonly [string, (store: StoreDriver) => Effect.Effect<unknown, unknown>, "all" | "limit"]
 > = [
   ["stats", (store) => store.stats(), "all"],
   ["entities", (store) => store.entities(), "all"],

@@ -1,13 +1,12 @@
 import { describe, expect } from "bun:test"
 import { Deferred, Effect, Fiber, type Layer, Stream } from "effect"
-import { ConnectorFailed, Connector as Connectors, entity, relationship, step, sync } from "../../src/index.ts"
-import { type OpenError, type ScopeRef, Store, type StoreDump } from "../../src/sync/Store.ts"
-import type { Faults } from "../../src/store/sqlite/SqliteStore.ts"
+import { ConnectorFailed, Connector as Connectors, entity, relationship, step } from "../../src/index.ts"
+import { type OpenError, type ScopeRef, Store, type StoreDump, type StoreTesting, sync } from "../../src/runtime.ts"
 import { liveTest } from "../support/effectTest.ts"
 import { connectorOf, rowsOf, type Source } from "../sync/support/Source.ts"
 
-/** Builds a fresh, empty store of the adapter under test (scoped: deleted afterwards). */
-export type StoreFactory = (options?: { readonly faults?: Faults }) => Layer.Layer<Store, OpenError>
+/** Builds a fresh, empty store of the driver under test (scoped: deleted afterwards). */
+export type StoreFactory = (options?: { readonly testing?: StoreTesting }) => Layer.Layer<Store, OpenError>
 
 const source: Source = [
   {
@@ -115,7 +114,7 @@ const contentRows = (dump: StoreDump) => dump.rows.map(({ firstSeenAt: _, genera
  * Run it from the adapter's test file with a factory of fresh stores.
  */
 export const storeContract = (adapter: string, makeStore: StoreFactory): void => {
-  const inStore = <A, E>(body: Effect.Effect<A, E, Store>, options?: { readonly faults?: Faults }) =>
+  const inStore = <A, E>(body: Effect.Effect<A, E, Store>, options?: { readonly testing?: StoreTesting }) =>
     body.pipe(Effect.provide(makeStore(options)))
 
   describe(`Store contract: ${adapter}`, () => {
@@ -265,31 +264,71 @@ export const storeContract = (adapter: string, makeStore: StoreFactory): void =>
       )
     )
 
-    liveTest("a relationship to an unknown entity rejects the sync, names it, commits nothing, records the run", () =>
+    liveTest("C04: a relationship to an unknown entity fails its step, named; the rest commits", () =>
       inStore(
         Effect.gen(function* () {
-          yield* sync(hosts(["a"]))
-          const before = yield* dump
-          const error = yield* Effect.flip(sync(hosts(["a"], { rel: ["a", "ghost"] })))
-          expect(error._tag).toBe("ReferentialIntegrity")
-          expect(error.message).toContain("host/a -CONNECTS-> host/ghost")
-          const after = yield* dump
-          expect(after.rows).toEqual(before.rows)
-          expect(after.runs.map((run) => run.status)).toEqual(["succeeded", "failed"])
+          const two = (links: ReadonlyArray<string>) =>
+            Connectors.make({
+              name: "linked",
+              steps: [
+                step("hosts", "hosts").run((ctx) =>
+                  Effect.forEach(["a", "b"], (key) => ctx.emitEntity(entity("host", key).class("Host")), {
+                    discard: true
+                  })
+                ),
+                step("links", "links")
+                  .dependsOn("hosts")
+                  .run((ctx) =>
+                    Effect.forEach(
+                      links,
+                      (to) => ctx.emitRelationship(relationship("host", "a", "CONNECTS", "host", to)),
+                      { discard: true }
+                    )
+                  ),
+                step("users", "independent").run((ctx) => ctx.emitEntity(entity("user", "u").class("User")))
+              ]
+            })
+          yield* sync(two(["b"]))
+          const before = rowsOf(yield* dump).filter((row) => row.kind === "relationship")
+          const result = yield* sync(two(["b", "ghost"]))
+          expect(result.status).toBe("partial")
+          const links = result.steps.find((outcome) => outcome.id === "links")
+          expect(links?.status).toBe("failed")
+          expect(links?.error?._tag).toBe("MissingEndpoints")
+          expect(links?.error?.message).toContain("host/a -CONNECTS-> host/ghost")
+          expect(result.steps.filter((outcome) => outcome.status === "succeeded").map((o) => o.id)).toEqual([
+            "hosts",
+            "users"
+          ])
+          // The failed step's rows are kept as they were; the others committed.
+          expect(rowsOf(yield* dump).filter((row) => row.kind === "relationship")).toEqual(before)
+          const store = yield* Store
+          const [run] = yield* store.history({ limit: 1 })
+          expect(run?.status).toBe("partial")
+          expect(run?.steps.find((step) => step.id === "links")?.error).toContain("host/ghost")
+          expect((yield* store.entities({ type: "user" })).map((item) => item.key)).toEqual(["u"])
         })
       )
     )
 
-    liveTest("a relationship with toAccount resolves in that other account's rows", () =>
+    liveTest("C04: an edge into another account waits for its target and shows once it exists", () =>
       inStore(
         Effect.gen(function* () {
-          yield* sync(hosts(["peer"]), { account: "b" })
-          const ok = yield* sync(hosts(["a"], { rel: ["a", "peer"], to: "b" }), { account: "a" })
-          expect(ok.stats.relationshipsCreated).toBe(1)
           const store = yield* Store
-          expect(yield* store.relationships()).toHaveLength(1)
-          const error = yield* Effect.flip(sync(hosts(["a"], { rel: ["a", "peer"] }), { account: "c" }))
-          expect(error._tag).toBe("ReferentialIntegrity")
+          const early = yield* sync(hosts(["a"], { rel: ["a", "peer"], to: "b" }), { account: "a" })
+          expect(early.status).toBe("succeeded")
+          expect(early.stats.relationshipsCreated).toBe(1)
+          expect(yield* store.relationships()).toEqual([])
+          yield* statsAgreeWithReads
+          yield* sync(hosts(["peer"]), { account: "b" })
+          expect((yield* store.relationships()).map((edge) => [edge.fromKey, edge.toKey, edge.toAccount])).toEqual([
+            ["a", "peer", "b"]
+          ])
+          yield* statsAgreeWithReads
+          // Without `.toAccount`, the target must be in the sync's own account.
+          const own = yield* sync(hosts(["a"], { rel: ["a", "peer"] }), { account: "c" })
+          expect(own.status).toBe("failed")
+          expect(own.steps[0]?.error?._tag).toBe("MissingEndpoints")
         })
       )
     )
@@ -412,7 +451,7 @@ export const storeContract = (adapter: string, makeStore: StoreFactory): void =>
        */
       const plan = { mode: "off" as "off" | "count" | "once" | "persist", at: 0, fired: false, writes: 0 }
       const arm = (mode: typeof plan.mode, at = 0) => Object.assign(plan, { mode, at, fired: false, writes: 0 })
-      const faults: Faults = {
+      const faults: StoreTesting = {
         beforeWrite: (index) => {
           if (plan.mode === "count") plan.writes = Math.max(plan.writes, index + 1)
           const hit =
@@ -424,7 +463,7 @@ export const storeContract = (adapter: string, makeStore: StoreFactory): void =>
           }
         }
       }
-      const withFaults = <A, E>(body: Effect.Effect<A, E, Store>) => inStore(body, { faults })
+      const withFaults = <A, E>(body: Effect.Effect<A, E, Store>) => inStore(body, { testing: faults })
 
       liveTest(
         "a commit that deletes, updates and inserts entities and relationships: fault at each of its writes",
@@ -508,17 +547,12 @@ export const storeContract = (adapter: string, makeStore: StoreFactory): void =>
 
       liveTest("recording a failed run: a fault at each of its writes leaves no half-written record", () =>
         Effect.gen(function* () {
-          const dangling = Connectors.make({
+          // A failed discovery records a failed run (its steps none).
+          const dangling = {
+            ...hosts(["a"]),
             name: "faulty",
-            steps: [
-              step("hosts", "hosts").run((ctx) =>
-                ctx.emitEntity(entity("host", "a").class("Host")).pipe(Effect.asVoid)
-              ),
-              step("links", "links").run((ctx) =>
-                ctx.emitRelationship(relationship("host", "a", "CONNECTS", "host", "ghost")).pipe(Effect.asVoid)
-              )
-            ]
-          })
+            discover: () => Effect.fail(new ConnectorFailed({ reason: "no route to host" }))
+          }
           const clean = yield* withFaults(
             Effect.gen(function* () {
               arm("count")
@@ -528,8 +562,8 @@ export const storeContract = (adapter: string, makeStore: StoreFactory): void =>
               return { error: error._tag, writes, runs: (yield* dump).runs.map((run) => run.status) }
             })
           )
-          // The generation, the run and its 2 steps.
-          expect(clean).toEqual({ error: "ReferentialIntegrity", writes: 4, runs: ["failed"] })
+          // The generation and the run.
+          expect(clean).toEqual({ error: "ConnectorFailed", writes: 2, runs: ["failed"] })
           const observed = []
           for (let at = 0; at < clean.writes; at++) {
             observed.push(
@@ -555,7 +589,7 @@ export const storeContract = (adapter: string, makeStore: StoreFactory): void =>
             Array.from({ length: clean.writes }, (_, at) => ({
               at,
               fired: true,
-              error: "ReferentialIntegrity",
+              error: "ConnectorFailed",
               unchanged: true
             }))
           )

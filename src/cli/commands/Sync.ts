@@ -2,9 +2,8 @@ import { FileSystem, Path } from "@effect/platform"
 import { Console, Duration, Effect, Either } from "effect"
 import { Connector } from "../../connector/Connector.ts"
 import type { StepOutcome, SyncEvent } from "../../model/Events.ts"
-import { Store } from "../../sync/Store.ts"
-import { sync } from "../../sync/Sync.ts"
 import { emptyStats } from "../../model/Outcome.ts"
+import { sync } from "../../sync/Sync.ts"
 import { type CliError, ExitCode, failure, usageError } from "../CliError.ts"
 import { configErrorMessage, gatherConfig } from "../ConfigSources.ts"
 import { LogSink } from "../Logging.ts"
@@ -60,7 +59,7 @@ const storeOf = (args: SyncArgs) =>
     const fs = yield* FileSystem.FileSystem
     if (!args.dryRun) return storeLayer(args.db)
     if (yield* fs.exists(args.db).pipe(Effect.orElseSucceed(() => false)))
-      return storeLayer(args.db, { readOnly: true })
+      return storeLayer(args.db, { readOnly: true, purpose: "dry-run against" })
     const dir = yield* fs
       .makeTempDirectoryScoped({ prefix: "parallax-dry-run-" })
       .pipe(Effect.mapError((error) => failure(`cannot create a scratch store for the dry run: ${error.message}`)))
@@ -79,6 +78,8 @@ export const runSync = (args: SyncArgs): Effect.Effect<number, CliError, FileSys
     const syncId = crypto.randomUUID()
     const startedAt = Date.now()
     let steps: ReadonlyArray<StepOutcome> = []
+    /** The generation a failed run was recorded under, as the sync says (`SyncFailed`). */
+    let failedGeneration: number | null = null
     const view = progress(
       args.progress,
       connector.steps.map((step) => step.id),
@@ -86,6 +87,7 @@ export const runSync = (args: SyncArgs): Effect.Effect<number, CliError, FileSys
     )
     const onEvent = (event: SyncEvent) => {
       if (event._tag === "SyncFinished") steps = event.steps
+      if (event._tag === "SyncFailed") failedGeneration = event.generation
       view.onEvent(event)
     }
     const store = yield* storeOf(args)
@@ -101,12 +103,7 @@ export const runSync = (args: SyncArgs): Effect.Effect<number, CliError, FileSys
         stepTimeout: Duration.millis(args.stepTimeout),
         onEvent
       }).pipe(Effect.either)
-      if (Either.isRight(run) || args.dryRun || definitionErrors.has(run.left._tag)) return { run, generation: null }
-      // A failed run is recorded with a generation of its own (a dry run records none): report it.
-      const history = yield* (yield* Store)
-        .history({ connector: connector.name, account: args.account, limit: 5 })
-        .pipe(Effect.orElseSucceed(() => []))
-      return { run, generation: history.find((record) => record.syncId === syncId)?.generation ?? null }
+      return { run, generation: failedGeneration }
     }).pipe(
       Effect.provide(store),
       Effect.locally(LogSink, (entry) => view.log(entry)),

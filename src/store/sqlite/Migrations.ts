@@ -102,6 +102,12 @@ export const MIGRATIONS: ReadonlyArray<string> = [
   `
   CREATE INDEX entities_by_id ON entities (id);
   CREATE INDEX relationships_by_id ON relationships (id);
+  `,
+  // 5: whether both endpoints of a relationship are rows of its own scope, kept true by every commit only
+  // while they are (see \`CommittedRow.local\`): reads need not look a local edge's endpoints up. Rows
+  // written before it are not local, which is always safe.
+  `
+  ALTER TABLE relationships ADD COLUMN local INTEGER NOT NULL DEFAULT 0;
   `
 ]
 

@@ -1,4 +1,6 @@
 import { Database } from "bun:sqlite"
+import { chmodSync, existsSync, linkSync, readdirSync, rmSync } from "node:fs"
+import { basename, dirname, join } from "node:path"
 import { NotADatabase, SchemaTooNew, StoreError } from "../../sync/StoreErrors.ts"
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "./Migrations.ts"
 
@@ -69,10 +71,63 @@ const migrate = (db: Database, location: string): void => {
   }).immediate()
 }
 
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as { readonly code?: string }).code === "EPERM"
+  }
+}
+
+/** Half-made stores beside `path` whose creating process is gone (it was killed): removed. */
+const removeAbandoned = (path: string): void => {
+  const prefix = `${basename(path)}.creating-`
+  let names: ReadonlyArray<string> = []
+  try {
+    names = readdirSync(dirname(path) || ".")
+  } catch {
+    return
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue
+    const pid = Number(name.slice(prefix.length).split("-")[0])
+    if (Number.isInteger(pid) && !alive(pid)) rmSync(join(dirname(path), name), { force: true })
+  }
+}
+
 /**
- * Opens (creating if needed) the database at `path`, sets WAL and the connection settings, and applies
- * pending migrations. A newer schema is `SchemaTooNew`; a file that is not an SQLite database, or is
- * corrupt, is `NotADatabase`.
+ * Creates the store at `path` whole or not at all: the schema is written into a file of its own beside
+ * it, readable by its owner only (0600: it will hold the whole inventory), which is then linked into
+ * place. A sync interrupted in its first moments leaves no table-less database behind (at most a
+ * `.creating-<pid>-…` file, removed by the next creation), and two processes creating the same store at
+ * once both end up opening the one that was linked first.
+ */
+const createStore = (path: string, options: ConnectionOptions): void => {
+  const fresh = `${path}.creating-${process.pid}-${crypto.randomUUID().slice(0, 8)}`
+  try {
+    const db = new Database(fresh, { create: true, strict: false })
+    try {
+      chmodSync(fresh, 0o600)
+      configure(db, options)
+      migrate(db, path)
+    } finally {
+      db.close()
+    }
+    try {
+      linkSync(fresh, path)
+    } catch (error) {
+      if ((error as { readonly code?: string }).code !== "EEXIST") throw error
+    }
+  } finally {
+    for (const file of [fresh, `${fresh}-wal`, `${fresh}-shm`]) rmSync(file, { force: true })
+  }
+}
+
+/**
+ * Opens the database at `path` (creating it when `migrations` is set and there is none), sets WAL and the
+ * connection settings, and applies pending migrations. A newer schema is `SchemaTooNew`; a file that is
+ * not an SQLite database, or is corrupt, is `NotADatabase`.
  */
 export const openDatabase = (
   path: string,
@@ -81,7 +136,11 @@ export const openDatabase = (
 ): Database | StoreError | SchemaTooNew | NotADatabase => {
   let db: Database | undefined
   try {
-    db = new Database(path, { create: true, strict: false })
+    if (migrations) {
+      removeAbandoned(path)
+      if (!existsSync(path)) createStore(path, options)
+    }
+    db = new Database(path, { create: false, strict: false })
     configure(db, options)
     if (migrations) migrate(db, path)
     else {

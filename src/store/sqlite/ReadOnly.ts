@@ -143,5 +143,8 @@ export const inspect = (db: Database, location: string): void => {
   if (pragma(db, "application_id") !== APPLICATION_ID && tables > 0) {
     throw new NotADatabase({ location, reason: "it is an SQLite database of some other program" })
   }
+  if (version === 0 && tables === 0) {
+    throw new NotADatabase({ location, reason: "it is empty: no parallax store was ever written to it" })
+  }
   if (version < SCHEMA_VERSION) throw new SchemaTooOld({ location, found: version, supported: SCHEMA_VERSION })
 }

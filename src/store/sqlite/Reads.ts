@@ -102,8 +102,11 @@ function* merged<A>(rows: Iterable<Row>, make: (first: Row, sources: ReadonlyArr
 /** Whether an entity with the edge's `column` id exists in some scope: one probe of `entities_by_id`. */
 const EXISTS = (column: string) => `EXISTS (SELECT 1 FROM entities x WHERE x.id = r.${column})`
 
-/** An edge whose endpoints both exist in some scope: the only edges reads return and stats count. */
-export const LIVE_EDGE = `${EXISTS("from_id")} AND ${EXISTS("to_id")}`
+/**
+ * An edge whose endpoints both exist in some scope: the only edges reads return and stats count. A local
+ * edge's endpoints are rows of its own scope (each commit keeps that true), so only the others are looked up.
+ */
+export const LIVE_EDGE = `(r.local = 1 OR (${EXISTS("from_id")} AND ${EXISTS("to_id")}))`
 
 const entitySql = (filter: EntityFilter) => {
   const { sql, params } = where([
@@ -273,7 +276,8 @@ export const history = (db: Database, filter: HistoryFilter = {}): ReadonlyArray
 }
 
 const dumpRow = (kind: DumpRow["kind"], row: Row): DumpRow => {
-  const { scope_id, id, hash, step, generation, first_seen_at, connector, account, ...rest } = row
+  // `local` is bookkeeping for the reads (see `LIVE_EDGE`), not content: the logical dump leaves it out.
+  const { scope_id, id, hash, step, generation, first_seen_at, connector, account, local, ...rest } = row
   const content: Record<string, unknown> = {}
   for (const [column, value] of Object.entries(rest))
     content[column] = value instanceof Uint8Array ? toHex(value) : value

@@ -1,27 +1,28 @@
 import type { Database } from "bun:sqlite"
 import { Chunk, Duration, Effect, Layer, Option, Schedule, type Scope, Stream } from "effect"
-import { emptyStats } from "../../model/Outcome.ts"
 import {
-  type CommitRequest,
-  type FailedRun,
-  MassDeletion,
+  type BeginOptions,
+  NotADatabase,
   type OpenError,
-  ReferentialIntegrity,
+  type ReadSession,
   SchemaTooNew,
+  SchemaTooOld,
   ScopeLocked,
   type ScopeRef,
   Store,
+  type StoreDriver,
   StoreError,
-  type StoreService,
-  type SyncSession
+  type StoreTesting,
+  type WriteSession,
+  type WriteTransaction
 } from "../../sync/Store.ts"
-import { commitNow, commitSteps, type Faults, type Mutant } from "./Commit.ts"
+import type { Spill } from "../../sync/staging/Spill.ts"
 import { describeHolder, type LockHolder, tryLock, unlock, type WRITER_BUSY } from "./Lock.ts"
 import { type ConnectionOptions, openDatabase, storeFailure } from "./Open.ts"
 import * as ReadOnly from "./ReadOnly.ts"
 import * as Reads from "./Reads.ts"
-import { recordFailedRun } from "./RunRecord.ts"
-import { SqliteStaging } from "./SqliteStaging.ts"
+import { readTransaction, STAGE, transaction } from "./Transaction.ts"
+import { writerOf } from "./Writers.ts"
 
 /** Options of the SQLite adapter. */
 export interface SqliteStoreOptions {
@@ -33,19 +34,13 @@ export interface SqliteStoreOptions {
   readonly busyTimeoutMs?: number
   /** Page cache of a sync's connection in MiB (default 16, as the reader connection's). */
   readonly cacheMiB?: number
-  /** Page cache of a sync's on-disk staging in MiB (default 16). Bounds the sync's memory. */
-  readonly stagingCacheMiB?: number
-  /** Fault injection for atomicity tests and the harness (see `Store.ts`). */
-  readonly faults?: Faults
-  /** @internal A deliberate bug, only for proving that tests and the harness catch it (see `Mutant`). */
-  readonly mutant?: Mutant
+  /** @internal Fault injection, deliberate bugs and plan choices, for tests and the harness (see `StoreTesting`). */
+  readonly testing?: StoreTesting
   /**
    * @internal Page cache of read commands' connection in pages instead of MiB: tests make it tiny so that
    * the pages a read visits show as file reads (see `test/store/ReadScaling.test.ts`).
    */
   readonly readerCachePages?: number
-  /** @internal Diff every commit (no insert-only or unchanged plan): the reference the plans are tested against. */
-  readonly alwaysDiff?: boolean
   /**
    * Open the store for reading only: no file is created, no migration applied, nothing written (not even
    * `-wal`/`-shm` files when there are none, see `ReadOnly.ts`); the file must exist at the current schema
@@ -75,14 +70,16 @@ const open = (path: string, connection: ConnectionOptions, migrations: boolean) 
  * @example
  * const store = yield* SqliteStore.make({ path: "./parallax.db" })
  */
-export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreService, OpenError, Scope.Scope> =>
+export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreDriver, OpenError, Scope.Scope> =>
   Effect.gen(function* () {
     const location = options.path ?? DEFAULT_PATH
     const connection: ConnectionOptions = {
       busyTimeoutMs: options.busyTimeoutMs ?? 120_000,
       cacheMiB: options.cacheMiB ?? 16
     }
-    const faults = options.faults ?? {}
+    const testing = options.testing ?? {}
+    /** This process's permit to write the file (resolved when first needed: the file may not exist yet). */
+    const writer = () => writerOf(location)
     const readerConnection: ConnectionOptions = {
       ...connection,
       cacheMiB: Math.min(16, connection.cacheMiB),
@@ -104,109 +101,144 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
     }
     if (options.readOnly) {
       // Checked once here, as opening a writable store checks (and migrates) it.
-      yield* tryStore("open", () => readOnlyRead((db) => ReadOnly.inspect(db, location))).pipe(
-        Effect.catchIf(
-          (error) => error instanceof StoreError && error.cause instanceof SchemaTooNew,
-          (error) => Effect.fail(error.cause as SchemaTooNew)
-        )
-      )
+      yield* Effect.try({
+        try: () => readOnlyRead((db) => ReadOnly.inspect(db, location)),
+        catch: (cause) =>
+          cause instanceof SchemaTooNew || cause instanceof SchemaTooOld || cause instanceof NotADatabase
+            ? cause
+            : failure("open", cause)
+      })
     }
     const reader = options.readOnly ? undefined : yield* open(location, readerConnection, true)
 
     const attempt = <A>(operation: string, run: (db: Database) => A, db: Database | undefined = reader) =>
       tryStore(operation, () => (db === undefined ? readOnlyRead(run) : run(db)))
 
-    const lock = (db: Database, scope: ScopeRef, holder: string, timeoutMs: number) => {
+    const lock = (
+      db: Database,
+      scope: ScopeRef,
+      holder: string,
+      timeoutMs: number,
+      onWait: BeginOptions["onLockWait"]
+    ) => {
       const start = Date.now()
       let last: LockHolder | typeof WRITER_BUSY | undefined
+      let waiting = false
       const remaining = () => Math.max(0, timeoutMs - (Date.now() - start))
-      return attempt(
-        "lock",
-        () => (last = tryLock(db, scope, holder, { waitMs: remaining(), busyTimeoutMs: connection.busyTimeoutMs })),
-        db
-      ).pipe(
-        Effect.flatMap((held) => (held === undefined ? Effect.void : Effect.fail("held" as const))),
-        Effect.retry({
-          schedule: Schedule.spaced(Duration.millis(50)),
-          while: (error) => error === "held" && remaining() > 0
-        }),
-        Effect.catchIf(
-          (error): error is "held" => error === "held",
-          () =>
-            Effect.fail(
-              new ScopeLocked({
-                connector: scope.connector,
-                account: scope.account,
-                waitedMs: Date.now() - start,
-                holder: last === undefined ? "another sync" : describeHolder(last)
-              })
-            )
+      return writer()
+        .withPermits(1)(
+          attempt(
+            "lock",
+            () => (last = tryLock(db, scope, holder, { waitMs: remaining(), busyTimeoutMs: connection.busyTimeoutMs })),
+            db
+          )
         )
+        .pipe(
+          Effect.flatMap((held) => {
+            if (held === undefined) return Effect.void
+            if (!waiting) {
+              waiting = true
+              onWait?.(describeHolder(held), timeoutMs)
+            }
+            return Effect.fail("held" as const)
+          }),
+          Effect.retry({
+            schedule: Schedule.spaced(Duration.millis(50)),
+            while: (error) => error === "held" && remaining() > 0
+          }),
+          Effect.catchIf(
+            (error): error is "held" => error === "held",
+            () =>
+              Effect.fail(
+                new ScopeLocked({
+                  connector: scope.connector,
+                  account: scope.account,
+                  waitedMs: Date.now() - start,
+                  holder: last === undefined ? "another sync" : describeHolder(last)
+                })
+              )
+          )
+        )
+    }
+
+    /**
+     * Attaches the sync's spill as `stage`, inside the transaction: SQLite takes a lock on an attached file
+     * only when it is first read (the writes of staged rows), so until then the core may still change the
+     * spill (a step that C04 fails is discarded) through its own connection.
+     */
+    const attachSpill = (db: Database, spill: Spill | undefined) => {
+      if (spill === undefined) return false
+      if (spill.file === undefined) throw new Error("the SQLite store reads staged rows from a sealed on-disk spill")
+      db.query(`ATTACH DATABASE ? AS ${STAGE}`).run(spill.file)
+      return true
+    }
+    const end = (db: Database, attached: boolean) => {
+      if (db.inTransaction) db.exec("ROLLBACK")
+      if (attached) db.exec(`DETACH DATABASE ${STAGE}`)
+    }
+
+    /**
+     * One transaction of a session's connection, around `body`: committed when it succeeds, rolled back
+     * when it fails or is interrupted (Ctrl-C stops a commit between its writes).
+     */
+    const transact = <A, E>(
+      db: Database,
+      scope: ScopeRef,
+      spill: Spill | undefined,
+      begin: "BEGIN IMMEDIATE" | "BEGIN DEFERRED",
+      body: (tx: WriteTransaction) => Effect.Effect<A, E>,
+      afterwards: () => void = () => {}
+    ) => {
+      const transaction_ = Effect.acquireUseRelease(
+        tryStore("begin", () => {
+          db.exec(begin)
+          try {
+            return attachSpill(db, spill)
+          } catch (error) {
+            end(db, false)
+            throw error
+          }
+        }),
+        () =>
+          body(transaction(db, scope, (operation, run) => tryStore(operation, run), testing.mutant)).pipe(
+            Effect.zipLeft(tryStore("commit", () => db.exec("COMMIT")))
+          ),
+        (attached) =>
+          Effect.sync(() => {
+            end(db, attached)
+            afterwards()
+          }).pipe(Effect.ignore)
+      )
+      // A write transaction holds this process's permit to write the file (see `Writers.ts`).
+      return (begin === "BEGIN IMMEDIATE" ? writer().withPermits(1)(transaction_) : transaction_).pipe(
+        Effect.withSpan("Store.transaction")
       )
     }
 
-    const commitFailure = (cause: unknown) =>
-      cause instanceof ReferentialIntegrity || cause instanceof MassDeletion ? cause : failure("commit", cause)
-
-    const beginWriting = (scope: ScopeRef, lockTimeoutMs: number | undefined) =>
+    const beginWriting = (scope: ScopeRef, beginOptions: BeginOptions) =>
       Effect.gen(function* () {
         const db = yield* open(location, connection, false).pipe(
-          Effect.catchTag("SchemaTooNew", (error) =>
-            Effect.fail(new StoreError({ operation: "begin", location, cause: error }))
-          )
+          Effect.catchTags({
+            SchemaTooNew: (error) => Effect.fail(new StoreError({ operation: "begin", location, cause: error })),
+            SchemaTooOld: (error) => Effect.fail(new StoreError({ operation: "begin", location, cause: error }))
+          })
         )
         const holder = crypto.randomUUID()
-        yield* Effect.acquireRelease(lock(db, scope, holder, lockTimeoutMs ?? options.lockTimeoutMs ?? 60_000), () =>
-          Effect.sync(() => unlock(db, scope.connector, scope.account, holder)).pipe(Effect.ignore)
+        const timeoutMs = beginOptions.lockTimeoutMs ?? options.lockTimeoutMs ?? 60_000
+        yield* Effect.acquireRelease(lock(db, scope, holder, timeoutMs, beginOptions.onLockWait), () =>
+          writer()
+            .withPermits(1)(Effect.sync(() => unlock(db, scope.connector, scope.account, holder)))
+            .pipe(Effect.ignore)
         )
-        const staging = yield* Effect.acquireRelease(
-          attempt("staging", () => new SqliteStaging(db, options.stagingCacheMiB ?? 16), db),
-          (staging) => Effect.sync(() => staging.dispose())
-        )
-        const step = <A>(run: () => A) => Effect.try({ try: run, catch: commitFailure })
-        /**
-         * The commit's transaction, its steps run one by one: between them the fiber yields, so that Ctrl-C
-         * (an interruption) stops the commit there, and the transaction is rolled back.
-         */
-        const commit = (request: CommitRequest) =>
-          Effect.acquireUseRelease(
-            step(() => {
-              staging.flush()
-              const batch = staging.batch()
-              db.exec("BEGIN IMMEDIATE")
-              return commitSteps(db, scope, request, batch, faults, options.mutant, options.alwaysDiff)
-            }),
-            (steps) =>
-              Effect.gen(function* () {
-                let next = yield* step(() => steps.next())
-                while (!next.done) {
-                  yield* Effect.yieldNow()
-                  next = yield* step(() => steps.next())
-                }
-                yield* step(() => db.exec("COMMIT"))
-                return next.value
-              }),
-            () => Effect.sync(() => (db.inTransaction ? db.exec("ROLLBACK") : undefined)).pipe(Effect.ignore)
-          ).pipe(Effect.withSpan("Store.commit"))
-        const session: SyncSession = {
+        const session: WriteSession = {
           scope,
-          readOnly: false,
-          staging,
-          commit,
-          recordFailure: (run: FailedRun) =>
-            attempt(
-              "record run",
-              () => {
-                staging.flush()
-                return recordFailedRun(db, scope, run, emptyStats, faults.beforeWrite)
-              },
-              db
-            )
+          read: (spill, body) => transact(db, scope, spill, "BEGIN DEFERRED", (tx) => body(readTransaction(tx))),
+          write: (spill, body) => transact(db, scope, spill, "BEGIN IMMEDIATE", body)
         }
         return session
       })
 
-    /** No lock, no migration, nothing written: staging in the connection's TEMP, the file attached to commit. */
+    /** No lock, no migration, nothing written: the store file attached read-only for each read. */
     const beginReadOnly = (scope: ScopeRef) =>
       Effect.gen(function* () {
         const db = yield* Effect.acquireRelease(
@@ -216,48 +248,48 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
         yield* tryStore("begin", () =>
           ReadOnly.withStore(db, location, connection, () => ReadOnly.inspect(db, location))
         )
-        const staging = yield* Effect.acquireRelease(
-          tryStore("staging", () => new SqliteStaging(db, options.stagingCacheMiB ?? 16)),
-          (staging) => Effect.sync(() => staging.dispose())
-        )
-        const commit = (request: CommitRequest) =>
-          Effect.try({
-            try: () => {
-              staging.flush()
-              const batch = staging.batch()
-              return ReadOnly.withStore(db, location, connection, () =>
-                commitNow(
-                  db,
-                  commitSteps(db, scope, request, batch, faults, options.mutant, options.alwaysDiff, true),
-                  true
-                )
-              )
-            },
-            catch: commitFailure
-          }).pipe(Effect.withSpan("Store.commit"))
-        const session: SyncSession = {
+        const session: ReadSession = {
           scope,
-          readOnly: true,
-          staging,
-          commit: (request) =>
-            request.dryRun ? commit(request) : Effect.dieMessage("a read-only session can only compute a dry run"),
-          recordFailure: () => Effect.dieMessage("a read-only session records nothing")
+          read: (spill, body) =>
+            Effect.gen(function* () {
+              const store = yield* tryStore("begin", () => ReadOnly.attach(db, location, connection))
+              let changed = false
+              const result = yield* transact(
+                db,
+                scope,
+                spill,
+                "BEGIN DEFERRED",
+                (tx) => body(readTransaction(tx)),
+                () => {
+                  changed = store.changed()
+                  store.detach()
+                }
+              )
+              if (changed) {
+                return yield* new StoreError({
+                  operation: "read",
+                  location,
+                  cause: new Error(
+                    "the file changed while the dry run read it (another process wrote it): run it again"
+                  )
+                })
+              }
+              return result
+            })
         }
         return session
       })
 
-    const begin: StoreService["begin"] = (scope, beginOptions) =>
-      beginOptions?.readOnly
-        ? beginReadOnly(scope)
-        : options.readOnly
-          ? Effect.fail(
-              new StoreError({
-                operation: "begin",
-                location,
-                cause: new Error("the store was opened read-only: only read-only sessions (dry runs) can begin")
-              })
-            )
-          : beginWriting(scope, beginOptions?.lockTimeoutMs)
+    const begin: StoreDriver["begin"] = (scope, beginOptions = {}) =>
+      options.readOnly
+        ? Effect.fail(
+            new StoreError({
+              operation: "begin",
+              location,
+              cause: new Error("the store was opened read-only: only read-only sessions (dry runs) can begin")
+            })
+          )
+        : beginWriting(scope, beginOptions)
 
     /** The merged graph from the reader, or from one attach of a read-only store (refused if the file changed). */
     const graphItems = Effect.gen(function* () {
@@ -301,7 +333,9 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
 
     return Store.of({
       location,
+      testing,
       begin,
+      beginReadOnly,
       stats: () => attempt("stats", Reads.stats),
       entities: (filter) => attempt("read entities", (db) => Reads.entities(db, filter)),
       relationships: (filter) => attempt("read relationships", (db) => Reads.relationships(db, filter)),
@@ -317,4 +351,4 @@ export const layerWith = (options: SqliteStoreOptions): Layer.Layer<Store, OpenE
 
 /** The SQLite store at `./parallax.db`. */
 export const layer: Layer.Layer<Store, OpenError> = layerWith({})
-export type { Faults, Mutant } from "./Commit.ts"
+export type { Mutant, StoreTesting } from "../../sync/Store.ts"

@@ -46,6 +46,23 @@ export class IdIndex {
    */
   claim(id: string): number {
     keyFromHex(id)
+    return this.claimKey()
+  }
+
+  /** `claim` for a 16-byte id. */
+  claimBytes(id: Uint8Array): number {
+    keyFromBytes(id)
+    return this.claimKey()
+  }
+
+  /** The sequence number of a 16-byte id, or -1. */
+  findBytes(id: Uint8Array): number {
+    keyFromBytes(id)
+    return this.findKey()
+  }
+
+  /** `claim` for the id in `key`. */
+  claimKey(): number {
     const a = key[0] as number
     const b = key[1] as number
     const c = key[2] as number

@@ -34,8 +34,8 @@ export class MemorySpill implements Spill {
     for (const [row, slot] of rows) if (slot.step === step) rows.delete(row)
   }
 
-  *entitiesOfType(type: string): Iterable<SpilledEntity> {
-    for (const [row, slot] of this.rows[0]) if (slot.record.type === type) yield { row, ...slot }
+  *entitiesOfType(type: string | undefined): Iterable<SpilledEntity> {
+    for (const [row, slot] of this.rows[0]) if (type === undefined || slot.record.type === type) yield { row, ...slot }
   }
 
   entityAt(row: number): SpilledEntity | undefined {
@@ -52,7 +52,16 @@ export class MemorySpill implements Spill {
   *edges(rows?: ReadonlyArray<number>): Iterable<SpilledEdge> {
     for (const row of rows ?? this.rows[1].keys()) {
       const slot = this.rows[1].get(row)
-      if (slot !== undefined) yield { row, fromId: toBytes(slot.record.fromId), toId: toBytes(slot.record.toId) }
+      if (slot !== undefined) {
+        const { record, step } = slot
+        yield {
+          row,
+          step,
+          fromId: toBytes(record.fromId),
+          toId: toBytes(record.toId),
+          toAccount: record.toAccount !== undefined
+        }
+      }
     }
   }
 

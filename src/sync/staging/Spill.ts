@@ -23,11 +23,13 @@ export interface SpilledRelationship {
   readonly json: string
 }
 
-/** A staged relationship's endpoints, as 16-byte ids. */
+/** A staged relationship's endpoints, as 16-byte ids, its step, and whether it points into another account. */
 export interface SpilledEdge {
   readonly row: number
+  readonly step: string
   readonly fromId: Uint8Array
   readonly toId: Uint8Array
+  readonly toAccount: boolean
 }
 
 /**
@@ -49,8 +51,8 @@ export interface Spill {
   setStep(kind: Kind, row: number, step: string): void
   /** Forgets every row of `kind` owned by `step`. */
   dropStep(kind: Kind, step: string): void
-  /** Entities of `type`, in emission order. */
-  entitiesOfType(type: string): Iterable<SpilledEntity>
+  /** Entities (of `type`, or all), in emission order. */
+  entitiesOfType(type: string | undefined): Iterable<SpilledEntity>
   entityAt(row: number): SpilledEntity | undefined
   /** Relationships (of `verb`, or all), in emission order. */
   relationships(verb: string | undefined): Iterable<SpilledRelationship>

@@ -188,7 +188,17 @@ export class SqliteSpill implements Spill {
 
   appendEntity(row: number, step: string, record: EntityRecord, json: string): void {
     this.wrote()
-    this.tables[0].write([row, record.id, record.hash, step, record.type, record.key, record.class, record.displayName, json])
+    this.tables[0].write([
+      row,
+      record.id,
+      record.hash,
+      step,
+      record.type,
+      record.key,
+      record.class,
+      record.displayName,
+      json
+    ])
   }
 
   appendRelationship(row: number, step: string, record: RelationshipRecord, json: string): void {
@@ -252,8 +262,8 @@ export class SqliteSpill implements Spill {
     }
   }
 
-  entitiesOfType(type: string): Iterable<SpilledEntity> {
-    return this.scan(0, "WHERE type = ?", [type], entityOf)
+  entitiesOfType(type: string | undefined): Iterable<SpilledEntity> {
+    return type === undefined ? this.scan(0, "", [], entityOf) : this.scan(0, "WHERE type = ?", [type], entityOf)
   }
 
   entityAt(row: number): SpilledEntity | undefined {
@@ -269,10 +279,17 @@ export class SqliteSpill implements Spill {
 
   *edges(rows?: ReadonlyArray<number>): Iterable<SpilledEdge> {
     this.tables[1].settle()
-    type Edge = { row: number; from_id: Uint8Array; to_id: Uint8Array }
-    const edge = (found: Edge): SpilledEdge => ({ row: found.row, fromId: found.from_id, toId: found.to_id })
+    type Edge = { row: number; step: string; from_id: Uint8Array; to_id: Uint8Array; cross: number }
+    const edge = (found: Edge): SpilledEdge => ({
+      row: found.row,
+      step: found.step,
+      fromId: found.from_id,
+      toId: found.to_id,
+      toAccount: found.cross === 1
+    })
+    const columns = "row, step, from_id, to_id, to_account IS NOT NULL AS cross"
     if (rows === undefined) {
-      const statement = this.db.prepare("SELECT row, from_id, to_id FROM stage_r ORDER BY row")
+      const statement = this.db.prepare(`SELECT ${columns} FROM stage_r ORDER BY row`)
       try {
         for (const found of statement.iterate() as IterableIterator<Edge>) yield edge(found)
       } finally {
@@ -280,7 +297,7 @@ export class SqliteSpill implements Spill {
       }
       return
     }
-    const read = this.db.prepare("SELECT row, from_id, to_id FROM stage_r WHERE row = ?")
+    const read = this.db.prepare(`SELECT ${columns} FROM stage_r WHERE row = ?`)
     try {
       for (const row of rows) {
         const found = read.get(row) as Edge | null

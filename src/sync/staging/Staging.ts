@@ -1,15 +1,11 @@
 import { StagingFailed } from "../../model/Errors.ts"
 import type { EntityRecord, RelationshipRecord } from "../../model/Records.ts"
 import { Added, Identical, type StageResult, type Staging } from "../../scheduler/Staging.ts"
-import type { Kind, Spill } from "./Spill.ts"
+import type { Kind, Spill, SpilledEdge } from "./Spill.ts"
 import { StagedIndex } from "./StagedIndex.ts"
 
 /** A staged relationship with an endpoint that is not staged: the commit looks it up in the store (C04). */
-export interface OpenEdge {
-  /** Its spill row. */
-  readonly row: number
-  readonly fromId: Uint8Array
-  readonly toId: Uint8Array
+export interface OpenEdge extends SpilledEdge {
   readonly fromStaged: boolean
   readonly toStaged: boolean
 }

@@ -1,6 +1,6 @@
-import { Effect, Either } from "effect"
-import { emptyStats, runConnector, type SyncStats } from "parallax-connect"
-import type { HarnessBackend, StoredRow, StoredRun, SyncOutcome } from "../../../harness/Backend.ts"
+import { storeBackend } from "parallax-connect/harness"
+import { MemoryStore, type Mutant } from "parallax-connect/runtime"
+import type { HarnessBackend } from "../../../harness/Backend.ts"
 
 /**
  * Bugs a store can have. Each one breaks exactly the invariant a harness property guards, so the
@@ -8,7 +8,7 @@ import type { HarnessBackend, StoredRow, StoredRun, SyncOutcome } from "../../..
  * deliberately broken connector that must make it fail").
  */
 export interface ModelBugs {
-  /** Deletes by connector only, not by scope: other accounts of the same connector lose rows (C02). */
+  /** Deletes across scopes: other accounts of the same connector lose rows (C02). */
   readonly scopeByConnectorOnly?: boolean
   /** Deletes unemitted rows whatever became of the step that owned them (C07). */
   readonly deleteFailedSteps?: boolean
@@ -20,127 +20,26 @@ export interface ModelBugs {
   readonly rewriteUnchanged?: boolean
 }
 
-const keyOf = (row: { kind: string; connector: string; account: string; id: string }) =>
-  `${row.connector}\u0000${row.account}\u0000${row.kind}\u0000${row.id}`
+const mutantOf = (bugs: ModelBugs): Mutant | undefined =>
+  bugs.scopeByConnectorOnly
+    ? "cross-scope-delete"
+    : bugs.deleteFailedSteps
+      ? "delete-failed-steps"
+      : bugs.nonAtomic
+        ? "non-atomic"
+        : bugs.noDeletes
+          ? "no-deletes"
+          : bugs.rewriteUnchanged
+            ? "rewrite-unchanged"
+            : undefined
 
 /**
- * A reference model of the store and commit of DESIGN §6, in memory: collection is the real SDK
- * (`runConnector`), the commit is a few lines of set arithmetic, optionally with one of `bugs`.
+ * The memory store (the real commit core over the memory driver) as a harness backend, optionally with
+ * one of `bugs`: fast trials for the harness's own tests, with no rules of its own.
  */
-export const modelBackend = (bugs: ModelBugs = {}): HarnessBackend => ({
-  name: "model",
-  volatileFields: ["syncId"],
-  open: Effect.sync(() => {
-    let rows = new Map<string, StoredRow>()
-    let runs: Array<StoredRun> = []
-    const generations = new Map<string, number>()
-    return {
-      dump: Effect.sync(() => ({
-        rows: [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row),
-        runs: [...runs]
-      })),
-      sync: (connector, options) =>
-        Effect.gen(function* () {
-          const { account } = options
-          const run = yield* Effect.either(
-            runConnector(connector, {
-              account,
-              config: options.config,
-              ...(options.layer === undefined ? {} : { layer: options.layer }),
-              ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-              ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent })
-            })
-          )
-          if (Either.isLeft(run)) {
-            // Like `sync`: a run that could not collect fails (discovery failures get a failed run record).
-            if (run.left._tag !== "ConfigInvalid") {
-              runs = [
-                ...runs,
-                { connector: connector.name, account, raw: { status: "failed", error: run.left.message } }
-              ]
-            }
-            return { _tag: "Aborted", error: run.left, message: run.left.message } satisfies SyncOutcome
-          }
-          const scope = `${connector.name}\u0000${account}`
-          const generation = (generations.get(scope) ?? 0) + 1
-          const stats: Record<keyof SyncStats, number> = { ...emptyStats }
-          const writes: Array<(state: Map<string, StoredRow>) => void> = []
-          let status: "succeeded" | "partial" | "failed" = "failed"
-          if (Either.isRight(run)) {
-            const output = run.right
-            const succeeded = new Set(output.steps.filter((s) => s.status === "succeeded").map((s) => s.id))
-            status = succeeded.size === output.steps.length ? "succeeded" : "partial"
-            const emitted = new Set<string>()
-            const records = [
-              ...output.entities.map((record) => ({ kind: "entity" as const, record })),
-              ...output.relationships.map((record) => ({ kind: "relationship" as const, record }))
-            ]
-            for (const { kind, record } of records) {
-              const noun = kind === "entity" ? "entities" : "relationships"
-              const row: StoredRow = {
-                kind,
-                connector: connector.name,
-                account,
-                id: record.id,
-                step: record.step,
-                hash: record.hash,
-                generation,
-                raw: { ...record, connector: connector.name, account, generation, syncId: crypto.randomUUID() }
-              }
-              const key = keyOf(row)
-              emitted.add(record.id)
-              const existing = rows.get(key)
-              if (existing === undefined) stats[`${noun}Created`]++
-              else if (existing.hash !== row.hash || existing.step !== row.step || bugs.rewriteUnchanged) {
-                stats[`${noun}Updated`]++
-              } else {
-                stats[`${noun}Unchanged`]++
-                continue
-              }
-              writes.push((state) => state.set(key, row))
-            }
-            for (const [key, row] of rows) {
-              const mine = row.connector === connector.name && (row.account === account || bugs.scopeByConnectorOnly)
-              if (!mine || emitted.has(row.id) || bugs.noDeletes) continue
-              if (!succeeded.has(row.step) && !bugs.deleteFailedSteps) continue
-              stats[row.kind === "entity" ? "entitiesDeleted" : "relationshipsDeleted"]++
-              writes.push((state) => state.delete(key))
-            }
-          }
-          const runRow: StoredRun = { connector: connector.name, account, raw: { generation, status, stats } }
-          const apply = (): SyncOutcome => {
-            const state = bugs.nonAtomic ? rows : new Map(rows)
-            writes.forEach((write, index) => {
-              options.beforeWrite?.(index)
-              write(state)
-            })
-            options.beforeWrite?.(writes.length)
-            rows = state
-            runs = [...runs, runRow]
-            generations.set(scope, generation)
-            const now = new Date()
-            return {
-              _tag: "Committed",
-              result: {
-                connector: connector.name,
-                account,
-                syncId: crypto.randomUUID(),
-                generation,
-                status,
-                dryRun: false,
-                stats,
-                steps: Either.isRight(run) ? run.right.steps : [],
-                warnings: [],
-                startedAt: now,
-                finishedAt: now,
-                durationMs: 0
-              }
-            }
-          }
-          return yield* Effect.try({ try: apply, catch: (error) => error }).pipe(
-            Effect.catchAll((error) => Effect.succeed<SyncOutcome>({ _tag: "Aborted", error, message: String(error) }))
-          )
-        })
-    }
-  })
-})
+export const modelBackend = (bugs: ModelBugs = {}): HarnessBackend => {
+  const mutant = mutantOf(bugs)
+  return storeBackend(mutant === undefined ? "memory" : `memory (${mutant})`, ({ testing }) =>
+    MemoryStore.layerWith({ testing: mutant === undefined ? testing : { ...testing, mutant }, lockTimeoutMs: 5_000 })
+  )
+}

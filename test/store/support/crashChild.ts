@@ -9,7 +9,8 @@
  *   bun test/store/support/crashChild.ts <path> <n> <tag> [account] [hold] [cacheMiB]
  */
 import { Effect } from "effect"
-import { Connector, entity, SqliteStore, step, sync } from "../../../src/index.ts"
+import { Connector, entity, step } from "../../../src/index.ts"
+import { SqliteStore, sync } from "../../../src/runtime.ts"
 
 const [path = "", size = "1000", tag = "old", account = "default", hold = "none", cache = "64"] = process.argv.slice(2)
 const n = Number(size)
@@ -35,7 +36,7 @@ const hosts = Connector.make({
   ]
 })
 
-const faults: SqliteStore.Faults = {
+const testing: SqliteStore.StoreTesting = {
   beforeWrite: (index) => {
     say(`WRITE ${index} ${since()}`)
     if (hold === `write:${index}`) {
@@ -62,6 +63,6 @@ await Effect.runPromise(
         }
       }
     }
-  }).pipe(Effect.provide(SqliteStore.layerWith({ path, faults, cacheMiB: Number(cache) })))
+  }).pipe(Effect.provide(SqliteStore.layerWith({ path, testing, cacheMiB: Number(cache) })))
 )
 say("DONE")

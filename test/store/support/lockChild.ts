@@ -7,7 +7,8 @@
  */
 import { Database } from "bun:sqlite"
 import { Effect } from "effect"
-import { Connector, entity, SqliteStore, step, sync } from "../../../src/index.ts"
+import { Connector, entity, step } from "../../../src/index.ts"
+import { SqliteStore, sync } from "../../../src/runtime.ts"
 
 const [path = "", mode = "scope", hold = "1000"] = process.argv.slice(2)
 const holdMs = Number(hold)

@@ -1,8 +1,8 @@
 import { Effect } from "effect"
-import { Store, type StoreDump } from "../../../src/sync/Store.ts"
-import type { Mutant } from "../../../src/store/sqlite/SqliteStore.ts"
-import { type SyncOptions, sync } from "../../../src/sync/Sync.ts"
 import type { SyncResult } from "../../../src/model/Outcome.ts"
+import * as MemoryStore from "../../../src/store/memory/MemoryStore.ts"
+import { type Mutant, Store, type StoreDump } from "../../../src/sync/Store.ts"
+import { type SyncOptions, sync } from "../../../src/sync/Sync.ts"
 import { type ConnectorOptions, connectorOf, type Source, tempStore } from "./Source.ts"
 
 /** One sync of generated source data, forced past the mass-deletion guard (properties test other things). */
@@ -15,6 +15,17 @@ export const syncSource = (
 
 export const dumpStore: Effect.Effect<StoreDump, unknown, Store> = Effect.flatMap(Store, (store) => store.dump())
 
-/** Runs `body` against a fresh SQLite store, optionally with a deliberate bug. */
-export const withStore = <A>(body: Effect.Effect<A, unknown, Store>, mutant?: Mutant): Promise<A> =>
-  Effect.runPromise(body.pipe(Effect.provide(tempStore(mutant === undefined ? {} : { mutant })), Effect.scoped))
+/** The drivers every property runs against. */
+export const DRIVERS = ["sqlite", "memory"] as const
+export type DriverName = (typeof DRIVERS)[number]
+
+/** Runs `body` against a fresh store of `driver` (default SQLite), optionally with a deliberate bug. */
+export const withStore = <A>(
+  body: Effect.Effect<A, unknown, Store>,
+  mutant?: Mutant,
+  driver: DriverName = "sqlite"
+): Promise<A> => {
+  const testing = mutant === undefined ? {} : { mutant }
+  const layer = driver === "memory" ? MemoryStore.layerWith({ testing }) : tempStore({ testing })
+  return Effect.runPromise(body.pipe(Effect.provide(layer), Effect.scoped))
+}

@@ -11,8 +11,8 @@ import {
   relationship,
   step
 } from "../../../src/index.ts"
-import type { DumpRow, Store, StoreDump } from "../../../src/sync/Store.ts"
 import * as SqliteStore from "../../../src/store/sqlite/SqliteStore.ts"
+import type { DumpRow, Store, StoreDump } from "../../../src/sync/Store.ts"
 
 /** Generated source data for one connector: steps, each emitting entities and relationships. */
 export interface SourceEntity {

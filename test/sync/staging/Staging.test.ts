@@ -1,12 +1,17 @@
-import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
 import fc from "fast-check"
-import { entity } from "../../src/index.ts"
-import type { EntityRecord } from "../../src/model/Records.ts"
-import { SqliteStaging } from "../../src/store/sqlite/SqliteStaging.ts"
-import { MemoryStaging, type Staging } from "../../src/scheduler/Staging.ts"
+import { entity } from "../../../src/index.ts"
+import type { EntityRecord } from "../../../src/model/Records.ts"
+import type { Staging } from "../../../src/scheduler/Staging.ts"
+import { MemorySpill } from "../../../src/sync/staging/MemorySpill.ts"
+import { SqliteSpill } from "../../../src/sync/staging/SqliteSpill.ts"
+import { CoreStaging } from "../../../src/sync/staging/Staging.ts"
+import { ModelStaging } from "./ModelStaging.ts"
 
-/** On-disk staging behaves exactly like the in-memory reference, whatever steps emit and discard. */
+/**
+ * The core's staging (src/sync/staging/Staging.ts), on either spill, behaves exactly like a small model
+ * of the ownership rules written here (`ModelStaging`), whatever steps emit and discard.
+ */
 
 type Op =
   | { readonly _tag: "put"; readonly step: string; readonly key: string; readonly content: number }
@@ -59,45 +64,49 @@ const play = (staging: Staging, ops: ReadonlyArray<Op>) => {
 }
 
 /** What the commit will see: each staged row with its owning step, in id order. */
-const sealedOwners = (db: Database, staging: SqliteStaging) => {
-  staging.flush()
-  return db.query("SELECT key, step FROM stage_e ORDER BY id").all() as Array<{ key: string; step: string }>
+const sealedOwners = (staging: CoreStaging) => {
+  staging.seal()
+  return [...staging.spill.entitiesOfType(undefined)]
+    .map(({ record, step }) => ({ id: record.id, key: record.key, step }))
+    .sort((a, b) => (a.id < b.id ? -1 : 1))
+    .map(({ key, step }) => ({ key, step }))
 }
 
-const memoryOwners = (memory: MemoryStaging) =>
-  memory
-    .owned(memory.entities)
+const modelOwners = (model: ModelStaging) =>
+  model
+    .owned()
     .map(({ record, step }) => ({ id: record.id, key: record.key, step }))
     .sort((a, b) => (a.id < b.id ? -1 : 1))
     .map(({ key, step }) => ({ key, step }))
 
-const equivalent = (wrap: (staging: Staging) => Staging) =>
+const SPILLS = { memory: () => new MemorySpill(), disk: () => new SqliteSpill(2) } as const
+
+const equivalent = (wrap: (staging: Staging) => Staging, spill: keyof typeof SPILLS = "disk") =>
   fc.property(fc.array(opArb, { maxLength: 30 }), (ops) => {
-    const db = new Database(":memory:")
+    const staging = new CoreStaging(SPILLS[spill]())
     try {
-      const disk = new SqliteStaging(db, 4)
-      const memory = new MemoryStaging()
-      expect(play(wrap(disk), ops)).toEqual(play(memory, ops))
-      expect(sealedOwners(db, disk)).toEqual(memoryOwners(memory))
-      disk.dispose()
+      const model = new ModelStaging()
+      expect(play(wrap(staging), ops)).toEqual(play(model, ops))
+      expect(sealedOwners(staging)).toEqual(modelOwners(model))
     } finally {
-      db.close()
+      staging.close()
     }
   })
 
-describe("SqliteStaging", () => {
-  test("behaves like MemoryStaging (results, owners, visibility, emission order)", () => {
-    fc.assert(
-      equivalent((staging) => staging),
-      { numRuns: 500 }
-    )
-  })
+describe("CoreStaging", () => {
+  for (const spill of ["disk", "memory"] as const) {
+    test(`behaves like the model (results, owners, visibility, emission order), ${spill} spill`, () => {
+      fc.assert(
+        equivalent((staging) => staging, spill),
+        { numRuns: 300 }
+      )
+    })
+  }
 
-  test("many ids (past the index's growth): same results and owners as MemoryStaging", () => {
-    const db = new Database(":memory:")
+  test("many ids (past the index's growth): same results and owners as the model", () => {
+    const disk = new CoreStaging(new SqliteSpill(2))
     try {
-      const disk = new SqliteStaging(db, 4)
-      const memory = new MemoryStaging()
+      const memory = new ModelStaging()
       const ops: Array<Op> = []
       for (let index = 0; index < 6000; index++) {
         ops.push({ _tag: "put", step: "abc"[index % 3] as string, key: `k${(index * 7919) % 4500}`, content: 0 })
@@ -115,10 +124,9 @@ describe("SqliteStaging", () => {
         return { out, visible: [...staging.entitiesOf(steps, "host")].map((item) => item.key) }
       }
       expect(results(disk)).toEqual(results(memory))
-      expect(sealedOwners(db, disk)).toEqual(memoryOwners(memory))
-      disk.dispose()
+      expect(sealedOwners(disk)).toEqual(modelOwners(memory))
     } finally {
-      db.close()
+      disk.close()
     }
   })
 

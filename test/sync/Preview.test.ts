@@ -2,16 +2,24 @@ import { describe, expect, test } from "bun:test"
 import { Effect, Either } from "effect"
 import fc from "fast-check"
 import { Connector, entity, step } from "../../src/index.ts"
-import { type DumpRow, Store, type StoreDump } from "../../src/sync/Store.ts"
-import { sync } from "../../src/sync/Sync.ts"
-import { PREVIEW_ITEMS, type PreviewList, type SyncPreview } from "../../src/model/Outcome.ts"
-import { connectorOf, type Failure, failuresArb, type Source, sourceArb, tempStore } from "../sync/support/Source.ts"
+import {
+  type DumpRow,
+  MemoryStore,
+  PREVIEW_ITEMS,
+  type PreviewList,
+  Store,
+  type StoreDump,
+  type StoreTesting,
+  type SyncPreview,
+  sync
+} from "../../src/runtime.ts"
+import { connectorOf, type Failure, failuresArb, type Source, sourceArb, tempStore } from "./support/Source.ts"
 
 /**
- * The dry run's preview (src/store/sqlite/Preview.ts): for every plan (insert, merge, unchanged, and
- * the reference diff), the rows it names are exactly the rows the real sync then creates, updates and
- * deletes (updated: kept but given the new generation), with the same totals as the stats; a dry run
- * writes nothing. Lists hold at most PREVIEW_ITEMS rows.
+ * The dry run's preview (src/sync/Preview.ts), on every driver: for every plan (insert, merge,
+ * unchanged; and the merge alone), the rows it names are exactly the rows the real sync then creates,
+ * updates and deletes (updated: kept but given the new generation), with the same totals as the stats;
+ * a dry run writes nothing. Lists hold at most PREVIEW_ITEMS rows.
  */
 
 type Change = "created" | "updated" | "deleted"
@@ -73,9 +81,16 @@ const historyArb = fc.tuple(
   fc.array(fc.nat(2), { minLength: 2, maxLength: 5 })
 )
 
+const layerOf = (driver: "sqlite" | "memory", testing: StoreTesting) =>
+  driver === "sqlite" ? tempStore({ testing }) : MemoryStore.layerWith({ testing })
+
 describe("dry-run preview", () => {
-  for (const alwaysDiff of [false, true]) {
-    test(`names exactly what the real sync then changes (${alwaysDiff ? "reference diff" : "plans"})`, async () => {
+  for (const [driver, alwaysMerge] of [
+    ["sqlite", false],
+    ["sqlite", true],
+    ["memory", false]
+  ] as const) {
+    test(`names exactly what the real sync then changes (${driver} driver, ${alwaysMerge ? "merge only" : "plans"})`, async () => {
       const plans = new Set<string>()
       await fc.assert(
         fc.asyncProperty(historyArb, ([pool, order]) =>
@@ -99,9 +114,9 @@ describe("dry-run preview", () => {
             }
           }).pipe(
             Effect.provide(
-              tempStore({
-                alwaysDiff,
-                faults: { onPhase: (phase) => (phase.startsWith("plan ") ? plans.add(phase) : undefined) }
+              layerOf(driver, {
+                alwaysMerge,
+                onPhase: (phase) => (phase.startsWith("plan ") ? plans.add(phase) : undefined)
               })
             ),
             Effect.runPromise
@@ -109,9 +124,7 @@ describe("dry-run preview", () => {
         ),
         { numRuns: 40 }
       )
-      expect([...plans].sort()).toEqual(
-        alwaysDiff ? ["plan reference"] : ["plan insert", "plan merge", "plan unchanged"]
-      )
+      expect([...plans].sort()).toEqual(alwaysMerge ? ["plan merge"] : ["plan insert", "plan merge", "plan unchanged"])
     }, 120_000)
   }
 
