@@ -190,6 +190,8 @@ export interface StoreTesting {
   readonly mutant?: Mutant
   /** Diff every commit (no insert-only or unchanged plan): the plans are tested against it. */
   readonly alwaysMerge?: boolean
+  /** Staging may take this many bytes on disk at most: beyond, it fails as on a full disk. */
+  readonly stagingMaxBytes?: number
 }
 
 /** A store driver. */

@@ -188,7 +188,7 @@ export const sync = <C, R>(
       const account = options.account ?? "default"
       const syncId = options.syncId ?? crypto.randomUUID()
       const startedAt = new Date()
-      const staging = yield* diskStaging
+      const staging = yield* diskStaging(store.testing?.stagingMaxBytes)
       let steps: ReadonlyArray<StepOutcome> = []
       const onEvent: EventSink = (event) => {
         if (event._tag === "SyncFinished") steps = event.steps
@@ -226,7 +226,7 @@ export const commitSync = (
   Effect.scoped(
     Effect.gen(function* () {
       const store = yield* Store
-      const staging = yield* diskStaging
+      const staging = yield* diskStaging(store.testing?.stagingMaxBytes)
       return yield* withSession(
         store,
         { connector: output.connector, account: output.account },

@@ -143,7 +143,8 @@ export class SqliteSpill implements Spill {
   private open = false
   private sealed = false
 
-  constructor(cacheMiB = 16) {
+  /** `maxBytes`: the file may grow to this many bytes at most (beyond, writes fail as on a full disk). */
+  constructor(cacheMiB = 16, maxBytes?: number) {
     this.dir = mkdtempSync(join(process.env.SQLITE_TMPDIR || tmpdir(), "parallax-stage-"))
     this.path = join(this.dir, "stage.db")
     this.db = new Database(this.path, { create: true, strict: false })
@@ -151,6 +152,7 @@ export class SqliteSpill implements Spill {
       this.db.exec("PRAGMA journal_mode = OFF")
       this.db.exec("PRAGMA synchronous = OFF")
       this.db.exec(`PRAGMA cache_size = ${-1024 * Math.max(2, Math.floor(cacheMiB))}`)
+      if (maxBytes !== undefined) this.db.exec(`PRAGMA max_page_count = ${Math.max(8, Math.floor(maxBytes / 4096))}`)
       this.db.exec(SPILL_TABLES)
       this.tables = [new Table(this.db, 0), new Table(this.db, 1)]
     } catch (error) {
