@@ -1,5 +1,5 @@
 import { median } from "./measure.ts"
-import type { ReadRow } from "./reads.ts"
+import { type ReadRow, SHORT_SAMPLES } from "./reads.ts"
 
 /** The targets of issue 15 for the read commands. */
 export const READ_TARGETS = {
@@ -77,8 +77,8 @@ export const renderReads = (rows: ReadonlyArray<ReadRow>): ReadonlyArray<string>
   lines.push(
     "Each read is a separate process of the compiled binary (`--db` the store of `first`: generation 0 of " +
       "account a), standard output to a pipe read by the bench, except `export` and its floor (`> /dev/null`). " +
-      "Start-up: `parallax --version`, run " +
-      "five times beside the reads of each run; `− start-up` = median wall time − median start-up. " +
+      "`parallax --version` (start-up) and each `--limit` read run " +
+      `${SHORT_SAMPLES} times in each run, the others once; \`− start-up\` = median wall time − median start-up. ` +
       "Floors (bench/floor-reads.ts, `bun` with `bun:sqlite`, the same file opened read-only): " +
       "`floor: stats` runs `SELECT scope_id, type, count(*) FROM entities GROUP BY scope_id, type` and the same " +
       "for relationships by verb (no check that an edge's endpoints exist); `floor: export` runs " +

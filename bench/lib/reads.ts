@@ -109,10 +109,13 @@ export const READS: ReadonlyArray<ReadSpec> = [
   }
 ]
 
-/** How many times `parallax --version` runs beside the reads of one run (its median is the start-up). */
-export const STARTUP_SAMPLES = 5
+/**
+ * How many times the short processes (`parallax --version` and the `--limit` reads) run in each run: their
+ * medians are compared, and one sample of a process of a few hundred ms says little on a busy machine.
+ */
+export const SHORT_SAMPLES = 5
 
-/** One read at one size: every run's measurements (start-up: `STARTUP_SAMPLES` per run). */
+/** One read at one size: every run's measurements (`SHORT_SAMPLES` per run for start-up and `--limit` reads). */
 export interface ReadRow {
   readonly n: number
   readonly name: string
@@ -127,7 +130,7 @@ export interface ReadRow {
 export type ReadSamples = Map<string, { wallMs: Array<number>; peakRssKiB: Array<number>; problems: Array<string> }>
 
 /**
- * Runs every read once (start-up `STARTUP_SAMPLES` times) against the store at `db` and adds the
+ * Runs every read once (start-up and `--limit` reads `SHORT_SAMPLES` times) against the store at `db` and adds the
  * measurements to `samples`; a failed or wrong read is recorded as a problem, not thrown.
  */
 export const measureReads = async (options: {
@@ -148,7 +151,8 @@ export const measureReads = async (options: {
         : read.kind === "startup"
           ? [binary, ...read.argv]
           : [binary, ...read.argv, "--db", db]
-    for (let i = 0; i < (read.kind === "startup" ? STARTUP_SAMPLES : 1); i++) {
+    const times = read.kind === "startup" || read.kind === "limit" ? SHORT_SAMPLES : 1
+    for (let i = 0; i < times; i++) {
       const measured = await measure(argv, { devNull: read.devNull ?? false })
       entry.wallMs.push(measured.wallMs)
       entry.peakRssKiB.push(measured.peakRssKiB)
@@ -160,7 +164,12 @@ export const measureReads = async (options: {
             : read.check?.(measured, n)
       if (problem !== undefined) entry.problems.push(`run ${run}: ${problem}`)
     }
-    options.log(`${read.name}: ${((entry.wallMs[entry.wallMs.length - 1] ?? 0) / 1000).toFixed(3)} s`)
+    options.log(
+      `${read.name}: ${entry.wallMs
+        .slice(-times)
+        .map((ms) => (ms / 1000).toFixed(3))
+        .join(", ")} s`
+    )
   }
 }
 
