@@ -12,7 +12,7 @@ import { dumpOf, integrity } from "./support/storeFile.ts"
  * 300 created, then the step checksums and the run record: one write statement each, 7 in all, after the
  * new generation) and is killed at a point drawn from a seed:
  * stopped before a random write of its commit's transaction, killed a random delay after the commit
- * starts, stopped right after the commit, or killed a random delay after it. After each kill the store
+ * starts or after its first write, stopped right after the commit, or killed a random delay after it. After each kill the store
  * must pass `PRAGMA integrity_check` and hold exactly the old or the new state. The same procedure run
  * against the store's `non-atomic` mutant (every write committed on its own) must see a torn state.
  *
@@ -28,37 +28,51 @@ const CHILD = join(import.meta.dir, "support", "crashChild.ts")
 
 /** Where a child is killed: stopped at a fault point (`hold`), or `delayMs` after it printed `after`. */
 interface KillPoint {
-  readonly kind: "before a write" | "timed in the commit" | "after the commit" | "timed after the commit"
+  readonly kind:
+    | "before a write"
+    | "timed in the commit"
+    | "timed in its writes"
+    | "after the commit"
+    | "timed after it"
   readonly where: string
   readonly hold?: string
   readonly after?: string
   readonly delayMs?: number
 }
 
-/** Kill points inside the commit (of `writes` write statements, taking about `commitMs`) and right after it. */
-const killPoints = (writes: number, commitMs: number): fc.Arbitrary<KillPoint> =>
+/** How the commit of the calibration run went: its write statements and their timing. */
+interface CommitShape {
+  readonly writes: number
+  /** From `COMMITTING` (the sync's collection done) to `COMMITTED`. */
+  readonly commitMs: number
+  /** From the first write (`WRITE 0`) to `COMMITTED`. */
+  readonly writesMs: number
+}
+
+const timed = (kind: KillPoint["kind"], after: string, maxMs: number): fc.Arbitrary<KillPoint> =>
+  fc
+    .integer({ min: 0, max: Math.max(1, Math.ceil(maxMs)) })
+    .map((delayMs): KillPoint => ({ kind, where: `${delayMs} ms after ${after}`, after, delayMs }))
+
+/**
+ * Kill points inside the commit and right after it: held before a random write, timed from the start of
+ * the commit or from its first write (the writes take a few ms: timed kills from the start mostly land
+ * in the diff before them), held right after the commit, or timed after it.
+ */
+const killPoints = (shape: CommitShape): fc.Arbitrary<KillPoint> =>
   fc.oneof(
     {
-      weight: 4,
-      arbitrary: fc.integer({ min: 0, max: writes - 1 }).map(
+      weight: 3,
+      arbitrary: fc.integer({ min: 0, max: shape.writes - 1 }).map(
         (index): KillPoint => ({
           kind: "before a write",
-          where: `before write ${index} of ${writes}`,
+          where: `before write ${index} of ${shape.writes}`,
           hold: `write:${index}`
         })
       )
     },
-    {
-      weight: 4,
-      arbitrary: fc.integer({ min: 0, max: Math.ceil(commitMs * 1.5) }).map(
-        (delayMs): KillPoint => ({
-          kind: "timed in the commit",
-          where: `${delayMs} ms after COMMITTING`,
-          after: "COMMITTING",
-          delayMs
-        })
-      )
-    },
+    { weight: 3, arbitrary: timed("timed in the commit", "COMMITTING", shape.commitMs * 1.5) },
+    { weight: 3, arbitrary: timed("timed in its writes", "WRITE 0", shape.writesMs * 1.5) },
     {
       weight: 1,
       arbitrary: fc.constant<KillPoint>({
@@ -67,17 +81,7 @@ const killPoints = (writes: number, commitMs: number): fc.Arbitrary<KillPoint> =
         hold: "committed"
       })
     },
-    {
-      weight: 1,
-      arbitrary: fc.integer({ min: 0, max: 20 }).map(
-        (delayMs): KillPoint => ({
-          kind: "timed after the commit",
-          where: `${delayMs} ms after COMMITTED`,
-          after: "COMMITTED",
-          delayMs
-        })
-      )
-    }
+    { weight: 1, arbitrary: timed("timed after it", "COMMITTED", 20) }
   )
 
 interface ChildRun {
@@ -168,8 +172,7 @@ interface Fixture {
   readonly oldFile: string
   readonly old: StoreDump
   readonly neu: StoreDump
-  readonly writes: number
-  readonly commitMs: number
+  readonly shape: CommitShape
 }
 
 let fixture: Fixture
@@ -184,11 +187,16 @@ const makeFixture = async (): Promise<Fixture> => {
   copyFileSync(oldFile, newFile)
   const calibration = await runChild(newFile, "new", SHIFT)
   expect(calibration.output).toContain("DONE")
-  const writes = calibration.output.split("\n").filter((line) => line.startsWith("WRITE ")).length
-  const commitMs = Number(/^COMMITTED (\d+)/m.exec(calibration.output)?.[1])
+  const committedAt = Number(/^COMMITTED (\d+)/m.exec(calibration.output)?.[1])
+  const shape: CommitShape = {
+    writes: calibration.output.split("\n").filter((line) => line.startsWith("WRITE ")).length,
+    commitMs: committedAt,
+    writesMs: committedAt - Number(/^WRITE 0 (\d+)/m.exec(calibration.output)?.[1])
+  }
+  console.log(`calibration: ${JSON.stringify(shape)}`)
   const neu = await dumpOf(newFile)
   expect(neu.runs.at(-1)?.stats).toMatchObject({ entitiesCreated: SHIFT, entitiesDeleted: SHIFT })
-  return { dir, oldFile, old: await dumpOf(oldFile), neu, writes, commitMs }
+  return { dir, oldFile, old: await dumpOf(oldFile), neu, shape }
 }
 
 interface Tally {
@@ -210,7 +218,7 @@ const killAtRandom = async (options: {
   readonly mutant?: string
   readonly stopWhen?: (outcome: Outcome) => boolean
 }): Promise<Tally> => {
-  const points = fc.sample(killPoints(fixture.writes, fixture.commitMs), { seed: options.seed, numRuns: options.kills })
+  const points = fc.sample(killPoints(fixture.shape), { seed: options.seed, numRuns: options.kills })
   const tally: Tally = { outcomes: [] }
   const path = join(fixture.dir, `killed-${options.mutant ?? "none"}.db`)
   for (const kill of points) {
@@ -253,7 +261,7 @@ describe("C01: SIGKILL at random points of a commit", () => {
   }, 60_000)
 
   test(`${KILLS} kills inside and right after the commit: integrity ok, the old or the new state each time`, async () => {
-    expect(fixture.writes).toBeGreaterThanOrEqual(6)
+    expect(fixture.shape.writes).toBeGreaterThanOrEqual(6)
     const tally = await killAtRandom({ seed: SEED, kills: KILLS })
     console.log(`seed ${SEED}: ${summary(tally)}`)
     const bad = tally.outcomes
@@ -270,7 +278,7 @@ describe("C01: SIGKILL at random points of a commit", () => {
   test("the same procedure sees a torn state when every write commits on its own (mutant non-atomic)", async () => {
     const tally = await killAtRandom({
       seed: SEED,
-      kills: 12,
+      kills: 20,
       mutant: "non-atomic",
       stopWhen: (outcome) => outcome.state === "torn"
     })
