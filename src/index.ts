@@ -4,7 +4,9 @@
  * @example
  * import { Connector, entity, relationship, step } from "parallax-connect"
  */
+export { type ConfigKey, configKeys } from "./connector/ConfigKeys.ts"
 export { Connector, type DiscoverContext } from "./connector/Connector.ts"
+export { documentConnector } from "./connector/Document.ts"
 export {
   type Collected,
   collect,
@@ -14,7 +16,14 @@ export {
   runConnector,
   runConnectorStream
 } from "./connector/Run.ts"
-export { type Step, StepBuilder, type StepRun, step } from "./connector/Step.ts"
+export {
+  type EntityDeclaration,
+  type RelationshipDeclaration,
+  type Step,
+  StepBuilder,
+  type StepRun,
+  step
+} from "./connector/Step.ts"
 export type { Prior, StepContext, StepCounts, StepLogger } from "./connector/StepContext.ts"
 export {
   ApiError,

@@ -96,7 +96,7 @@ export const github = Connector.make({
     }),
   steps: [
     step("organization", "The organisation itself")
-      .entities(TYPES.organization)
+      .entities({ type: TYPES.organization, class: "Organization" })
       .run<GitHubConfig, GitHubClient>((ctx) =>
         Effect.gen(function* () {
           const org = yield* (yield* GitHubClient).get(orgPath(ctx), ApiOrganization)
@@ -117,8 +117,8 @@ export const github = Connector.make({
       ),
     step("repositories", "Every repository of the organisation, which it OWNS")
       .dependsOn("organization")
-      .entities(TYPES.repository)
-      .relationships("OWNS")
+      .entities({ type: TYPES.repository, class: "CodeRepo" })
+      .relationships({ from: TYPES.organization, verb: "OWNS", to: TYPES.repository })
       .run<GitHubConfig, GitHubClient>((ctx) =>
         Effect.gen(function* () {
           const repos = yield* (yield* GitHubClient).list(`${orgPath(ctx)}/repos?type=all`, ApiRepository)
@@ -149,8 +149,8 @@ export const github = Connector.make({
       ),
     step("members", "The organisation's members, each a MEMBER_OF it as admin or member")
       .dependsOn("organization")
-      .entities(TYPES.user)
-      .relationships("MEMBER_OF")
+      .entities({ type: TYPES.user, class: "User" })
+      .relationships({ from: TYPES.user, verb: "MEMBER_OF", to: TYPES.organization })
       .run<GitHubConfig, GitHubClient>((ctx) =>
         Effect.gen(function* () {
           const client = yield* GitHubClient
@@ -177,8 +177,11 @@ export const github = Connector.make({
       ),
     step("teams", "The organisation's teams; it HAS each, and a parent team CONTAINS its children")
       .dependsOn("organization")
-      .entities(TYPES.team)
-      .relationships("HAS", "CONTAINS")
+      .entities({ type: TYPES.team, class: "Team" })
+      .relationships(
+        { from: TYPES.organization, verb: "HAS", to: TYPES.team },
+        { from: TYPES.team, verb: "CONTAINS", to: TYPES.team }
+      )
       .run<GitHubConfig, GitHubClient>((ctx) =>
         Effect.gen(function* () {
           const teams = yield* (yield* GitHubClient).list(`${orgPath(ctx)}/teams`, ApiTeam)
@@ -209,7 +212,7 @@ export const github = Connector.make({
       ),
     step("team-members", "Which members are a MEMBER_OF each team, as maintainer or member")
       .dependsOn("teams", "members")
-      .relationships("MEMBER_OF")
+      .relationships({ from: TYPES.user, verb: "MEMBER_OF", to: TYPES.team })
       .run<GitHubConfig, GitHubClient>((ctx) =>
         Effect.gen(function* () {
           const client = yield* GitHubClient
@@ -228,7 +231,7 @@ export const github = Connector.make({
       ),
     step("team-repositories", "Which repositories each team ALLOWS access to, with the permission")
       .dependsOn("teams", "repositories")
-      .relationships("ALLOWS")
+      .relationships({ from: TYPES.team, verb: "ALLOWS", to: TYPES.repository })
       .run<GitHubConfig, GitHubClient>((ctx) =>
         Effect.gen(function* () {
           const client = yield* GitHubClient

@@ -61,7 +61,7 @@ export const synthetic = Connector.make({
   config: SyntheticConfig,
   steps: [
     step("policies", "IAM policies: a catalogue of managed policies, then customer policies")
-      .entities(TYPES.policy)
+      .entities({ type: TYPES.policy, class: "AccessPolicy" })
       .run<SyntheticConfig>((ctx) =>
         emitAll(
           ctx,
@@ -69,7 +69,7 @@ export const synthetic = Connector.make({
         )
       ),
     step("security-groups", "Security groups and their ingress rules")
-      .entities(TYPES.securityGroup)
+      .entities({ type: TYPES.securityGroup, class: "Firewall" })
       .run<SyntheticConfig>((ctx) =>
         emitAll(
           ctx,
@@ -77,7 +77,7 @@ export const synthetic = Connector.make({
         )
       ),
     step("users", "IAM users, some without MFA")
-      .entities(TYPES.user)
+      .entities({ type: TYPES.user, class: "User" })
       .run<SyntheticConfig>((ctx) =>
         emitAll(
           ctx,
@@ -85,7 +85,7 @@ export const synthetic = Connector.make({
         )
       ),
     step("buckets", "Storage buckets, some public")
-      .entities(TYPES.bucket)
+      .entities({ type: TYPES.bucket, class: "DataStore" })
       .run<SyntheticConfig>((ctx) =>
         emitAll(
           ctx,
@@ -94,8 +94,8 @@ export const synthetic = Connector.make({
       ),
     step("roles", "IAM roles, each ASSIGNED the policies it grants")
       .dependsOn("policies")
-      .entities(TYPES.role)
-      .relationships("ASSIGNED")
+      .entities({ type: TYPES.role, class: "AccessRole" })
+      .relationships({ from: TYPES.role, verb: "ASSIGNED", to: TYPES.policy })
       .run<SyntheticConfig>((ctx) =>
         Effect.gen(function* () {
           const policies = priorKeys(ctx, TYPES.policy).filter((key) => key !== ADMIN_POLICY)
@@ -113,7 +113,7 @@ export const synthetic = Connector.make({
       ),
     step("user-roles", "Which roles each user is ASSIGNED")
       .dependsOn("users", "roles")
-      .relationships("ASSIGNED")
+      .relationships({ from: TYPES.user, verb: "ASSIGNED", to: TYPES.role })
       .run<SyntheticConfig>((ctx) =>
         Effect.gen(function* () {
           const roles = priorKeys(ctx, TYPES.role)
@@ -127,8 +127,11 @@ export const synthetic = Connector.make({
       ),
     step("instances", "Compute instances, the role each USES and the security groups each HAS")
       .dependsOn("roles", "security-groups")
-      .entities(TYPES.instance)
-      .relationships("USES", "HAS")
+      .entities({ type: TYPES.instance, class: "Host" })
+      .relationships(
+        { from: TYPES.instance, verb: "USES", to: TYPES.role },
+        { from: TYPES.instance, verb: "HAS", to: TYPES.securityGroup }
+      )
       .run<SyntheticConfig>((ctx) =>
         Effect.gen(function* () {
           const roles = priorKeys(ctx, TYPES.role)
@@ -148,8 +151,8 @@ export const synthetic = Connector.make({
       ),
     step("agents", "Endpoint agents and the instances they PROTECT (some instances have none)")
       .dependsOn("instances")
-      .entities(TYPES.agent)
-      .relationships("PROTECTS")
+      .entities({ type: TYPES.agent, class: "Agent" })
+      .relationships({ from: TYPES.agent, verb: "PROTECTS", to: TYPES.instance })
       .run<SyntheticConfig>((ctx) =>
         Effect.gen(function* () {
           const instances = Array.from(ctx.prior.entities(TYPES.instance)).sort((a, b) => (a.key < b.key ? -1 : 1))

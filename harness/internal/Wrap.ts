@@ -8,6 +8,7 @@ import {
   entity,
   type Step,
   type StepContext,
+  type Timeout,
   ValidationFailed
 } from "parallax-connect"
 
@@ -153,7 +154,7 @@ const shuffle = <A>(items: ReadonlyArray<A>, seed: number): ReadonlyArray<A> => 
  * where it emitted) but staged only when the step's program ends, in an order shuffled by `seed`.
  */
 const reordering = (ctx: StepContext<unknown>, seed: number) => {
-  const staged: Array<Effect.Effect<unknown, ValidationFailed | DuplicateKey>> = []
+  const staged: Array<Effect.Effect<unknown, ValidationFailed | DuplicateKey | Timeout>> = []
   const context: StepContext<unknown> = {
     ...ctx,
     emitEntity: (builder) => {

@@ -1,10 +1,12 @@
-import { Cause, Effect, Exit, Layer, Option, Stream } from "effect"
+import { Cause, type Duration, Effect, Exit, Layer, Option, Stream } from "effect"
 import { type ConfigInvalid, type ConnectorError, ConnectorFailed, type DefinitionError } from "../Errors.ts"
 import type { EntityRecord, RelationshipRecord, ValidationWarning } from "../model/Records.ts"
 import type { EventSink, StepOutcome, SyncEvent, WarningSummary } from "../scheduler/Events.ts"
 import { runSteps } from "../scheduler/Scheduler.ts"
 import { MemoryStaging, type Staging } from "../sync/Staging.ts"
 import { type Connector, Connector as Connectors } from "./Connector.ts"
+import { asConnectorError, crashed } from "./Failure.ts"
+import { maskSecrets } from "./Secrets.ts"
 
 /** How to run a connector. */
 export interface RunOptions<R = never> {
@@ -18,6 +20,8 @@ export interface RunOptions<R = never> {
   readonly concurrency?: number
   /** Unknown classes and verbs are errors instead of warnings. */
   readonly strict?: boolean
+  /** The timeout of each attempt of a step that sets none itself (default 1 hour). */
+  readonly stepTimeout?: Duration.DurationInput
   /** Replaces the connector's own services (its `layer`): a fake API for tests and the harness. */
   readonly layer?: Layer.Layer<R, ConnectorError>
   readonly onEvent?: EventSink
@@ -44,11 +48,11 @@ export interface RunOutput extends Collected {
 /** Why a run could not even start collecting. */
 export type RunError = ConfigInvalid | DefinitionError | ConnectorError
 
-/** The typed failure of a cause, or a `ConnectorFailed` for a crash (a defect in connector code). */
+/** The typed failure of a cause (`what` failed: ...), or a `ConnectorFailed` for a crash (`what` crashed: ...). */
 const typedOrCrash = (cause: Cause.Cause<ConnectorError>, what: string): ConnectorError =>
-  Option.getOrElse(Cause.failureOption(cause), () => {
-    const defect = Cause.squash(cause)
-    return new ConnectorFailed({ reason: `${what}: ${String(defect)}`, cause: defect })
+  Option.match(Cause.failureOption(cause), {
+    onSome: (error) => asConnectorError(error, what),
+    onNone: () => crashed(Cause.squash(cause), what)
   })
 
 /** How many sample subjects a warning summary keeps. */
@@ -107,9 +111,11 @@ export const collectConfigured = <C, R>(
     const syncId = options.syncId ?? crypto.randomUUID()
     const emit = options.onEvent ?? (() => {})
     const warnings = warningCounter()
+    const secrets = maskSecrets(config)
     const layer = Layer.catchAllCause(
       Layer.suspend(() => options.layer ?? connector.layer?.(config) ?? (Layer.empty as Layer.Layer<R>)),
-      (cause) => Layer.fail(typedOrCrash(cause, `the services of connector "${connector.name}" could not be built`))
+      (cause) =>
+        Layer.fail(secrets.value(typedOrCrash(cause, `building the services of connector "${connector.name}"`)))
     )
     const startedAt = new Date()
     emit({ _tag: "SyncStarted", connector: connector.name, account, syncId })
@@ -117,14 +123,15 @@ export const collectConfigured = <C, R>(
       const discover = connector.discover
       if (discover) {
         yield* Effect.suspend(() => discover({ config, account })).pipe(
-          Effect.catchAllDefect((defect) =>
-            Effect.fail(new ConnectorFailed({ reason: `discovery crashed: ${String(defect)}`, cause: defect }))
-          ),
+          Effect.catchAllDefect((defect) => Effect.fail(crashed(defect, "discovery"))),
           Effect.catchAllCause((cause) =>
             Cause.isInterruptedOnly(cause)
               ? Effect.fail(new ConnectorFailed({ reason: "discovery interrupted itself" }))
               : Effect.failCause(cause)
-          )
+          ),
+          // What leaves discovery says what went wrong, and never a secret of the config (C12).
+          Effect.mapError((error) => secrets.value(asConnectorError(error, "discovery"))),
+          (effect) => secrets.logging(effect)
         )
       }
       return yield* runSteps(connector.steps, {
@@ -135,6 +142,7 @@ export const collectConfigured = <C, R>(
         staging,
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
         ...(options.strict === undefined ? {} : { strict: options.strict }),
+        ...(options.stepTimeout === undefined ? {} : { stepTimeout: options.stepTimeout }),
         onEvent: emit,
         onWarning: warnings.add
       })

@@ -1,5 +1,5 @@
 import type { Effect } from "effect"
-import type { DuplicateKey, ValidationFailed } from "../Errors.ts"
+import type { DuplicateKey, Timeout, ValidationFailed } from "../Errors.ts"
 import type { EntityBuilder } from "../model/Entity.ts"
 import type { EntityRecord, RelationshipRecord } from "../model/Records.ts"
 import type { RelationshipBuilder } from "../model/Relationship.ts"
@@ -42,12 +42,15 @@ export interface StepContext<C = unknown> {
   readonly stepId: string
   /** The connector's decoded configuration (secrets as `Redacted`). */
   readonly config: C
-  /** Validates, identifies and stages one entity; the staged record is returned. */
-  readonly emitEntity: (entity: EntityBuilder) => Effect.Effect<EntityRecord, ValidationFailed | DuplicateKey>
+  /**
+   * Validates, identifies and stages one entity; the staged record is returned. Fails with `Timeout` once
+   * the step has run past its timeout.
+   */
+  readonly emitEntity: (entity: EntityBuilder) => Effect.Effect<EntityRecord, ValidationFailed | DuplicateKey | Timeout>
   /** Validates, identifies and stages one relationship; the staged record is returned. */
   readonly emitRelationship: (
     relationship: RelationshipBuilder
-  ) => Effect.Effect<RelationshipRecord, ValidationFailed | DuplicateKey>
+  ) => Effect.Effect<RelationshipRecord, ValidationFailed | DuplicateKey | Timeout>
   readonly prior: Prior
   readonly log: StepLogger
   /** Entities and relationships this step has emitted so far. */

@@ -1,4 +1,6 @@
 import { Cause, Deferred, Duration, Effect, Schedule } from "effect"
+import { asConnectorError, crashed } from "../connector/Failure.ts"
+import { maskSecrets } from "../connector/Secrets.ts"
 import type { Step } from "../connector/Step.ts"
 import type { Prior, StepContext, StepLogger } from "../connector/StepContext.ts"
 import {
@@ -16,13 +18,18 @@ import type { RelationshipBuilder } from "../model/Relationship.ts"
 import { ENTITY_CLASSES, RELATIONSHIP_VERBS } from "../model/Vocabulary.ts"
 import type { StageResult, Staging } from "../sync/Staging.ts"
 import { ancestors } from "./Dag.ts"
+import { declarationCheck } from "./Declarations.ts"
 import type { EventSink, StepOutcome, StepStatus } from "./Events.ts"
+import { responsive } from "./Responsive.ts"
 
 /** The default retry policy: three jittered exponential retries from 200 ms. */
 export const defaultRetry: Schedule.Schedule<unknown, ConnectorError> = Schedule.exponential("200 millis").pipe(
   Schedule.jittered,
   Schedule.intersect(Schedule.recurs(3))
 )
+
+/** How long a step's attempt may run when neither the step nor the run sets a timeout. */
+export const DEFAULT_STEP_TIMEOUT: Duration.Duration = Duration.hours(1)
 
 export interface SchedulerOptions<C> {
   readonly connector: string
@@ -32,17 +39,23 @@ export interface SchedulerOptions<C> {
   readonly staging: Staging
   /** How many steps may run at once (default 4). */
   readonly concurrency?: number
-  /** Unknown classes and verbs fail the emit instead of warning. */
+  /** Unknown classes and verbs, and objects a step did not declare, fail the emit instead of warning. */
   readonly strict?: boolean
+  /** Each attempt of a step that sets no `.timeout()` of its own fails with `Timeout` after this (default 1 hour). */
+  readonly stepTimeout?: Duration.DurationInput
   readonly onEvent?: EventSink
   readonly onWarning?: (warning: ValidationWarning) => void
 }
 
-/** What a step staged in its current attempt; `duplicates` counts identical re-emits (kept once). */
+/**
+ * What a step staged in its current attempt; `duplicates` counts identical re-emits (kept once).
+ * `deadline` (in the `Clock`'s milliseconds) is when the attempt times out.
+ */
 interface Counts {
   entities: number
   relationships: number
   duplicates: number
+  deadline: number
 }
 
 const elapsed = (start: number): number => Math.round(performance.now() - start)
@@ -76,32 +89,44 @@ export const runSteps = <C, R>(
     const bound = options.concurrency ?? 4
     const permits = Number.isNaN(bound) ? 4 : Math.max(1, Math.floor(Math.min(bound, steps.length)))
     const semaphore = yield* Effect.makeSemaphore(permits)
+    const clock = yield* Effect.clock
+    const secrets = maskSecrets(config)
     const done = new Map<string, Deferred.Deferred<StepStatus>>()
     for (const step of steps) done.set(step.id, yield* Deferred.make<StepStatus>())
 
-    const checkVocabulary = (stepId: string, subject: string, known: boolean, what: string) => {
-      if (known) return undefined
-      if (options.strict) return new ValidationFailed({ subject, reason: `unknown ${what} (strict mode)` })
-      warn({ step: stepId, subject, message: `unknown ${what}` })
+    /** A warning about an emitted object, or under `strict` the failure of its emit. */
+    const remark = (stepId: string, subject: string, message: string) => {
+      if (options.strict) return new ValidationFailed({ subject, reason: `${message} (strict mode)` })
+      warn({ step: stepId, subject, message })
       return undefined
     }
+    const declared = new Map(steps.map((step) => [step.id, declarationCheck(step)] as const))
 
     const context = (step: Step<C, R>, counts: Counts): StepContext<C> => {
       const visible = ancestors(steps, step.id)
+      const check = declared.get(step.id)
       /** Validates, identifies and stages one emitted object (the hot path: one suspended effect each). */
       const stage = <A extends { readonly id: string }>(
         builder: { readonly subject: string; toStaged(account: string): Staged<A> | ValidationFailed },
         unknownOf: (record: A) => string | undefined,
+        undeclaredOf: ((record: A) => string | undefined) | undefined,
         put: (record: A, json: string) => StageResult,
         added: () => void
-      ): Effect.Effect<A, ValidationFailed | DuplicateKey> =>
-        Effect.suspend((): Effect.Effect<A, ValidationFailed | DuplicateKey> => {
+      ): Effect.Effect<A, ValidationFailed | DuplicateKey | Timeout> =>
+        Effect.suspend((): Effect.Effect<A, ValidationFailed | DuplicateKey | Timeout> => {
+          // A step that emits past its deadline fails at once, even in a loop that never waits.
+          if (clock.unsafeCurrentTimeMillis() > counts.deadline) return Effect.fail(timedOut(step))
           const staged = builder.toStaged(account)
           if (staged instanceof ValidationFailed) return Effect.fail(staged)
           const record = staged.record
           const unknown = unknownOf(record)
           if (unknown !== undefined) {
-            const failure = checkVocabulary(step.id, builder.subject, false, unknown)
+            const failure = remark(step.id, builder.subject, `unknown ${unknown}`)
+            if (failure) return Effect.fail(failure)
+          }
+          const undeclared = undeclaredOf?.(record)
+          if (undeclared !== undefined) {
+            const failure = remark(step.id, builder.subject, undeclared)
             if (failure) return Effect.fail(failure)
           }
           const result = put(record, staged.json)
@@ -133,6 +158,7 @@ export const runSteps = <C, R>(
           stage(
             builder,
             (record) => (ENTITY_CLASSES.has(record.class) ? undefined : `class "${record.class}"`),
+            check?.entity,
             (record, json) => staging.putEntity(step.id, record, json),
             () => counts.entities++
           ),
@@ -140,38 +166,47 @@ export const runSteps = <C, R>(
           stage(
             builder,
             (record) => (RELATIONSHIP_VERBS.has(record.verb) ? undefined : `verb "${record.verb}"`),
+            check?.relationship,
             (record, json) => staging.putRelationship(step.id, record, json),
             () => counts.relationships++
           )
       }
     }
 
+    const limitOf = (step: Step<C, R>): Duration.Duration =>
+      Duration.decode(step.timeout ?? options.stepTimeout ?? DEFAULT_STEP_TIMEOUT)
+    const timedOut = (step: Step<C, R>) => new Timeout({ step: step.id, afterMs: Duration.toMillis(limitOf(step)) })
+
     const attempt = (step: Step<C, R>, counts: Counts, number: number) => {
       const run = Effect.suspend(() => step.run(context(step, counts))).pipe(
-        Effect.catchAllDefect((defect) =>
-          Effect.fail(new ConnectorFailed({ reason: `step "${step.id}" crashed: ${String(defect)}`, cause: defect }))
-        ),
+        Effect.catchAllDefect((defect) => Effect.fail(crashed(defect, `step "${step.id}"`))),
         // A step that interrupts itself fails alone (C06); the run's own interruption is not caught here.
         Effect.catchAllCause((cause) =>
           Cause.isInterruptedOnly(cause)
             ? Effect.fail(new ConnectorFailed({ reason: `step "${step.id}" interrupted itself` }))
             : Effect.failCause(cause)
+        ),
+        // What leaves the step says what went wrong, and never a secret of the config (C12).
+        Effect.mapError((error) => secrets.value(asConnectorError(error, `step "${step.id}"`))),
+        (effect) => secrets.logging(effect)
+      )
+      // The timer interrupts an attempt where it waits or yields; an attempt that ran past its limit in
+      // synchronous work the timer could not interrupt fails all the same, and what it staged is discarded.
+      const limit = limitOf(step)
+      const timed = run.pipe(
+        Effect.timeoutFail({ duration: limit, onTimeout: () => timedOut(step) }),
+        Effect.zipLeft(
+          Effect.suspend(() =>
+            clock.unsafeCurrentTimeMillis() > counts.deadline ? Effect.fail(timedOut(step)) : Effect.void
+          )
         )
       )
-      const timed =
-        step.timeout === undefined
-          ? run
-          : run.pipe(
-              Effect.timeoutFail({
-                duration: step.timeout,
-                onTimeout: () => new Timeout({ step: step.id, afterMs: Duration.toMillis(step.timeout ?? 0) })
-              })
-            )
       return Effect.zipRight(
         Effect.sync(() => {
           counts.entities = 0
           counts.relationships = 0
           counts.duplicates = 0
+          counts.deadline = clock.unsafeCurrentTimeMillis() + Duration.toMillis(limit)
           emit({ _tag: "StepStarted", step: step.id, attempt: number })
         }),
         timed
@@ -203,7 +238,7 @@ export const runSteps = <C, R>(
           })
         )
       )
-      const counts: Counts = { entities: 0, relationships: 0, duplicates: 0 }
+      const counts: Counts = { entities: 0, relationships: 0, duplicates: 0, deadline: Number.POSITIVE_INFINITY }
       return {
         counts,
         attempts: () => attempts,
@@ -269,4 +304,4 @@ export const runSteps = <C, R>(
       )
 
     return yield* Effect.forEach(steps, runOne, { concurrency: "unbounded" })
-  })
+  }).pipe(responsive)

@@ -13,6 +13,7 @@ import {
   type Step,
   type StepContext,
   step,
+  type Timeout,
   type ValidationFailed
 } from "parallax-connect"
 
@@ -40,9 +41,9 @@ const typeChecks = () => {
   assertType<Equals<typeof needsApi, Step<Config, Api>>>()
   assertType<Equals<Config["token"], Redacted.Redacted<string>>>()
 
-  // emit's errors are exactly the typed validation errors; its result is the staged record.
+  // emit's errors are exactly the typed validation errors and the step's timeout; its result is the staged record.
   const emits = (ctx: StepContext) => ctx.emitEntity(entity("host", "h").class("Host"))
-  assertType<Equals<ReturnType<typeof emits>, Effect.Effect<EntityRecord, ValidationFailed | DuplicateKey>>>()
+  assertType<Equals<ReturnType<typeof emits>, Effect.Effect<EntityRecord, ValidationFailed | DuplicateKey | Timeout>>>()
 
   // A connector whose steps need a service must say how to build it.
   const withLayer = Connector.make({

@@ -118,8 +118,8 @@ const observe = (runner: Runner, s: Scenario): Promise<Trace> => {
     id: n.id,
     description: n.id,
     dependsOn: n.dependsOn,
-    entityTypes: [],
-    relationshipVerbs: [],
+    entities: [],
+    relationships: [],
     timeout: undefined,
     retry: undefined,
     run: () =>
