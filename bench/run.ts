@@ -10,12 +10,14 @@
  * (generation 0 of account a), `same` (generation 0 again: must change and write nothing), `churn`
  * (generation 1 on top of 0) and `scoped` (generation 0 of account b into a store holding a's generation
  * 0; a must be untouched). Each is a separate process measured for wall time and peak RSS.
+ * Right after `first`, the read commands run on its store beside their floors (bench/lib/reads.ts).
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { basename, dirname, join, resolve } from "node:path"
 import { type ExpectedStats, expectedStats } from "./lib/expected.ts"
 import { hasGnuTime, lastJson, type Measured, measure, median, storeBytes } from "./lib/measure.ts"
 import { changedPages, snapshotPages } from "./lib/pages.ts"
+import { measureReads, type ReadRow, type ReadSamples, readRows } from "./lib/reads.ts"
 import { commitNow, type Row, renderResults, type Verdicts } from "./lib/report.ts"
 import { scopeDigest } from "./lib/scope.ts"
 
@@ -100,9 +102,11 @@ const BASELINES: ReadonlySet<string> = new Set(["sdk-only", "floor", "floor-sort
 
 const measuredCommit = commitNow()
 const rows: Array<Row> = []
+const reads: Array<ReadRow> = []
 const save = () => {
   const input = {
     rows,
+    reads,
     startupMs: startup,
     runs,
     quick,
@@ -134,6 +138,7 @@ for (const n of sizes) {
     scoped: []
   }
   const checks: Record<string, Array<string>> = { first: [], same: [], churn: [], scoped: [] }
+  const readSamples: ReadSamples = new Map()
   for (let r = 1; r <= runs; r++) {
     const dir = join(out, `n${n}`, `run${r}`)
     rmSync(dir, { recursive: true, force: true })
@@ -171,6 +176,16 @@ for (const n of sizes) {
     samples.first?.push(first)
     const firstWrong = statsMatch(first, expectFirst)
     if (firstWrong) checks.first?.push(`run ${r}: ${firstWrong}`)
+
+    // The read commands on the store `first` wrote, before `same` (whose page snapshot then follows them).
+    await measureReads({
+      binary,
+      db,
+      n,
+      run: r,
+      samples: readSamples,
+      log: (message) => log(`n=${n} run ${r}/${runs}: read ${message}`)
+    })
 
     const before = snapshotPages(db)
     log(`n=${n} run ${r}/${runs}: same`)
@@ -228,6 +243,7 @@ for (const n of sizes) {
       problems: BASELINES.has(scenario) ? [] : (checks[scenario] ?? [])
     })
   }
+  reads.push(...readRows(n, readSamples))
   save()
   log(`wrote ${resultsFile}`)
 }

@@ -31,16 +31,17 @@ const vmHwmKiB = (pid: number): number => {
 /**
  * Runs `argv` to completion and measures its wall time (from spawn to exit, as seen by this process)
  * and peak RSS (GNU `time -v`'s maximum resident set size, or `/proc` VmHWM sampled every 20 ms).
+ * `devNull`: standard output goes to /dev/null (as `> /dev/null` would send it), and `stdout` is empty.
  */
 export const measure = async (
   argv: ReadonlyArray<string>,
-  options: { readonly env?: Record<string, string> } = {}
+  options: { readonly env?: Record<string, string>; readonly devNull?: boolean } = {}
 ): Promise<Measured> => {
   const timeFile = `${process.env.TMPDIR ?? "/tmp"}/parallax-bench-time-${process.pid}-${Date.now()}.txt`
   const command = hasGnuTime ? [GNU_TIME, "-v", "-o", timeFile, ...argv] : [...argv]
   const start = performance.now()
   const child = Bun.spawn(command, {
-    stdout: "pipe",
+    stdout: options.devNull ? Bun.file("/dev/null") : "pipe",
     stderr: "pipe",
     env: { ...process.env, NO_COLOR: "1", ...options.env }
   })
@@ -51,7 +52,7 @@ export const measure = async (
         sampled = Math.max(sampled, vmHwmKiB(child.pid))
       }, 20)
   const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(child.stdout).text(),
+    child.stdout instanceof ReadableStream ? new Response(child.stdout).text() : "",
     new Response(child.stderr).text(),
     child.exited
   ])

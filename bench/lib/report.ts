@@ -1,5 +1,7 @@
 import { cpus, totalmem } from "node:os"
 import { median } from "./measure.ts"
+import type { ReadRow } from "./reads.ts"
+import { renderReads } from "./reads-report.ts"
 
 /** One scenario at one size: every run's measurements. */
 export interface Row {
@@ -37,8 +39,9 @@ const targets: Record<string, { readonly wallMs?: number; readonly floorRatio?: 
 }
 const RSS_TARGET_KIB = 512 * 1024
 
-const statsCell = (stats: Record<string, number> | undefined): string =>
-  stats === undefined
+// `undefined` in a list saved as JSON comes back as `null` (`--render`).
+const statsCell = (stats: Record<string, number> | undefined | null): string =>
+  stats === undefined || stats === null
     ? "–"
     : `+${stats.entitiesCreated} ~${stats.entitiesUpdated} −${stats.entitiesDeleted} / ` +
       `+${stats.relationshipsCreated} ~${stats.relationshipsUpdated} −${stats.relationshipsDeleted}`
@@ -105,6 +108,8 @@ export const renderResults = (input: {
   readonly quick: boolean
   readonly gnuTime: boolean
   readonly verdicts: Verdicts
+  /** The read commands beside their floors (absent in measurements saved before they were added). */
+  readonly reads?: ReadonlyArray<ReadRow>
   /** When the measurements were made and on which commit (a report written again keeps them). */
   readonly measuredAt?: string
   readonly commit?: string
@@ -186,6 +191,8 @@ export const renderResults = (input: {
     )
   }
   for (const note of input.verdicts.notes) lines.push(`- ${note}`)
+  const reads = renderReads(input.reads ?? [])
+  if (reads.length > 0) lines.push("", ...reads)
   const limited = limits(rows)
   if (limited.length > 0) lines.push("", "## What limits the figures", "", ...limited)
   return `${lines.join("\n")}\n`

@@ -1,11 +1,9 @@
-import { Database } from "bun:sqlite"
 import { describe, expect, test } from "bun:test"
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect } from "effect"
-import * as SqliteStore from "../../src/store/sqlite/SqliteStore.ts"
-import { Store, type StoreDump } from "../../src/sync/Store.ts"
+import type { StoreDump } from "../../src/sync/Store.ts"
+import { dumpOf, integrity } from "./support/storeFile.ts"
 
 /**
  * C01 against a real crash: a child process syncing 150k changed rows is killed with SIGKILL inside its
@@ -49,20 +47,6 @@ const runChild = async (path: string, tag: string, kill?: Kill) => {
   }
   await child.exited
   return { output, walBytes, signal: child.signalCode }
-}
-
-const dumpOf = (path: string): Promise<StoreDump> =>
-  Effect.runPromise(
-    Effect.flatMap(Store, (store) => store.dump()).pipe(Effect.provide(SqliteStore.layerWith({ path })), Effect.scoped)
-  )
-
-const integrity = (path: string): unknown => {
-  const check = new Database(path)
-  try {
-    return check.query("PRAGMA integrity_check").get()
-  } finally {
-    check.close()
-  }
 }
 
 /** Which of the two states the store holds; fails the test when it is neither. */
@@ -112,7 +96,7 @@ describe("C01: SIGKILL during and after a large commit", () => {
         expect(killed.output).toContain("COMMITTING")
         expect(killed.output).not.toContain("DONE")
         if (kill.cacheMiB !== undefined) expect(killed.walBytes).toBeGreaterThan(1024 * 1024)
-        expect(integrity(path)).toEqual({ integrity_check: "ok" })
+        expect(integrity(path)).toBe("ok")
         const state = stateOf(await dumpOf(path), old)
         seen.set(name, state)
         console.log(`killed ${name}: ${state} state (WAL ${killed.walBytes} bytes at the kill)`)

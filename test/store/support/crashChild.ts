@@ -5,15 +5,28 @@
  * `DONE` when the sync finished. `hold` makes it stop and wait to be killed: `write:<i>` before write `i`
  * (inside the open transaction), `committed` right after the commit (before the lock is released).
  * `cacheMiB` sets the sync connection's page cache: a small one spills uncommitted pages into the WAL.
+ * `mutant` (or `none`) sets one of the store's deliberate bugs (`Mutant`); `first` is the index of the
+ * first host emitted (hosts `h<first>` to `h<first + n - 1>`), so that two syncs can differ in the rows
+ * they hold, not only in their content.
  *
- *   bun test/store/support/crashChild.ts <path> <n> <tag> [account] [hold] [cacheMiB]
+ *   bun test/store/support/crashChild.ts <path> <n> <tag> [account] [hold] [cacheMiB] [mutant] [first]
  */
 import { Effect } from "effect"
 import { Connector, entity, step } from "../../../src/index.ts"
 import { SqliteStore, sync } from "../../../src/runtime.ts"
 
-const [path = "", size = "1000", tag = "old", account = "default", hold = "none", cache = "64"] = process.argv.slice(2)
+const [
+  path = "",
+  size = "1000",
+  tag = "old",
+  account = "default",
+  hold = "none",
+  cache = "64",
+  mutant = "none",
+  firstIndex = "0"
+] = process.argv.slice(2)
 const n = Number(size)
+const first = Number(firstIndex)
 let committing = 0
 const since = () => Math.round(performance.now() - committing)
 const say = (line: string) => process.stdout.write(`${line}\n`)
@@ -28,7 +41,7 @@ const hosts = Connector.make({
   steps: [
     step("hosts", "hosts").run((ctx) =>
       Effect.gen(function* () {
-        for (let i = 0; i < n; i++) {
+        for (let i = first; i < first + n; i++) {
           yield* ctx.emitEntity(entity("host", `h${i}`).class("Host").property("tag", tag).property("i", i))
         }
       })
@@ -63,6 +76,14 @@ await Effect.runPromise(
         }
       }
     }
-  }).pipe(Effect.provide(SqliteStore.layerWith({ path, testing, cacheMiB: Number(cache) })))
+  }).pipe(
+    Effect.provide(
+      SqliteStore.layerWith({
+        path,
+        testing: { ...testing, ...(mutant === "none" ? {} : { mutant: mutant as SqliteStore.Mutant }) },
+        cacheMiB: Number(cache)
+      })
+    )
+  )
 )
 say("DONE")
