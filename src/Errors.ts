@@ -129,6 +129,17 @@ export class DuplicateStep extends Schema.TaggedError<DuplicateStep>()("Duplicat
   }
 }
 
+/** A step was asked for (`--step`, `runConnector(c, { steps })`) that the connector does not have. */
+export class UnknownStep extends Schema.TaggedError<UnknownStep>()("UnknownStep", {
+  connector: Schema.String,
+  step: Schema.String,
+  known: Schema.Array(Schema.String)
+}) {
+  override get message(): string {
+    return `connector "${this.connector}" has no step "${this.step}" (its steps: ${this.known.join(", ")})`
+  }
+}
+
 /** The general error for connector authors: anything else that made a step or discovery fail. */
 export class ConnectorFailed extends Schema.TaggedError<ConnectorFailed>()("ConnectorFailed", {
   reason: Schema.String,
@@ -149,6 +160,20 @@ export type ConnectorError =
   | ConfigInvalid
   | Timeout
   | ConnectorFailed
+
+/**
+ * Whether `value` is one of the typed errors a step may fail with: a thrown `RateLimited` in an `async`
+ * step keeps its tag (and is retried) instead of becoming a `ConnectorFailed`.
+ */
+export const isConnectorError = (value: unknown): value is ConnectorError =>
+  value instanceof AuthFailed ||
+  value instanceof ApiError ||
+  value instanceof RateLimited ||
+  value instanceof ValidationFailed ||
+  value instanceof DuplicateKey ||
+  value instanceof ConfigInvalid ||
+  value instanceof Timeout ||
+  value instanceof ConnectorFailed
 
 /** A connector that cannot be loaded: its step graph is not a DAG. */
 export type DefinitionError = DependencyCycle | UnknownDependency | DuplicateStep

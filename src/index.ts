@@ -4,6 +4,7 @@
  * @example
  * import { Connector, entity, relationship, step } from "parallax-connect"
  */
+export { type Awaitable, awaitable } from "./connector/Awaitable.ts"
 export { Connector, type DiscoverContext } from "./connector/Connector.ts"
 export {
   type Collected,
@@ -14,8 +15,17 @@ export {
   runConnector,
   runConnectorStream
 } from "./connector/Run.ts"
-export { type Step, StepBuilder, type StepRun, step } from "./connector/Step.ts"
-export type { Prior, StepContext, StepCounts, StepLogger } from "./connector/StepContext.ts"
+export {
+  type Step,
+  StepBuilder,
+  type StepCondition,
+  type StepFactory,
+  type StepResult,
+  type StepRun,
+  step
+} from "./connector/Step.ts"
+export type { Emit, Prior, StepContext, StepCounts, StepLogger, StepRef } from "./connector/StepContext.ts"
+export { stepEffect } from "./connector/StepEffect.ts"
 export {
   ApiError,
   AuthFailed,
@@ -27,10 +37,12 @@ export {
   DependencyCycle,
   DuplicateKey,
   DuplicateStep,
+  isConnectorError,
   isRetryable,
   RateLimited,
   Timeout,
   UnknownDependency,
+  UnknownStep,
   ValidationFailed
 } from "./Errors.ts"
 export { EntityBuilder, entity } from "./model/Entity.ts"
@@ -39,7 +51,7 @@ export type { EntityRecord, RelationshipRecord, ValidationWarning } from "./mode
 export { RelationshipBuilder, relationship } from "./model/Relationship.ts"
 export { ENTITY_CLASSES, RELATIONSHIP_VERBS } from "./model/Vocabulary.ts"
 export { waves as planWaves } from "./scheduler/Dag.ts"
-export type { EventSink, StepOutcome, StepStatus, SyncEvent } from "./scheduler/Events.ts"
+export type { EventSink, NotRunStatus, StepOutcome, StepStatus, SyncEvent } from "./scheduler/Events.ts"
 export { defaultRetry } from "./scheduler/Scheduler.ts"
 export {
   type CommitOutcome,

@@ -1,5 +1,5 @@
 import { Effect, Schema } from "effect"
-import { Connector, ConnectorFailed, step } from "parallax-connect"
+import { Connector, ConnectorFailed } from "parallax-connect"
 import {
   exists,
   HOST,
@@ -58,10 +58,10 @@ export const bench = Connector.make({
   name: "bench",
   description: "The benchmark workload: n hosts, n users, n/2 services, n relationships (config n, generation)",
   config: BenchConfig,
-  steps: [
+  steps: (step) => [
     step("fetch-hosts", "Emit the hosts, one emit call per host")
       .entities(HOST)
-      .run<BenchConfig>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const { n, generation } = ctx.config
           const end = n + newCount(n, generation)
@@ -72,7 +72,7 @@ export const bench = Connector.make({
       ),
     step("fetch-users", "Emit the users, one emit call per user")
       .entities(USER)
-      .run<BenchConfig>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const { n, generation } = ctx.config
           const end = n + newCount(n, generation)
@@ -84,7 +84,7 @@ export const bench = Connector.make({
     step("fetch-services", "Emit service j for each even host 2j emitted before, with that host's hostname")
       .dependsOn("fetch-hosts")
       .entities(SERVICE)
-      .run<BenchConfig>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const { n, generation } = ctx.config
           for (const emitted of ctx.prior.entities(HOST)) {
@@ -101,7 +101,7 @@ export const bench = Connector.make({
     step("build-relationships", "Emit RUNS and USES between endpoints emitted before")
       .dependsOn("fetch-hosts", "fetch-users", "fetch-services")
       .relationships(RUNS, USES)
-      .run<BenchConfig>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const { n, generation } = ctx.config
           const services = Math.ceil((n + newCount(n, generation)) / 2)

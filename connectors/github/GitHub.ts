@@ -8,8 +8,7 @@ import {
   entity,
   isRetryable,
   relationship,
-  type StepContext,
-  step
+  type StepContext
 } from "parallax-connect"
 import { ApiOrganization, ApiRepository, ApiTeam, ApiTeamRepository, ApiUser, permissionOf } from "./Api.ts"
 import { GitHubConfig } from "./Config.ts"
@@ -71,7 +70,7 @@ export const github = Connector.make({
   name: "github",
   description: "A GitHub organisation: repositories, members, teams and their permissions (config org, token, baseUrl)",
   config: GitHubConfig,
-  layer: (config: GitHubConfig) => GitHubClient.layer({ baseUrl: config.baseUrl, token: config.token }),
+  layer: (config) => GitHubClient.layer({ baseUrl: config.baseUrl, token: config.token }),
   discover: ({ config }) =>
     Effect.gen(function* () {
       const client = yield* GitHubClient
@@ -94,10 +93,10 @@ export const github = Connector.make({
         )
       )
     }),
-  steps: [
+  steps: (step) => [
     step("organization", "The organisation itself")
       .entities(TYPES.organization)
-      .run<GitHubConfig, GitHubClient>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const org = yield* (yield* GitHubClient).get(orgPath(ctx), ApiOrganization)
           yield* ctx.emitEntity(
@@ -119,7 +118,7 @@ export const github = Connector.make({
       .dependsOn("organization")
       .entities(TYPES.repository)
       .relationships("OWNS")
-      .run<GitHubConfig, GitHubClient>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const repos = yield* (yield* GitHubClient).list(`${orgPath(ctx)}/repos?type=all`, ApiRepository)
           for (const repo of repos) {
@@ -151,7 +150,7 @@ export const github = Connector.make({
       .dependsOn("organization")
       .entities(TYPES.user)
       .relationships("MEMBER_OF")
-      .run<GitHubConfig, GitHubClient>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const client = yield* GitHubClient
           for (const role of ["admin", "member"] as const) {
@@ -179,7 +178,7 @@ export const github = Connector.make({
       .dependsOn("organization")
       .entities(TYPES.team)
       .relationships("HAS", "CONTAINS")
-      .run<GitHubConfig, GitHubClient>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const teams = yield* (yield* GitHubClient).list(`${orgPath(ctx)}/teams`, ApiTeam)
           for (const team of teams) {
@@ -210,7 +209,7 @@ export const github = Connector.make({
     step("team-members", "Which members are a MEMBER_OF each team, as maintainer or member")
       .dependsOn("teams", "members")
       .relationships("MEMBER_OF")
-      .run<GitHubConfig, GitHubClient>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const client = yield* GitHubClient
           for (const team of priorTeams(ctx)) {
@@ -229,7 +228,7 @@ export const github = Connector.make({
     step("team-repositories", "Which repositories each team ALLOWS access to, with the permission")
       .dependsOn("teams", "repositories")
       .relationships("ALLOWS")
-      .run<GitHubConfig, GitHubClient>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const client = yield* GitHubClient
           for (const team of priorTeams(ctx)) {

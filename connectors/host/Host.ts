@@ -30,10 +30,8 @@ const NO_LOGIN = /(?:nologin|false|sync|shutdown|halt)$/
 /** The first uid and gid of ordinary accounts on most distributions. */
 const FIRST_REGULAR_ID = 1000
 
-type Context = StepContext<HostConfig>
-
 /** The machine's key (its hostname), as the `machine` step emitted it. */
-const machineKey = (ctx: Context) =>
+const machineKey = (ctx: Pick<StepContext, "prior">) =>
   Effect.gen(function* () {
     for (const machine of ctx.prior.entities(TYPES.machine)) return machine.key
     return yield* new ConnectorFailed({ reason: "the machine entity was not emitted" })
@@ -49,7 +47,7 @@ const linkStep = (id: string, collector: string, type: string, verb: string, des
   step(id, description)
     .dependsOn("machine", collector)
     .relationships(verb)
-    .run<HostConfig, HostFiles>((ctx) =>
+    .run((ctx) =>
       Effect.gen(function* () {
         const machine = yield* machineKey(ctx)
         for (const target of ctx.prior.entities(type)) {
@@ -99,11 +97,11 @@ export const host = Connector.make({
   name: "host",
   description: "The machine it runs on: OS, users, groups, packages, interfaces, listening ports (config root)",
   config: HostConfig,
-  layer: (config: HostConfig) => HostFiles.layer(config.root),
-  steps: [
+  layer: (config) => HostFiles.layer(config.root),
+  steps: (step) => [
     step("machine", "The machine: hostname, OS release, kernel, architecture, CPUs, memory")
       .entities(TYPES.machine)
-      .run<HostConfig, HostFiles>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const { hostname, ...facts } = yield* readMachine
           yield* ctx.emitEntity(
@@ -116,7 +114,7 @@ export const host = Connector.make({
       ),
     step("users", "Local users from /etc/passwd")
       .entities(TYPES.user)
-      .run<HostConfig, HostFiles>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const machine = yield* readHostname
           const users = parsePasswd(yield* (yield* HostFiles).readText("/etc/passwd"))
@@ -141,7 +139,7 @@ export const host = Connector.make({
       ),
     step("groups", "Local groups from /etc/group")
       .entities(TYPES.group)
-      .run<HostConfig, HostFiles>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const machine = yield* readHostname
           const groups = parseGroup(yield* (yield* HostFiles).readText("/etc/group"))
@@ -163,7 +161,7 @@ export const host = Connector.make({
     step("memberships", "Which groups each user is a MEMBER_OF: the primary group and the listed ones")
       .dependsOn("users", "groups")
       .relationships("MEMBER_OF")
-      .run<HostConfig, HostFiles>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const machine = yield* readHostname
           const groups = Array.from(ctx.prior.entities(TYPES.group))
@@ -185,7 +183,7 @@ export const host = Connector.make({
       ),
     step("packages", "Installed packages from the dpkg status file, the apk database or the rpm database")
       .entities(TYPES.package)
-      .run<HostConfig, HostFiles>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const machine = yield* readHostname
           const files = yield* HostFiles
@@ -224,7 +222,7 @@ export const host = Connector.make({
       ),
     step("interfaces", "Network interfaces from /sys/class/net")
       .entities(TYPES.networkInterface)
-      .run<HostConfig, HostFiles>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const machine = yield* readHostname
           const files = yield* HostFiles
@@ -252,7 +250,7 @@ export const host = Connector.make({
       ),
     step("ports", "Listening TCP and UDP ports from /proc/net/{tcp,tcp6,udp,udp6}")
       .entities(TYPES.port)
-      .run<HostConfig, HostFiles>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const machine = yield* readHostname
           const files = yield* HostFiles

@@ -5,8 +5,7 @@ import {
   ConnectorFailed,
   type EntityBuilder,
   relationship,
-  type StepContext,
-  step
+  type StepContext
 } from "parallax-connect"
 import { SyntheticConfig } from "./Config.ts"
 import {
@@ -59,10 +58,10 @@ export const synthetic = Connector.make({
   name: "synthetic",
   description: "A realistic small cloud inventory, no credentials (config sizes, ratios, seed, generation, failSteps)",
   config: SyntheticConfig,
-  steps: [
+  steps: (step) => [
     step("policies", "IAM policies: a catalogue of managed policies, then customer policies")
       .entities(TYPES.policy)
-      .run<SyntheticConfig>((ctx) =>
+      .run((ctx) =>
         emitAll(
           ctx,
           range(ctx.config.policies).map((i) => policy(ctx.config, i))
@@ -70,7 +69,7 @@ export const synthetic = Connector.make({
       ),
     step("security-groups", "Security groups and their ingress rules")
       .entities(TYPES.securityGroup)
-      .run<SyntheticConfig>((ctx) =>
+      .run((ctx) =>
         emitAll(
           ctx,
           range(ctx.config.securityGroups).map((i) => securityGroup(ctx.config, i))
@@ -78,7 +77,7 @@ export const synthetic = Connector.make({
       ),
     step("users", "IAM users, some without MFA")
       .entities(TYPES.user)
-      .run<SyntheticConfig>((ctx) =>
+      .run((ctx) =>
         emitAll(
           ctx,
           alive(ctx.config, "user", ctx.config.users).map((i) => user(ctx.config, i))
@@ -86,7 +85,7 @@ export const synthetic = Connector.make({
       ),
     step("buckets", "Storage buckets, some public")
       .entities(TYPES.bucket)
-      .run<SyntheticConfig>((ctx) =>
+      .run((ctx) =>
         emitAll(
           ctx,
           alive(ctx.config, "bucket", ctx.config.buckets).map((i) => bucket(ctx.config, i))
@@ -96,7 +95,7 @@ export const synthetic = Connector.make({
       .dependsOn("policies")
       .entities(TYPES.role)
       .relationships("ASSIGNED")
-      .run<SyntheticConfig>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const policies = priorKeys(ctx, TYPES.policy).filter((key) => key !== ADMIN_POLICY)
           const adminPolicy = ctx.prior.hasEntity(TYPES.policy, ADMIN_POLICY)
@@ -114,7 +113,7 @@ export const synthetic = Connector.make({
     step("user-roles", "Which roles each user is ASSIGNED")
       .dependsOn("users", "roles")
       .relationships("ASSIGNED")
-      .run<SyntheticConfig>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const roles = priorKeys(ctx, TYPES.role)
           for (const key of priorKeys(ctx, TYPES.user)) {
@@ -129,7 +128,7 @@ export const synthetic = Connector.make({
       .dependsOn("roles", "security-groups")
       .entities(TYPES.instance)
       .relationships("USES", "HAS")
-      .run<SyntheticConfig>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const roles = priorKeys(ctx, TYPES.role)
           const groups = priorKeys(ctx, TYPES.securityGroup)
@@ -150,7 +149,7 @@ export const synthetic = Connector.make({
       .dependsOn("instances")
       .entities(TYPES.agent)
       .relationships("PROTECTS")
-      .run<SyntheticConfig>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const instances = Array.from(ctx.prior.entities(TYPES.instance)).sort((a, b) => (a.key < b.key ? -1 : 1))
           for (const host of instances) {

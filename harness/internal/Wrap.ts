@@ -3,11 +3,13 @@ import fc from "fast-check"
 import {
   ApiError,
   AuthFailed,
+  awaitable,
   type Connector,
   type DuplicateKey,
   entity,
   type Step,
   type StepContext,
+  stepEffect,
   ValidationFailed
 } from "parallax-connect"
 
@@ -78,7 +80,7 @@ const faulty = (step: AnyStep, fault: StepFault): AnyStep => {
     case "fail-before":
       return { ...step, run: () => Effect.fail(injectedFailure(step.id)) }
     case "fail-after":
-      return { ...step, run: (ctx) => Effect.zipRight(step.run(ctx), Effect.fail(injectedFailure(step.id))) }
+      return { ...step, run: (ctx) => Effect.zipRight(stepEffect(step, ctx), Effect.fail(injectedFailure(step.id))) }
     case "flaky": {
       const attempted = new Set<string>()
       return {
@@ -86,9 +88,9 @@ const faulty = (step: AnyStep, fault: StepFault): AnyStep => {
         retry: Schedule.recurs(2),
         run: (ctx) =>
           Effect.suspend(() => {
-            if (attempted.has(ctx.syncId)) return step.run(ctx)
+            if (attempted.has(ctx.syncId)) return stepEffect(step, ctx)
             attempted.add(ctx.syncId)
-            return step.run(ctx).pipe(
+            return stepEffect(step, ctx).pipe(
               Effect.zipRight(ctx.emitEntity(entity(PROBE_TYPE, step.id).class("Host"))),
               Effect.zipRight(
                 Effect.fail(
@@ -104,7 +106,11 @@ const faulty = (step: AnyStep, fault: StepFault): AnyStep => {
       }
     }
     case "timeout":
-      return { ...step, timeout: `${TIMEOUT_MS} millis`, run: (ctx) => Effect.zipRight(step.run(ctx), Effect.never) }
+      return {
+        ...step,
+        timeout: `${TIMEOUT_MS} millis`,
+        run: (ctx) => Effect.zipRight(stepEffect(step, ctx), Effect.never)
+      }
   }
 }
 
@@ -131,8 +137,8 @@ const yielding = (ctx: StepContext<unknown>, times: number): StepContext<unknown
   const pause = Effect.forEach(Array.from({ length: times }), () => Effect.yieldNow(), { discard: true })
   return {
     ...ctx,
-    emitEntity: (builder) => Effect.zipRight(pause, ctx.emitEntity(builder)),
-    emitRelationship: (builder) => Effect.zipRight(pause, ctx.emitRelationship(builder))
+    emitEntity: (builder) => awaitable(Effect.zipRight(pause, ctx.emitEntity(builder))),
+    emitRelationship: (builder) => awaitable(Effect.zipRight(pause, ctx.emitRelationship(builder)))
   }
 }
 
@@ -156,18 +162,24 @@ const reordering = (ctx: StepContext<unknown>, seed: number) => {
   const staged: Array<Effect.Effect<unknown, ValidationFailed | DuplicateKey>> = []
   const context: StepContext<unknown> = {
     ...ctx,
-    emitEntity: (builder) => {
-      const record = builder.toRecord(ctx.account)
-      if (record instanceof ValidationFailed) return Effect.fail(record)
-      staged.push(ctx.emitEntity(builder))
-      return Effect.succeed(record)
-    },
-    emitRelationship: (builder) => {
-      const record = builder.toRecord(ctx.account)
-      if (record instanceof ValidationFailed) return Effect.fail(record)
-      staged.push(ctx.emitRelationship(builder))
-      return Effect.succeed(record)
-    }
+    emitEntity: (builder) =>
+      awaitable(
+        Effect.suspend(() => {
+          const record = builder.toRecord(ctx.account)
+          if (record instanceof ValidationFailed) return Effect.fail(record)
+          staged.push(ctx.emitEntity(builder))
+          return Effect.succeed(record)
+        })
+      ),
+    emitRelationship: (builder) =>
+      awaitable(
+        Effect.suspend(() => {
+          const record = builder.toRecord(ctx.account)
+          if (record instanceof ValidationFailed) return Effect.fail(record)
+          staged.push(ctx.emitRelationship(builder))
+          return Effect.succeed(record)
+        })
+      )
   }
   return {
     context,
@@ -183,14 +195,14 @@ export const scheduled = (connector: AnyConnector, plan: RunSchedule): AnyConnec
     const seed = plan.shuffles[index] ?? 0
     const body: AnyStep["run"] =
       seed === 0
-        ? (ctx) => step.run(yielding(ctx, yields))
+        ? (ctx) => stepEffect(step, yielding(ctx, yields))
         : (ctx) =>
             Effect.suspend(() => {
               const { context, flush } = reordering(yielding(ctx, yields), seed)
-              return Effect.zipRight(step.run(context), flush)
+              return Effect.tap(stepEffect(step, context), () => flush)
             })
     const run: AnyStep["run"] = (ctx) =>
-      Effect.zipRight(delay === 0 ? Effect.yieldNow() : Effect.sleep(delay), body(ctx))
+      Effect.zipRight(delay === 0 ? Effect.yieldNow() : Effect.sleep(delay), stepEffect({ ...step, run: body }, ctx))
     return [{ ...step, run }, plan.order[index] ?? 0]
   })
   const ordered = steps

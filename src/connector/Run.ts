@@ -1,5 +1,11 @@
 import { Cause, Effect, Exit, Layer, Option, Stream } from "effect"
-import { type ConfigInvalid, type ConnectorError, ConnectorFailed, type DefinitionError } from "../Errors.ts"
+import {
+  type ConfigInvalid,
+  type ConnectorError,
+  ConnectorFailed,
+  type DefinitionError,
+  UnknownStep
+} from "../Errors.ts"
 import type { EntityRecord, RelationshipRecord, ValidationWarning } from "../model/Records.ts"
 import type { EventSink, StepOutcome, SyncEvent, WarningSummary } from "../scheduler/Events.ts"
 import { runSteps } from "../scheduler/Scheduler.ts"
@@ -18,6 +24,11 @@ export interface RunOptions<R = never> {
   readonly concurrency?: number
   /** Unknown classes and verbs are errors instead of warnings. */
   readonly strict?: boolean
+  /**
+   * Only these steps run, with the steps they depend on (directly or not); every other step is reported
+   * `not_selected` and the rows it owned are kept. None: every step. An unknown id fails with `UnknownStep`.
+   */
+  readonly steps?: ReadonlyArray<string>
   /** Replaces the connector's own services (its `layer`): a fake API for tests and the harness. */
   readonly layer?: Layer.Layer<R, ConnectorError>
   readonly onEvent?: EventSink
@@ -42,7 +53,7 @@ export interface RunOutput extends Collected {
 }
 
 /** Why a run could not even start collecting. */
-export type RunError = ConfigInvalid | DefinitionError | ConnectorError
+export type RunError = ConfigInvalid | DefinitionError | UnknownStep | ConnectorError
 
 /** The typed failure of a cause, or a `ConnectorFailed` for a crash (a defect in connector code). */
 const typedOrCrash = (cause: Cause.Cause<ConnectorError>, what: string): ConnectorError =>
@@ -85,12 +96,24 @@ const warningCounter = () => {
   return { add, all }
 }
 
+/** Fails with `UnknownStep` for the first selected step id the connector does not have. */
+const checkSelection = <C, R>(connector: Connector<C, R>, selected: ReadonlyArray<string> | undefined) => {
+  const known = connector.steps.map((step) => step.id)
+  const unknown = selected?.find((id) => !known.includes(id))
+  return unknown === undefined
+    ? Effect.void
+    : Effect.fail(new UnknownStep({ connector: connector.name, step: unknown, known }))
+}
+
 /**
- * Configure: checks the step graph and decodes the config. Needs no store: a connector that cannot be
- * loaded or configured fails here, before any scope is locked or any run recorded.
+ * Configure: checks the step graph and the selected steps, and decodes the config. Needs no store: a
+ * connector that cannot be loaded or configured fails here, before any scope is locked or any run recorded.
  */
 export const configure = <C, R>(connector: Connector<C, R>, options: RunOptions<R> = {}) =>
-  Effect.zipRight(Connectors.validate(connector), Connectors.decodeConfig(connector, options.config ?? {}))
+  Connectors.validate(connector).pipe(
+    Effect.zipRight(checkSelection(connector, options.steps)),
+    Effect.zipRight(Connectors.decodeConfig(connector, options.config ?? {}))
+  )
 
 /**
  * Discover → Collect into `staging`, with the config `configure` decoded: runs `discover`, then the steps.
@@ -135,6 +158,7 @@ export const collectConfigured = <C, R>(
         staging,
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
         ...(options.strict === undefined ? {} : { strict: options.strict }),
+        ...(options.steps === undefined ? {} : { steps: options.steps }),
         onEvent: emit,
         onWarning: warnings.add
       })

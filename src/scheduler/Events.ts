@@ -2,8 +2,18 @@ import type { ConnectorError } from "../Errors.ts"
 import type { ValidationWarning } from "../model/Records.ts"
 import type { SyncStats, SyncStatus } from "../sync/SyncResult.ts"
 
-/** How a step ended. */
-export type StepStatus = "succeeded" | "failed" | "timed_out" | "skipped"
+/**
+ * How a step ended. Only `succeeded` replaces the rows the step owned; after any other status they are
+ * kept as they were (C07): `failed`, `timed_out`; `skipped` (a dependency did not succeed); `disabled`
+ * (by config, `enabledWhen`, or a dependency is disabled); `not_selected` (`--step` asked for others).
+ */
+export type StepStatus = "succeeded" | "failed" | "timed_out" | "skipped" | "disabled" | "not_selected"
+
+/** The statuses of a step that did not run: a dependency did not succeed, disabled by config, or not selected. */
+export type NotRunStatus = "skipped" | "disabled" | "not_selected"
+
+/** Statuses that do not make a sync `partial`: the step was left out on purpose (config or `--step`). */
+export const LEFT_OUT: ReadonlySet<StepStatus> = new Set<StepStatus>(["disabled", "not_selected"])
 
 /** The outcome of one step in a run. */
 export interface StepOutcome {
@@ -17,7 +27,7 @@ export interface StepOutcome {
   readonly durationMs: number
   /** Why it failed or timed out. */
   readonly error?: ConnectorError
-  /** Why it was skipped: the dependency that did not succeed. */
+  /** Why it did not run: the dependency that did not succeed, the reason it is disabled, or not selected. */
   readonly skippedBecause?: string
 }
 
@@ -44,7 +54,13 @@ export type SyncEvent =
       readonly durationMs: number
     }
   | { readonly _tag: "StepFailed"; readonly step: string; readonly error: ConnectorError; readonly durationMs: number }
-  | { readonly _tag: "StepSkipped"; readonly step: string; readonly because: string }
+  | {
+      readonly _tag: "StepSkipped"
+      readonly step: string
+      /** `skipped`, `disabled` or `not_selected`. */
+      readonly status: NotRunStatus
+      readonly because: string
+    }
   | {
       readonly _tag: "StepRetrying"
       readonly step: string

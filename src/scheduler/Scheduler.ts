@@ -1,22 +1,11 @@
 import { Cause, Deferred, Duration, Effect, Schedule } from "effect"
 import type { Step } from "../connector/Step.ts"
-import type { Prior, StepContext, StepLogger } from "../connector/StepContext.ts"
-import {
-  type ConnectorError,
-  ConnectorFailed,
-  DuplicateKey,
-  isRetryable,
-  Timeout,
-  ValidationFailed
-} from "../Errors.ts"
-import type { EntityBuilder } from "../model/Entity.ts"
-import { entityId } from "../model/Ids.ts"
-import type { Staged, ValidationWarning } from "../model/Records.ts"
-import type { RelationshipBuilder } from "../model/Relationship.ts"
-import { ENTITY_CLASSES, RELATIONSHIP_VERBS } from "../model/Vocabulary.ts"
-import type { StageResult, Staging } from "../sync/Staging.ts"
-import { ancestors } from "./Dag.ts"
-import type { EventSink, StepOutcome, StepStatus } from "./Events.ts"
+import { type ConnectorError, ConnectorFailed, isConnectorError, isRetryable, Timeout } from "../Errors.ts"
+import type { ValidationWarning } from "../model/Records.ts"
+import type { Staging } from "../sync/Staging.ts"
+import { type Counts, makeAttempt, type RunEnvironment } from "./Attempt.ts"
+import type { EventSink, NotRunStatus, StepOutcome, StepStatus } from "./Events.ts"
+import { selection } from "./Selection.ts"
 
 /** The default retry policy: three jittered exponential retries from 200 ms. */
 export const defaultRetry: Schedule.Schedule<unknown, ConnectorError> = Schedule.exponential("200 millis").pipe(
@@ -34,132 +23,82 @@ export interface SchedulerOptions<C> {
   readonly concurrency?: number
   /** Unknown classes and verbs fail the emit instead of warning. */
   readonly strict?: boolean
+  /** Only these steps and the steps they depend on run; the others are `not_selected`. None: every step. */
+  readonly steps?: ReadonlyArray<string>
   readonly onEvent?: EventSink
   readonly onWarning?: (warning: ValidationWarning) => void
 }
 
-/** What a step staged in its current attempt; `duplicates` counts identical re-emits (kept once). */
-interface Counts {
-  entities: number
-  relationships: number
-  duplicates: number
-}
-
 const elapsed = (start: number): number => Math.round(performance.now() - start)
 
-const makeLogger = (annotations: Record<string, string>): StepLogger => {
-  const at =
-    (log: (...message: ReadonlyArray<unknown>) => Effect.Effect<void>) =>
-    (message: string, ...rest: ReadonlyArray<unknown>) =>
-      log(message, ...rest).pipe(Effect.annotateLogs(annotations))
-  return {
-    debug: at(Effect.logDebug),
-    info: at(Effect.logInfo),
-    warn: at(Effect.logWarning),
-    error: at(Effect.logError)
-  }
-}
+const notRun = (id: string, status: NotRunStatus, because: string): StepOutcome => ({
+  id,
+  status,
+  entities: 0,
+  relationships: 0,
+  duplicates: 0,
+  attempts: 0,
+  durationMs: 0,
+  skippedBecause: because
+})
+
+const dependencyNote = (dependency: string, status: StepStatus): string =>
+  `dependency "${dependency}" ${status === "skipped" ? "was skipped" : status === "timed_out" ? "timed out" : status === "disabled" ? "is disabled" : "failed"}`
 
 /**
  * Runs a connector's steps as a dependency DAG (DESIGN §5): a step starts once all its dependencies
  * have finished, up to `concurrency` at once. A failed step never stops independent steps; the steps
- * that depend on it are skipped. Returns every step's outcome in declaration order; never fails.
+ * that depend on it are skipped. A step disabled by config (`enabledWhen`) does not run, nor do the
+ * steps that depend on it; with `steps`, only those and their dependencies run. Returns every step's
+ * outcome in declaration order; never fails. A step's output is kept for its dependents for this run only.
  */
 export const runSteps = <C, R>(
   steps: ReadonlyArray<Step<C, R>>,
   options: SchedulerOptions<C>
 ): Effect.Effect<ReadonlyArray<StepOutcome>, never, R> =>
   Effect.gen(function* () {
-    const { connector, account, syncId, config, staging } = options
     const emit = options.onEvent ?? (() => {})
-    const warn = options.onWarning ?? (() => {})
     const bound = options.concurrency ?? 4
     const permits = Number.isNaN(bound) ? 4 : Math.max(1, Math.floor(Math.min(bound, steps.length)))
     const semaphore = yield* Effect.makeSemaphore(permits)
     const done = new Map<string, Deferred.Deferred<StepStatus>>()
     for (const step of steps) done.set(step.id, yield* Deferred.make<StepStatus>())
-
-    const checkVocabulary = (stepId: string, subject: string, known: boolean, what: string) => {
-      if (known) return undefined
-      if (options.strict) return new ValidationFailed({ subject, reason: `unknown ${what} (strict mode)` })
-      warn({ step: stepId, subject, message: `unknown ${what}` })
-      return undefined
+    const selected = selection(steps, options.steps)
+    const env: RunEnvironment<C> = {
+      connector: options.connector,
+      account: options.account,
+      syncId: options.syncId,
+      config: options.config,
+      staging: options.staging,
+      strict: options.strict ?? false,
+      warn: options.onWarning ?? (() => {}),
+      steps,
+      outputs: new Map(),
+      runtime: yield* Effect.runtime<never>()
     }
 
-    const context = (step: Step<C, R>, counts: Counts): StepContext<C> => {
-      const visible = ancestors(steps, step.id)
-      /** Validates, identifies and stages one emitted object (the hot path: one suspended effect each). */
-      const stage = <A extends { readonly id: string }>(
-        builder: { readonly subject: string; toStaged(account: string): Staged<A> | ValidationFailed },
-        unknownOf: (record: A) => string | undefined,
-        put: (record: A, json: string) => StageResult,
-        added: () => void
-      ): Effect.Effect<A, ValidationFailed | DuplicateKey> =>
-        Effect.suspend((): Effect.Effect<A, ValidationFailed | DuplicateKey> => {
-          const staged = builder.toStaged(account)
-          if (staged instanceof ValidationFailed) return Effect.fail(staged)
-          const record = staged.record
-          const unknown = unknownOf(record)
-          if (unknown !== undefined) {
-            const failure = checkVocabulary(step.id, builder.subject, false, unknown)
-            if (failure) return Effect.fail(failure)
-          }
-          const result = put(record, staged.json)
-          if (result._tag === "Conflict") {
-            return Effect.fail(
-              new DuplicateKey({ subject: builder.subject, id: record.id, step: step.id, firstStep: result.firstStep })
+    const attempt = (step: Step<C, R>, counts: Counts, number: number) =>
+      Effect.suspend(() => {
+        counts.entities = 0
+        counts.relationships = 0
+        counts.duplicates = 0
+        emit({ _tag: "StepStarted", step: step.id, attempt: number })
+        const run = makeAttempt(env, step, counts).program.pipe(
+          Effect.catchAllDefect((defect) =>
+            Effect.fail(
+              isConnectorError(defect)
+                ? defect
+                : new ConnectorFailed({ reason: `step "${step.id}" crashed: ${String(defect)}`, cause: defect })
             )
-          }
-          if (result._tag === "Added") added()
-          else counts.duplicates++
-          return Effect.succeed(record)
-        })
-      const prior: Prior = {
-        entities: (type) => staging.entitiesOf(visible, type),
-        entity: (type, key) => staging.entityById(visible, entityId(account, type, key)),
-        hasEntity: (type, key) => staging.hasEntity(visible, entityId(account, type, key)),
-        relationships: (verb) => staging.relationshipsOf(visible, verb)
-      }
-      return {
-        connector,
-        account,
-        syncId,
-        stepId: step.id,
-        config,
-        prior,
-        log: makeLogger({ connector, account, step: step.id }),
-        counts: () => ({ entities: counts.entities, relationships: counts.relationships }),
-        emitEntity: (builder: EntityBuilder) =>
-          stage(
-            builder,
-            (record) => (ENTITY_CLASSES.has(record.class) ? undefined : `class "${record.class}"`),
-            (record, json) => staging.putEntity(step.id, record, json),
-            () => counts.entities++
           ),
-        emitRelationship: (builder: RelationshipBuilder) =>
-          stage(
-            builder,
-            (record) => (RELATIONSHIP_VERBS.has(record.verb) ? undefined : `verb "${record.verb}"`),
-            (record, json) => staging.putRelationship(step.id, record, json),
-            () => counts.relationships++
+          // A step that interrupts itself fails alone (C06); the run's own interruption is not caught here.
+          Effect.catchAllCause((cause) =>
+            Cause.isInterruptedOnly(cause)
+              ? Effect.fail(new ConnectorFailed({ reason: `step "${step.id}" interrupted itself` }))
+              : Effect.failCause(cause)
           )
-      }
-    }
-
-    const attempt = (step: Step<C, R>, counts: Counts, number: number) => {
-      const run = Effect.suspend(() => step.run(context(step, counts))).pipe(
-        Effect.catchAllDefect((defect) =>
-          Effect.fail(new ConnectorFailed({ reason: `step "${step.id}" crashed: ${String(defect)}`, cause: defect }))
-        ),
-        // A step that interrupts itself fails alone (C06); the run's own interruption is not caught here.
-        Effect.catchAllCause((cause) =>
-          Cause.isInterruptedOnly(cause)
-            ? Effect.fail(new ConnectorFailed({ reason: `step "${step.id}" interrupted itself` }))
-            : Effect.failCause(cause)
         )
-      )
-      const timed =
-        step.timeout === undefined
+        return step.timeout === undefined
           ? run
           : run.pipe(
               Effect.timeoutFail({
@@ -167,16 +106,7 @@ export const runSteps = <C, R>(
                 onTimeout: () => new Timeout({ step: step.id, afterMs: Duration.toMillis(step.timeout ?? 0) })
               })
             )
-      return Effect.zipRight(
-        Effect.sync(() => {
-          counts.entities = 0
-          counts.relationships = 0
-          counts.duplicates = 0
-          emit({ _tag: "StepStarted", step: step.id, attempt: number })
-        }),
-        timed
-      ).pipe(Effect.tapError(() => Effect.sync(() => staging.discardStep(step.id))))
-    }
+      }).pipe(Effect.tapError(() => Effect.sync(() => options.staging.discardStep(step.id))))
 
     const retrying = (step: Step<C, R>) => {
       let attempts = 0
@@ -211,58 +141,85 @@ export const runSteps = <C, R>(
       }
     }
 
+    /** Whether the step is enabled by config; a predicate that throws fails the step. */
+    const disabledBecause = (step: Step<C, R>): string | undefined | ConnectorFailed => {
+      const condition = step.enabled
+      if (condition === undefined) return undefined
+      try {
+        if (condition.when(options.config)) return undefined
+        return typeof condition.reason === "function" ? condition.reason(options.config) : condition.reason
+      } catch (defect) {
+        return new ConnectorFailed({
+          reason: `step "${step.id}": enabledWhen crashed: ${String(defect)}`,
+          cause: defect
+        })
+      }
+    }
+
+    const skip = (id: string, status: NotRunStatus, because: string) =>
+      Effect.sync(() => {
+        emit({ _tag: "StepSkipped", step: id, status, because })
+        return notRun(id, status, because)
+      })
+
+    const execute = (step: Step<C, R>) =>
+      semaphore.withPermits(1)(
+        Effect.gen(function* () {
+          const start = performance.now()
+          const running = retrying(step)
+          const exit = yield* Effect.either(running.run)
+          const durationMs = elapsed(start)
+          const { entities, relationships, duplicates } = running.counts
+          if (exit._tag === "Right") {
+            env.outputs.set(step.id, exit.right)
+            emit({ _tag: "StepCompleted", step: step.id, entities, relationships, durationMs })
+            return {
+              id: step.id,
+              status: "succeeded",
+              entities,
+              relationships,
+              duplicates,
+              attempts: running.attempts(),
+              durationMs
+            } satisfies StepOutcome
+          }
+          return failed(step.id, exit.left, running.attempts(), durationMs)
+        })
+      )
+
+    const failed = (id: string, error: ConnectorError, attempts: number, durationMs: number): StepOutcome => {
+      emit({ _tag: "StepFailed", step: id, error, durationMs })
+      return {
+        id,
+        status: error._tag === "Timeout" ? "timed_out" : "failed",
+        entities: 0,
+        relationships: 0,
+        duplicates: 0,
+        attempts,
+        durationMs,
+        error
+      }
+    }
+
     const runOne = (step: Step<C, R>) =>
       Effect.gen(function* () {
+        if (!selected.has(step.id)) {
+          return yield* skip(step.id, "not_selected", `not selected (${[...(options.steps ?? [])].join(", ")})`)
+        }
+        const disabled = disabledBecause(step)
+        if (disabled instanceof ConnectorFailed) return failed(step.id, disabled, 0, 0)
+        if (disabled !== undefined) return yield* skip(step.id, "disabled", disabled)
         for (const dependency of step.dependsOn) {
           const status = yield* Deferred.await(done.get(dependency) as Deferred.Deferred<StepStatus>)
           if (status !== "succeeded") {
-            const because = `dependency "${dependency}" ${status === "skipped" ? "was skipped" : status === "timed_out" ? "timed out" : "failed"}`
-            emit({ _tag: "StepSkipped", step: step.id, because })
-            return {
-              id: step.id,
-              status: "skipped",
-              entities: 0,
-              relationships: 0,
-              duplicates: 0,
-              attempts: 0,
-              durationMs: 0,
-              skippedBecause: because
-            } satisfies StepOutcome
+            return yield* skip(
+              step.id,
+              status === "disabled" ? "disabled" : "skipped",
+              dependencyNote(dependency, status)
+            )
           }
         }
-        return yield* semaphore.withPermits(1)(
-          Effect.gen(function* () {
-            const start = performance.now()
-            const running = retrying(step)
-            const exit = yield* Effect.either(running.run)
-            const durationMs = elapsed(start)
-            const { entities, relationships, duplicates } = running.counts
-            if (exit._tag === "Right") {
-              emit({ _tag: "StepCompleted", step: step.id, entities, relationships, durationMs })
-              return {
-                id: step.id,
-                status: "succeeded",
-                entities,
-                relationships,
-                duplicates,
-                attempts: running.attempts(),
-                durationMs
-              } satisfies StepOutcome
-            }
-            const error = exit.left
-            emit({ _tag: "StepFailed", step: step.id, error, durationMs })
-            return {
-              id: step.id,
-              status: error._tag === "Timeout" ? "timed_out" : "failed",
-              entities: 0,
-              relationships: 0,
-              duplicates: 0,
-              attempts: running.attempts(),
-              durationMs,
-              error
-            } satisfies StepOutcome
-          })
-        )
+        return yield* execute(step)
       }).pipe(
         Effect.tap((outcome) => Deferred.succeed(done.get(step.id) as Deferred.Deferred<StepStatus>, outcome.status)),
         Effect.onInterrupt(() => Deferred.interrupt(done.get(step.id) as Deferred.Deferred<StepStatus>))

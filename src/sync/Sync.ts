@@ -8,7 +8,7 @@ import {
   type RunOptions,
   type RunOutput
 } from "../connector/Run.ts"
-import type { EventSink, StepOutcome } from "../scheduler/Events.ts"
+import { type EventSink, LEFT_OUT, type StepOutcome } from "../scheduler/Events.ts"
 import {
   defaultMassDeletion,
   type MassDeletion,
@@ -48,13 +48,15 @@ export type CommitError = ReferentialIntegrity | MassDeletion | ScopeLocked | St
 export type SyncError = RunError | CommitError
 
 /**
- * The status of a run from its step outcomes: every step succeeded => `succeeded`; none did (and there
- * were steps) => `failed`, with nothing deleted or changed; otherwise `partial`, the rows of the steps
- * that did not succeed kept as they were (C07).
+ * The status of a run from its step outcomes, counting only the steps meant to run (a step disabled by
+ * config or not selected was left out on purpose): each of those succeeded => `succeeded`; none did
+ * (and there were some) => `failed`, with nothing deleted or changed; otherwise `partial`. The rows of
+ * every step that did not succeed are kept as they were (C07).
  */
 export const statusOf = (steps: ReadonlyArray<StepOutcome>): SyncStatus => {
-  const succeeded = steps.filter((step) => step.status === "succeeded").length
-  if (succeeded === steps.length) return "succeeded"
+  const meant = steps.filter((step) => !LEFT_OUT.has(step.status))
+  const succeeded = meant.filter((step) => step.status === "succeeded").length
+  if (succeeded === meant.length) return "succeeded"
   return succeeded === 0 ? "failed" : "partial"
 }
 

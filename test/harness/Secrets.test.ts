@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import { Effect, Redacted, Schema } from "effect"
-import { ApiError, Connector, entity, step } from "parallax-connect"
+import { ApiError, Connector, entity } from "parallax-connect"
 import { type HarnessReport, verifyConnector } from "parallax-connect/harness"
 import { leakSites, secretForms } from "../../harness/internal/Secrets.ts"
 import BasicAuthLog, { harness as basicAuthSetup } from "./fixtures/BasicAuthLog.ts"
@@ -62,8 +62,8 @@ describe("secrets (C12) catches", () => {
     const urlInError = Connector.make({
       name: "url-in-error",
       config: Schema.Struct({ token: Schema.Redacted(Schema.String) }),
-      steps: [
-        step("hosts", "Collect hosts").run<{ readonly token: Redacted.Redacted<string> }>((ctx) =>
+      steps: (step) => [
+        step("hosts", "Collect hosts").run((ctx) =>
           Effect.gen(function* () {
             yield* ctx.emitEntity(entity("host", "web").class("Host"))
             const query = new URLSearchParams({ key: Redacted.value(ctx.config.token) })

@@ -7,7 +7,8 @@ import {
   type ConnectorError,
   ConnectorFailed,
   type Step,
-  type StepOutcome
+  type StepOutcome,
+  stepEffect
 } from "parallax-connect"
 import { ancestors } from "../../src/scheduler/Dag.ts"
 import { runSteps } from "../../src/scheduler/Scheduler.ts"
@@ -36,7 +37,7 @@ const ignoresDependencies: Runner = (steps, concurrency) =>
 const ignoresBound: Runner = (steps) => scheduler(steps, 1_000)
 const runsTwice: Runner = (steps, concurrency) =>
   scheduler(
-    steps.map((s) => ({ ...s, run: (ctx) => Effect.zipRight(s.run(ctx), s.run(ctx)) })),
+    steps.map((s) => ({ ...s, run: (ctx) => Effect.zipRight(stepEffect(s, ctx), stepEffect(s, ctx)) })),
     concurrency
   )
 /** Runs steps one at a time in dependency order and gives up on everything after the first failure. */
@@ -122,6 +123,7 @@ const observe = (runner: Runner, s: Scenario): Promise<Trace> => {
     relationshipVerbs: [],
     timeout: undefined,
     retry: undefined,
+    enabled: undefined,
     run: () =>
       Effect.gen(function* () {
         starts.set(n.id, (starts.get(n.id) ?? 0) + 1)
