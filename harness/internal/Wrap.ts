@@ -126,6 +126,17 @@ export const emptied = (connector: AnyConnector): AnyConnector => ({
   steps: connector.steps.map((step) => ({ ...step, run: () => Effect.void }))
 })
 
+/** Why the harness disables a step. */
+export const HARNESS_DISABLED = "disabled by the harness"
+
+/** The connector with the steps `mask` marks disabled by config, as `enabledWhen` would. */
+export const disabling = (connector: AnyConnector, mask: ReadonlyArray<boolean>): AnyConnector => ({
+  ...connector,
+  steps: connector.steps.map((step, index) =>
+    mask[index] ? { ...step, enabled: { when: () => false, reason: HARNESS_DISABLED } } : step
+  )
+})
+
 /** The connector with discovery refusing the credentials, so nothing is collected. */
 export const failingDiscovery = (connector: AnyConnector): AnyConnector => ({
   ...connector,

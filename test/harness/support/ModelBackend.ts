@@ -1,5 +1,5 @@
 import { Effect, Either } from "effect"
-import { emptyStats, runConnector, type SyncStats } from "parallax-connect"
+import { emptyStats, runConnector, type SyncStats, statusOf } from "parallax-connect"
 import type { HarnessBackend, StoredRow, StoredRun, SyncOutcome } from "../../../harness/Backend.ts"
 
 /**
@@ -18,6 +18,11 @@ export interface ModelBugs {
   readonly noDeletes?: boolean
   /** Rewrites every emitted row, changed or not (C08). */
   readonly rewriteUnchanged?: boolean
+  /**
+   * Keeps the rows of failed, timed-out and skipped steps only, as a store that lists those statuses
+   * would: steps disabled by config or not selected lose their rows as if they had emitted nothing (C07).
+   */
+  readonly deleteLeftOutSteps?: boolean
 }
 
 const keyOf = (row: { kind: string; connector: string; account: string; id: string }) =>
@@ -48,6 +53,7 @@ export const modelBackend = (bugs: ModelBugs = {}): HarnessBackend => ({
               config: options.config,
               ...(options.layer === undefined ? {} : { layer: options.layer }),
               ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+              ...(options.steps === undefined ? {} : { steps: options.steps }),
               ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent })
             })
           )
@@ -69,7 +75,12 @@ export const modelBackend = (bugs: ModelBugs = {}): HarnessBackend => ({
           if (Either.isRight(run)) {
             const output = run.right
             const succeeded = new Set(output.steps.filter((s) => s.status === "succeeded").map((s) => s.id))
-            status = succeeded.size === output.steps.length ? "succeeded" : "partial"
+            status = statusOf(output.steps) === "succeeded" ? "succeeded" : "partial"
+            const replaced = bugs.deleteLeftOutSteps
+              ? new Set(
+                  output.steps.filter((s) => !["failed", "timed_out", "skipped"].includes(s.status)).map((s) => s.id)
+                )
+              : succeeded
             const emitted = new Set<string>()
             const records = [
               ...output.entities.map((record) => ({ kind: "entity" as const, record })),
@@ -102,7 +113,7 @@ export const modelBackend = (bugs: ModelBugs = {}): HarnessBackend => ({
             for (const [key, row] of rows) {
               const mine = row.connector === connector.name && (row.account === account || bugs.scopeByConnectorOnly)
               if (!mine || emitted.has(row.id) || bugs.noDeletes) continue
-              if (!succeeded.has(row.step) && !bugs.deleteFailedSteps) continue
+              if (!replaced.has(row.step) && !bugs.deleteFailedSteps) continue
               stats[row.kind === "entity" ? "entitiesDeleted" : "relationshipsDeleted"]++
               writes.push((state) => state.delete(key))
             }
