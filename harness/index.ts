@@ -1,7 +1,8 @@
 /**
  * parallax-connect/harness: proves a connector keeps the SDK's invariants (DESIGN §4 and §7):
  * idempotency, source scoping, fault isolation, atomicity, convergence, order independence and secrecy,
- * each on many generated cases against fresh embedded stores. See docs/harness.md.
+ * each on many generated cases against fresh embedded stores; and `testStep` runs one step (with the steps
+ * it depends on) against a fake API for a unit test. See docs/harness.md.
  *
  * @example
  * import { assertHolds, verifyConnector } from "parallax-connect/harness"
@@ -32,5 +33,6 @@ export {
   type PropertyReport
 } from "./Report.ts"
 export { sqliteBackend } from "./SqliteBackend.ts"
+export { runStep, type StepTestOptions, type StepTestResult, testStep } from "./StepTest.ts"
 export { type StoreLayerFactory, storeBackend } from "./StoreBackend.ts"
 export { DEFAULT_RUNS, PROPERTIES, verify, verifyConnector } from "./Verify.ts"

@@ -51,7 +51,14 @@ export type { EntityRecord, RelationshipRecord, ValidationWarning } from "./mode
 export { RelationshipBuilder, relationship } from "./model/Relationship.ts"
 export { ENTITY_CLASSES, RELATIONSHIP_VERBS } from "./model/Vocabulary.ts"
 export { waves as planWaves } from "./scheduler/Dag.ts"
-export type { EventSink, NotRunStatus, StepOutcome, StepStatus, SyncEvent } from "./scheduler/Events.ts"
+export type {
+  EventSink,
+  NotRunStatus,
+  StepOutcome,
+  StepStatus,
+  SyncEvent,
+  WarningSummary
+} from "./scheduler/Events.ts"
 export { defaultRetry } from "./scheduler/Scheduler.ts"
 export {
   type CommitOutcome,
