@@ -1,67 +1,12 @@
 import { exists, host, newCount, runs, service, user, uses } from "../../connectors/bench/Workload.ts"
+import { contentHash, entityId, type Properties, relationshipId } from "../../src/model/Ids.ts"
 
 /**
- * The rows of the bench workload computed directly, without the SDK's emit path: the same ids and
- * content hashes (checked against the SDK in bench/floor.ts), from a reused buffer and one-shot SHA-256.
- * This is the floor's data source: the least work that produces the right rows.
+ * The rows of the bench workload computed directly, without the SDK's emit path (no validation, no
+ * staging, no effects): only the ids and content hashes, by the SDK's own functions (bench/floor.ts
+ * checks a sample against emitted records). This is the floor's data source: the least work that
+ * produces the right rows.
  */
-
-let buffer = new Uint8Array(4096)
-let offset = 0
-const encoder = new TextEncoder()
-
-const field = (text: string) => {
-  const length = text.length
-  if (offset + 4 + 3 * length > buffer.length) {
-    const grown = new Uint8Array(Math.max(2 * buffer.length, offset + 4 + 3 * length))
-    grown.set(buffer)
-    buffer = grown
-  }
-  let bytes = length
-  for (let i = 0; i < length; i++) {
-    const code = text.charCodeAt(i)
-    if (code > 127) {
-      bytes = encoder.encodeInto(text, buffer.subarray(offset + 4)).written
-      break
-    }
-    buffer[offset + 4 + i] = code
-  }
-  buffer[offset] = bytes >>> 24
-  buffer[offset + 1] = (bytes >>> 16) & 255
-  buffer[offset + 2] = (bytes >>> 8) & 255
-  buffer[offset + 3] = bytes & 255
-  offset += 4 + bytes
-}
-
-const sha128 = (input: Uint8Array | string): string => Bun.SHA256.hash(input, "hex").slice(0, 32)
-
-/** `entityId` of the SDK, computed without allocating an encoding per call. */
-export const fastEntityId = (account: string, type: string, key: string): string => {
-  offset = 0
-  field("parallax/entity/v1")
-  field(account)
-  field(type)
-  field(key)
-  return sha128(buffer.subarray(0, offset))
-}
-
-/** `relationshipId` of the SDK (without a relationship key). */
-export const fastRelationshipId = (fromId: string, verb: string, toId: string): string => {
-  offset = 0
-  field("parallax/relationship/v1")
-  field(fromId)
-  field(verb)
-  field(toId)
-  return sha128(buffer.subarray(0, offset))
-}
-
-/** `contentHash` of the SDK, from properties already in sorted key order (as the workload sets them). */
-export const fastContentHash = (klass: string, displayName: string, properties: Record<string, unknown>): string => {
-  const keys = Object.keys(properties).sort()
-  const sorted: Record<string, unknown> = {}
-  for (const key of keys) sorted[key] = properties[key]
-  return sha128(JSON.stringify(klass) + JSON.stringify(displayName) + JSON.stringify(sorted))
-}
 
 /** One entity row as the SDK stages it, with its owning step. */
 export interface EntityRow {
@@ -103,13 +48,13 @@ const toRow = (
 ): EntityRow => {
   const displayName = builder._displayName ?? builder.key
   return {
-    id: fastEntityId(account, builder.type, builder.key),
+    id: entityId(account, builder.type, builder.key),
     type: builder.type,
     key: builder.key,
     class: builder._class,
     displayName,
     properties: builder._properties,
-    hash: fastContentHash(builder._class, displayName, builder._properties),
+    hash: contentHash(builder._class, displayName, builder._properties as Properties),
     step
   }
 }
@@ -124,17 +69,17 @@ export function* entityRows(account: string, n: number, g: number): Generator<En
   }
 }
 
-const EMPTY_RELATIONSHIP_HASH = (verb: string) => fastContentHash(verb, "", {})
+const EMPTY_RELATIONSHIP_HASH = (verb: string) => contentHash(verb, "", {})
 
 /** Every relationship of generation `g`, in emission order (RUNS then USES). */
 export function* relationshipRows(account: string, n: number, g: number): Generator<RelationshipRow> {
   const hashes = { RUNS: EMPTY_RELATIONSHIP_HASH("RUNS"), USES: EMPTY_RELATIONSHIP_HASH("USES") }
   const end = n + newCount(n, g)
   const row = (builder: ReturnType<typeof runs>): RelationshipRow => {
-    const fromId = fastEntityId(account, builder.fromType, builder.fromKey)
-    const toId = fastEntityId(account, builder.toType, builder.toKey)
+    const fromId = entityId(account, builder.fromType, builder.fromKey)
+    const toId = entityId(account, builder.toType, builder.toKey)
     return {
-      id: fastRelationshipId(fromId, builder.verb, toId),
+      id: relationshipId(fromId, builder.verb, toId),
       verb: builder.verb,
       fromId,
       fromType: builder.fromType,

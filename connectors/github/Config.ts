@@ -8,10 +8,21 @@ export const GitHubConfig = Schema.Struct({
   ),
   /** A personal access token or app token with read access to the organisation; never logged. */
   token: Schema.Redacted(Schema.String.pipe(Schema.minLength(1, { message: () => "the token is empty" }))),
-  /** The REST API's base URL: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server. */
+  /**
+   * The REST API's base URL: `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise
+   * Server. Its origin (scheme, host, port) is the only one the token is sent to.
+   */
   baseUrl: Schema.optionalWith(
     Schema.String.pipe(
       Schema.pattern(/^https?:\/\/[^\s]+$/, { message: () => "expected an http(s) URL" }),
+      Schema.filter((url) => URL.canParse(url) || "expected an http(s) URL"),
+      Schema.filter((url) => {
+        const parsed = new URL(url)
+        return (
+          (parsed.username === "" && parsed.password === "") ||
+          "expected a URL without user or password (they would show in errors); give the token as token"
+        )
+      }),
       Schema.transform(Schema.String, { strict: true, decode: (url) => url.replace(/\/+$/, ""), encode: (url) => url })
     ),
     { default: () => "https://api.github.com" }

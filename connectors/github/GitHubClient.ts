@@ -28,6 +28,12 @@ interface Page<A> {
   readonly next: string | undefined
 }
 
+/** A decoded response body, with the `Link` header that came with it. */
+interface Fetched<A> {
+  readonly body: A
+  readonly link: string | undefined
+}
+
 /** The URL of `rel="next"` in a `Link` header. */
 export const nextLink = (link: string | undefined): string | undefined => {
   for (const part of (link ?? "").split(",")) {
@@ -36,6 +42,30 @@ export const nextLink = (link: string | undefined): string | undefined => {
   }
   return undefined
 }
+
+/** A URL's origin as people read it (`https://api.github.com`, `http://127.0.0.1:8080`): never its user info, path or query. */
+export const originOf = (url: URL): string => `${url.protocol}//${url.host}`
+
+/** The URL `text` names, relative to `base` when given; `undefined` when it is not one. */
+const parseUrl = (text: string, base?: string): URL | undefined => {
+  try {
+    return new URL(text, base)
+  } catch {
+    return undefined
+  }
+}
+
+/** Why a request to another origin than the API's is not made: the token would go with it. */
+const notTheApi = (what: string, target: URL | undefined, apiOrigin: string, url?: string) =>
+  new ApiError({
+    service: SERVICE,
+    reason:
+      target === undefined
+        ? `${what} is not a URL; it is not requested`
+        : `${what} is on ${originOf(target)}, not on the API's origin ${apiOrigin} (baseUrl); it is not requested, so that the token goes nowhere else`,
+    ...(url === undefined ? {} : { url }),
+    retryable: false
+  })
 
 const messageOf = (response: HttpClientResponse.HttpClientResponse) =>
   response.json.pipe(
@@ -120,7 +150,10 @@ const transportFailure = (error: HttpClientError.HttpClientError): string => {
  * The GitHub REST API, as the connector's steps need it: one resource, or every page of a list. Errors
  * are typed: `AuthFailed` (401), `RateLimited` (403/429 with rate-limit headers, already retried after
  * the time the server asked), `ApiError` with status and URL (`retryable` for 5xx and network failures).
- * The token goes into the `Authorization` header only, as a `Redacted` value.
+ * The token goes into the `Authorization` header only, as a `Redacted` value, and only to the API's
+ * origin (scheme, host and port of `baseUrl`): a request anywhere else, such as a `Link: rel="next"`
+ * on another host, is refused as an `ApiError` naming that origin, and a redirect elsewhere is followed
+ * without the header (the platform's `fetch` drops it on a cross-origin redirect).
  */
 export class GitHubClient extends Context.Tag("parallax/github/GitHubClient")<
   GitHubClient,
@@ -134,10 +167,14 @@ export class GitHubClient extends Context.Tag("parallax/github/GitHubClient")<
   /** The client over the platform's `HttpClient`. */
   static readonly make = (options: GitHubClientOptions) =>
     Effect.gen(function* () {
+      const api = new URL(options.baseUrl)
+      const apiOrigin = originOf(api)
+      const onApi = (url: URL | undefined) => url !== undefined && url.origin === api.origin
       const http = (yield* HttpClient.HttpClient).pipe(
         HttpClient.mapRequest((request) =>
           request.pipe(
-            HttpClientRequest.bearerToken(options.token),
+            // Checked again here, so that no request built another way can carry the token elsewhere.
+            onApi(parseUrl(request.url)) ? HttpClientRequest.bearerToken(options.token) : (same) => same,
             HttpClientRequest.setHeaders({
               accept: "application/vnd.github+json",
               "x-github-api-version": "2022-11-28",
@@ -147,7 +184,10 @@ export class GitHubClient extends Context.Tag("parallax/github/GitHubClient")<
         )
       )
 
-      const fetch = <A, I>(url: string, schema: Schema.Schema<A, I>) =>
+      const fetch = <A, I>(url: string, schema: Schema.Schema<A, I>): Effect.Effect<Fetched<A>, ConnectorError> =>
+        onApi(parseUrl(url)) ? request(url, schema) : Effect.fail(notTheApi("the request", parseUrl(url), apiOrigin))
+
+      const request = <A, I>(url: string, schema: Schema.Schema<A, I>) =>
         http.get(url).pipe(
           Effect.mapError(
             (error) => new ApiError({ service: SERVICE, reason: transportFailure(error), url, retryable: true })
@@ -201,7 +241,13 @@ export class GitHubClient extends Context.Tag("parallax/github/GitHubClient")<
             seen.add(url)
             const result: Page<A> = yield* page(url, schema)
             items.push(...result.items)
-            url = result.next
+            if (result.next === undefined) break
+            // A next link may be relative to its page; on another origin it is not followed (the token).
+            const next = parseUrl(result.next, url)
+            if (next === undefined || !onApi(next)) {
+              return yield* notTheApi('the next page (Link: rel="next")', next, apiOrigin, url)
+            }
+            url = next.href
           }
           return items as ReadonlyArray<A>
         }).pipe(Effect.withSpan("GitHubClient.list", { attributes: { path } }))

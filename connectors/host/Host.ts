@@ -1,19 +1,11 @@
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import { Connector, ConnectorFailed, entity, relationship, type StepContext, step } from "parallax-connect"
+import { HostConfig } from "./Config.ts"
 import { readHostname, readMachine } from "./Facts.ts"
 import { HostFiles } from "./HostFiles.ts"
 import { type PackageEntry, parseApkInstalled, parseDpkgStatus, parseGroup, parsePasswd, rpmPackage } from "./Parse.ts"
 import { isWildcard, LINK_TYPES, type ListeningSocket, parsePortRange, parseSockets } from "./ProcNet.ts"
 import { RPMDB_LEGACY, RPMDB_SQLITE, RpmDbUnreadable, readRpmDb } from "./RpmDb.ts"
-
-/** The configuration of `host`: the root directory its files are read under. */
-export const HostConfig = Schema.Struct({
-  /** The file system root to read (`/` for this machine; a generated tree in tests). */
-  root: Schema.optionalWith(Schema.String.pipe(Schema.minLength(1)), { default: () => "/" })
-})
-
-/** The decoded configuration of `host`. */
-export type HostConfig = typeof HostConfig.Type
 
 /** The entity types of the host connector. */
 export const TYPES = {
@@ -57,21 +49,22 @@ const linkStep = (id: string, collector: string, type: string, verb: string, des
     )
 
 /** The packages of the rpm database, if there is one (rpm ≥ 4.16: SQLite); `undefined` if none. */
-const readRpm = Effect.gen(function* () {
-  const files = yield* HostFiles
-  for (const file of RPMDB_SQLITE) {
-    const bytes = yield* files.readBytes(file)
-    if (bytes === undefined) continue
-    const headers = readRpmDb(bytes)
-    if (headers instanceof RpmDbUnreadable) {
-      return yield* new ConnectorFailed({
-        reason: `cannot read the rpm database ${files.root === "/" ? file : `${file} (under root ${files.root})`}: ${headers.reason}`
-      })
+const readRpm = (config: HostConfig) =>
+  Effect.gen(function* () {
+    const files = yield* HostFiles
+    for (const file of RPMDB_SQLITE) {
+      const bytes = yield* files.readBytes(file, { bytes: config.maxRpmDbBytes, key: "maxRpmDbBytes" })
+      if (bytes === undefined) continue
+      const headers = readRpmDb(bytes)
+      if (headers instanceof RpmDbUnreadable) {
+        return yield* new ConnectorFailed({
+          reason: `cannot read the rpm database ${files.root === "/" ? file : `${file} (under root ${files.root})`}: ${headers.reason}`
+        })
+      }
+      return headers.map(rpmPackage)
     }
-    return headers.map(rpmPackage)
-  }
-  return undefined
-})
+    return undefined
+  })
 
 /** The older rpm database (BerkeleyDB or ndb) present, if any: not read. */
 const legacyRpm = Effect.gen(function* () {
@@ -97,7 +90,7 @@ export const host = Connector.make({
   name: "host",
   description: "The machine it runs on: OS, users, groups, packages, interfaces, listening ports (config root)",
   config: HostConfig,
-  layer: (config) => HostFiles.layer(config.root),
+  layer: (config) => HostFiles.layer(config.root, { maxFileBytes: config.maxFileBytes }),
   steps: (step) => [
     step("machine", "The machine: hostname, OS release, kernel, architecture, CPUs, memory")
       .entities(TYPES.machine)
@@ -189,7 +182,7 @@ export const host = Connector.make({
           const files = yield* HostFiles
           const dpkg = yield* files.readOptional("/var/lib/dpkg/status")
           const apk = yield* files.readOptional("/lib/apk/db/installed")
-          const rpm = yield* readRpm
+          const rpm = yield* readRpm(ctx.config)
           const legacy = rpm === undefined ? yield* legacyRpm : undefined
           if (dpkg === undefined && apk === undefined && rpm === undefined) {
             return yield* new ConnectorFailed({

@@ -22,19 +22,20 @@ export class RpmDbUnreadable {
  * The installed packages of an `rpmdb.sqlite` file, given its bytes: its `Packages` table holds one
  * header blob per package (`hnum`, `blob`). The bytes are opened in memory, read-only, so the host's
  * database is never opened, locked or written; rpm keeps the file in WAL mode and checkpoints it when
- * it closes, so a transaction still running when the file was read is not seen.
+ * it closes, so a transaction still running when the file was read is not seen. The bytes' WAL marker
+ * is changed in place.
  */
 export const readRpmDb = (bytes: Uint8Array): ReadonlyArray<RpmHeader> | RpmDbUnreadable => {
   if (bytes.length < 100 || new TextDecoder().decode(bytes.subarray(0, 15)) !== "SQLite format 3") {
     return new RpmDbUnreadable("it is not an SQLite database")
   }
-  // A WAL-mode file cannot be opened from memory; bytes 18 and 19 (2 = WAL) say legacy (1) instead.
-  const copy = new Uint8Array(bytes)
-  copy[18] = 1
-  copy[19] = 1
+  // A WAL-mode file cannot be opened from memory; bytes 18 and 19 (2 = WAL) say legacy (1) instead,
+  // written into the caller's buffer (not a copy: the database may be hundreds of MiB).
+  bytes[18] = 1
+  bytes[19] = 1
   let db: Database | undefined
   try {
-    db = Database.deserialize(copy, true)
+    db = Database.deserialize(bytes, true)
     const rows = db.query("SELECT hnum, blob FROM Packages ORDER BY hnum").all() as ReadonlyArray<{
       hnum: number
       blob: Uint8Array

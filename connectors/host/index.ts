@@ -1,4 +1,5 @@
 /** The `host` connector and how `parallax check host` generates machines for it. */
 
+export { HostConfig } from "./Config.ts"
 export { harness } from "./Harness.ts"
-export { HostConfig, host, host as default, TYPES } from "./Host.ts"
+export { host, host as default, TYPES } from "./Host.ts"

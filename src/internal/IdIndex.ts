@@ -68,21 +68,9 @@ export class IdIndex {
     return ~seq
   }
 
-  /** Word `lane` (0–3) of the id of sequence number `seq`. */
-  word(seq: number, lane: number): number {
-    return this.words[4 * seq + lane] as number
-  }
-
   /** The ids' words, four per sequence number (valid until the next `claim`). */
   get idWords(): Uint32Array {
     return this.words
-  }
-
-  /** The id of sequence number `seq`, as hex. */
-  idOf(seq: number): string {
-    let hex = ""
-    for (let lane = 0; lane < 4; lane++) hex += this.word(seq, lane).toString(16).padStart(8, "0")
-    return hex
   }
 
   private rehash(): void {

@@ -7,7 +7,7 @@ import type { TreeFile } from "./HostTree.ts"
 const asText = (content: TreeFile | undefined) =>
   content === undefined || typeof content === "string" ? content : new TextDecoder().decode(content)
 const asBytes = (content: TreeFile | undefined) =>
-  content === undefined || typeof content !== "string" ? content : new TextEncoder().encode(content)
+  content === undefined ? undefined : typeof content === "string" ? new TextEncoder().encode(content) : content.slice()
 
 /** HostFiles serving `files` (path → content) from memory: a fake machine for tests and the harness. */
 export const memoryLayer = (files: Readonly<Record<string, TreeFile>>): Layer.Layer<HostFiles> =>

@@ -35,11 +35,14 @@ export interface KindChanges {
   readonly statements: ReadonlyArray<string>
 }
 
-const prefixed = (columns: string, prefix: string) =>
+/** A comma-separated column list with each column rewritten (`s.type`, `type = s.type`, ...). */
+export const eachColumn = (columns: string, rewrite: (column: string) => string): string =>
   columns
     .split(", ")
-    .map((column) => `${prefix}${column}`)
+    .map((column) => rewrite(column))
     .join(", ")
+
+const prefixed = (columns: string, prefix: string) => eachColumn(columns, (column) => `${prefix}${column}`)
 
 /** Every staged row inserted in id order: the commit of a scope that holds nothing yet. */
 export const insertAll = (spec: KindSpec, staged: StagedRows): KindChanges => ({

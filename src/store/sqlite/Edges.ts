@@ -10,8 +10,7 @@ const OFFENDERS = 10
 const COMMITTED = (column: string) => `(
   EXISTS (SELECT 1 FROM entities x WHERE x.scope_id = $scope AND x.id = s.${column}
           AND x.step IN (SELECT step FROM temp.kept_steps))
-  OR EXISTS (SELECT 1 FROM scopes o JOIN entities x ON x.scope_id = o.scope_id AND x.id = s.${column}
-             WHERE o.scope_id <> $scope))`
+  OR EXISTS (SELECT 1 FROM entities x WHERE x.id = s.${column} AND x.scope_id <> $scope))`
 
 const FROM_OK = `(c.from_staged OR ${COMMITTED("from_id")})`
 const TO_OK = `(c.to_staged OR ${COMMITTED("to_id")})`

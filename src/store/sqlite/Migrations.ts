@@ -96,6 +96,12 @@ export const MIGRATIONS: ReadonlyArray<string> = [
     digest TEXT NOT NULL,
     PRIMARY KEY (scope_id, kind, step)
   ) WITHOUT ROWID;
+  `,
+  // 4: the merged graph is read by id across scopes (and an edge is live when both endpoints exist in some
+  // scope): without these, every read sorted whole tables or scanned entities once per edge.
+  `
+  CREATE INDEX entities_by_id ON entities (id);
+  CREATE INDEX relationships_by_id ON relationships (id);
   `
 ]
 

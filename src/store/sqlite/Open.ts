@@ -8,7 +8,13 @@ export interface ConnectionOptions {
   readonly busyTimeoutMs: number
   /** SQLite page cache of the database in MiB. */
   readonly cacheMiB: number
+  /** Overrides `cacheMiB` with a number of pages (tests). */
+  readonly cachePages?: number
 }
+
+/** The `cache_size` pragma's value for these settings (negative: KiB; positive: pages). */
+export const cacheSize = (options: { readonly cacheMiB: number; readonly cachePages?: number }): number =>
+  options.cachePages ?? -1024 * Math.max(2, Math.floor(options.cacheMiB))
 
 /** SQLite's verdict that the file is not a database, or that a page it read is corrupt. */
 export const isCorrupt = (error: unknown): boolean => {
@@ -37,7 +43,7 @@ const configure = (db: Database, options: ConnectionOptions): void => {
   db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`)
   db.exec("PRAGMA journal_mode = WAL")
   db.exec("PRAGMA synchronous = NORMAL")
-  db.exec(`PRAGMA cache_size = ${-1024 * Math.max(2, Math.floor(options.cacheMiB))}`)
+  db.exec(`PRAGMA cache_size = ${cacheSize(options)}`)
   db.exec("PRAGMA temp_store = FILE")
   db.exec("PRAGMA foreign_keys = OFF")
 }

@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite"
 import type { EntityRef, KindPreview, PreviewList, RelationshipRef, SyncPreview } from "../../sync/SyncResult.ts"
 import { PREVIEW_ITEMS } from "../../sync/SyncResult.ts"
-import { type Counts, KINDS, type KindSpec, mergeTables } from "./Changes.ts"
+import { type Counts, eachColumn, KINDS, type KindSpec, mergeTables } from "./Changes.ts"
 
 /** How the commit computed its change set (see `Commit.ts`). */
 export type Plan = "insert" | "unchanged" | "merge" | "reference"
@@ -24,11 +24,7 @@ const relationshipRef = (row: Row): RelationshipRef => ({
   ...(row.rel_key === null ? {} : { key: String(row.rel_key) })
 })
 
-const columns = (spec: KindSpec, alias: string) =>
-  (COLUMNS[spec.kind] as string)
-    .split(", ")
-    .map((column) => `${alias}.${column}`)
-    .join(", ")
+const columns = (spec: KindSpec, alias: string) => eachColumn(COLUMNS[spec.kind], (column) => `${alias}.${column}`)
 
 /**
  * The queries that list the first rows of each change, by plan: `merge` reads its TEMP lists of rows to

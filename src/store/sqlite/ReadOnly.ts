@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url"
 import { SchemaTooOld } from "../Store.ts"
 import { NotADatabase, SchemaTooNew, StoreError } from "../StoreErrors.ts"
 import { APPLICATION_ID, SCHEMA_VERSION } from "./Migrations.ts"
+import { cacheSize } from "./Open.ts"
 
 /**
  * Reading the store file without writing it (dry runs, read-only stores). A read-only connection has a
@@ -32,6 +33,7 @@ const ATTEMPTS = 3
 export interface ReadOnlySettings {
   readonly busyTimeoutMs: number
   readonly cacheMiB: number
+  readonly cachePages?: number
 }
 
 /** A connection of a read-only session or read: nothing attached yet. */
@@ -80,7 +82,7 @@ export const attach = (db: Database, location: string, settings: ReadOnlySetting
   const uri = `${pathToFileURL(resolve(location)).href}?${immutable ? "immutable=1" : "mode=ro"}`
   db.query(`ATTACH DATABASE ? AS ${SCHEMA}`).run(uri)
   try {
-    db.exec(`PRAGMA ${SCHEMA}.cache_size = ${-1024 * Math.max(2, Math.floor(settings.cacheMiB))}`)
+    db.exec(`PRAGMA ${SCHEMA}.cache_size = ${cacheSize(settings)}`)
   } catch (error) {
     db.exec(`DETACH DATABASE ${SCHEMA}`)
     throw error

@@ -12,7 +12,8 @@ import type {
   RunStep,
   Source,
   StoreDump,
-  StoreStats
+  StoreStats,
+  TypeCount
 } from "../Store.ts"
 import { toHex } from "./Codec.ts"
 
@@ -29,6 +30,16 @@ const where = (clauses: ReadonlyArray<[string, string | number | undefined]>, al
     params: present.map(([, value]) => value) as Array<string | number>
   }
 }
+
+/** SQLite's ordering of text (BINARY: by UTF-8 bytes, which is code point order). */
+const compare = (a: string, b: string): number => {
+  if (a === b) return 0
+  const left = Buffer.from(a)
+  const right = Buffer.from(b)
+  return Buffer.compare(left, right)
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.compare(a, b) === 0
 
 const source = (row: Row): Source => ({
   connector: row.connector as string,
@@ -62,32 +73,37 @@ const relationshipOf = (row: Row, sources: ReadonlyArray<Source>): GraphRelation
   sources
 })
 
-/** Groups rows ordered by id (then connector, account) into merged items: content from the first source. */
+const bySource = (a: Row, b: Row): number =>
+  compare(a.connector as string, b.connector as string) || compare(a.account as string, b.account as string)
+
+/**
+ * Groups rows ordered by id into merged items: content from the first source by connector, then account
+ * (an id has at most one row per scope, so a group is small and sorted here rather than by the query).
+ */
 function* merged<A>(rows: Iterable<Row>, make: (first: Row, sources: ReadonlyArray<Source>) => A): Generator<A> {
-  let first: Row | undefined
-  let firstId = ""
-  let sources: Array<Source> = []
-  for (const row of rows) {
-    const id = toHex(row.id as Uint8Array)
-    if (first !== undefined && id !== firstId) {
-      yield make(first, sources)
-      first = undefined
-    }
-    if (first === undefined) {
-      first = row
-      firstId = id
-      sources = []
-    }
-    sources.push(source(row))
+  let group: Array<Row> = []
+  let groupId: Uint8Array | undefined
+  const done = () => {
+    group.sort(bySource)
+    return make(group[0] as Row, group.map(source))
   }
-  if (first !== undefined) yield make(first, sources)
+  for (const row of rows) {
+    const id = row.id as Uint8Array
+    if (groupId !== undefined && !sameBytes(id, groupId)) {
+      yield done()
+      group = []
+    }
+    groupId = id
+    group.push(row)
+  }
+  if (group.length > 0) yield done()
 }
 
-const EXISTS = (column: string) =>
-  `EXISTS (SELECT 1 FROM scopes o JOIN entities x ON x.scope_id = o.scope_id AND x.id = r.${column})`
+/** Whether an entity with the edge's `column` id exists in some scope: one probe of `entities_by_id`. */
+const EXISTS = (column: string) => `EXISTS (SELECT 1 FROM entities x WHERE x.id = r.${column})`
 
 /** An edge whose endpoints both exist in some scope: the only edges reads return and stats count. */
-const LIVE_EDGE = `${EXISTS("from_id")} AND ${EXISTS("to_id")}`
+export const LIVE_EDGE = `${EXISTS("from_id")} AND ${EXISTS("to_id")}`
 
 const entitySql = (filter: EntityFilter) => {
   const { sql, params } = where([
@@ -96,8 +112,8 @@ const entitySql = (filter: EntityFilter) => {
     ["s.account = ?", filter.account]
   ])
   return {
-    sql: `SELECT e.*, s.connector, s.account FROM entities e JOIN scopes s ON s.scope_id = e.scope_id ${sql}
-          ORDER BY e.id, s.connector, s.account`,
+    sql: `SELECT e.*, s.connector, s.account FROM entities e INDEXED BY entities_by_id
+          CROSS JOIN scopes s ON s.scope_id = e.scope_id ${sql} ORDER BY e.id`,
     params
   }
 }
@@ -112,8 +128,8 @@ const relationshipSql = (filter: RelationshipFilter) => {
     [LIVE_EDGE]
   )
   return {
-    sql: `SELECT r.*, s.connector, s.account FROM relationships r JOIN scopes s ON s.scope_id = r.scope_id
-          ${sql} ORDER BY r.id, s.connector, s.account`,
+    sql: `SELECT r.*, s.connector, s.account FROM relationships r INDEXED BY relationships_by_id
+          CROSS JOIN scopes s ON s.scope_id = r.scope_id ${sql} ORDER BY r.id`,
     params
   }
 }
@@ -164,44 +180,54 @@ export function* graph(db: Database): Generator<GraphItem> {
   }
 }
 
-/** Counts by scope and type, of what the reads return: an edge whose endpoint is gone is not counted. */
+/**
+ * Counts by scope and type, of what the reads return: an edge whose endpoint is gone is not counted. One
+ * grouped pass over each table (each edge's endpoints found by a probe of `entities_by_id`); a scope's
+ * totals are the sums of its types.
+ */
 export const stats = (db: Database): StoreStats => {
   const scopes = db
     .query(
       `SELECT s.connector, s.account, s.generation,
-         (SELECT count(*) FROM entities e WHERE e.scope_id = s.scope_id) AS entities,
-         (SELECT count(*) FROM relationships r WHERE r.scope_id = s.scope_id AND ${LIVE_EDGE}) AS relationships,
          (SELECT finished_at FROM runs WHERE scope_id = s.scope_id ORDER BY generation DESC LIMIT 1) AS last_at,
          (SELECT status FROM runs WHERE scope_id = s.scope_id ORDER BY generation DESC LIMIT 1) AS last_status
        FROM scopes s ORDER BY s.connector, s.account`
     )
     .all() as Array<Row>
-  const types = db
-    .query(
-      `SELECT s.connector, s.account, t.kind, t.type, t.count FROM (
-         SELECT scope_id, 'entity' AS kind, type, count(*) AS count FROM entities GROUP BY scope_id, type
-         UNION ALL
-         SELECT scope_id, 'relationship', verb, count(*) FROM relationships r WHERE ${LIVE_EDGE} GROUP BY scope_id, verb
-       ) t JOIN scopes s ON s.scope_id = t.scope_id ORDER BY s.connector, s.account, t.kind, t.type`
-    )
-    .all() as Array<Row>
+  const types = (
+    db
+      .query(
+        `SELECT s.connector, s.account, t.kind, t.type, t.count FROM (
+           SELECT scope_id, 'entity' AS kind, type, count(*) AS count FROM entities GROUP BY scope_id, type
+           UNION ALL
+           SELECT scope_id, 'relationship', verb, count(*) FROM relationships r WHERE ${LIVE_EDGE} GROUP BY scope_id, verb
+         ) t JOIN scopes s ON s.scope_id = t.scope_id ORDER BY s.connector, s.account, t.kind, t.type`
+      )
+      .all() as Array<Row>
+  ).map(
+    (row): TypeCount => ({
+      connector: row.connector as string,
+      account: row.account as string,
+      kind: row.kind as TypeCount["kind"],
+      type: row.type as string,
+      count: row.count as number
+    })
+  )
+  const total = (scope: Row, kind: TypeCount["kind"]) =>
+    types
+      .filter((type) => type.kind === kind && type.connector === scope.connector && type.account === scope.account)
+      .reduce((sum, type) => sum + type.count, 0)
   return {
     scopes: scopes.map((row) => ({
       connector: row.connector as string,
       account: row.account as string,
       generation: row.generation as number,
-      entities: row.entities as number,
-      relationships: row.relationships as number,
+      entities: total(row, "entity"),
+      relationships: total(row, "relationship"),
       ...(row.last_at === null ? {} : { lastSyncAt: new Date(row.last_at as number) }),
       ...(row.last_status === null ? {} : { lastStatus: row.last_status as SyncStatus })
     })),
-    types: types.map((row) => ({
-      connector: row.connector as string,
-      account: row.account as string,
-      kind: row.kind as "entity" | "relationship",
-      type: row.type as string,
-      count: row.count as number
-    }))
+    types
   }
 }
 

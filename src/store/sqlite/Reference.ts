@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite"
-import type { Counts, KindChanges, KindSpec } from "./Changes.ts"
+import { type Counts, eachColumn, type KindChanges, type KindSpec } from "./Changes.ts"
 import type { Mutant } from "./Commit.ts"
 
 /**
@@ -48,10 +48,7 @@ export const reference = (
     unchanged: counted.staged - counted.created - counted.updated,
     deleted
   }
-  const set = columns
-    .split(", ")
-    .map((column) => `${column} = s.${column}`)
-    .join(", ")
+  const set = eachColumn(columns, (column) => `${column} = s.${column}`)
   const statements: Array<string> = []
   if (counts.deleted > 0 && mutant !== "no-deletes") {
     statements.push(
@@ -69,10 +66,7 @@ export const reference = (
   if (counts.created > 0) {
     statements.push(
       `INSERT INTO ${table} (scope_id, id, ${columns}, generation, first_seen_at)
-       SELECT $scope, i.id, ${columns
-         .split(", ")
-         .map((column) => `s.${column}`)
-         .join(", ")}, $generation, $now FROM ${ids} i JOIN ${stage} s ON s.row = i.row
+       SELECT $scope, i.id, ${eachColumn(columns, (column) => `s.${column}`)}, $generation, $now FROM ${ids} i JOIN ${stage} s ON s.row = i.row
        WHERE NOT EXISTS (SELECT 1 FROM ${table} e WHERE e.scope_id = $scope AND e.id = i.id) ORDER BY i.id`
     )
   }

@@ -39,6 +39,11 @@ export interface SqliteStoreOptions {
   readonly faults?: Faults
   /** @internal A deliberate bug, only for proving that tests and the harness catch it (see `Mutant`). */
   readonly mutant?: Mutant
+  /**
+   * @internal Page cache of read commands' connection in pages instead of MiB: tests make it tiny so that
+   * the pages a read visits show as file reads (see `test/store/ReadScaling.test.ts`).
+   */
+  readonly readerCachePages?: number
   /** @internal Diff every commit (no insert-only or unchanged plan): the reference the plans are tested against. */
   readonly alwaysDiff?: boolean
   /**
@@ -78,7 +83,11 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
       cacheMiB: options.cacheMiB ?? 16
     }
     const faults = options.faults ?? {}
-    const readerConnection: ConnectionOptions = { ...connection, cacheMiB: Math.min(16, connection.cacheMiB) }
+    const readerConnection: ConnectionOptions = {
+      ...connection,
+      cacheMiB: Math.min(16, connection.cacheMiB),
+      ...(options.readerCachePages === undefined ? {} : { cachePages: options.readerCachePages })
+    }
     const failure = (operation: string, cause: unknown) =>
       cause instanceof StoreError ? cause : storeFailure(operation, location, cause)
     const tryStore = <A>(operation: string, run: () => A) =>

@@ -5,7 +5,7 @@ import { Effect, Layer } from "effect"
 import fc from "fast-check"
 import { type RunOutput, runConnector, SqliteStore, sync } from "parallax-connect"
 import host from "../../../connectors/host/index.ts"
-import { type HostTree, hostTreeArbitrary, render } from "../../../connectors/host/testing/HostTree.ts"
+import { type HostTree, hostTreeArbitrary, render, sampleTree } from "../../../connectors/host/testing/HostTree.ts"
 import { memoryLayer, writeTree } from "../../../connectors/host/testing/MemoryHostFiles.ts"
 import { liveTest } from "../../support/effectTest.ts"
 
@@ -30,43 +30,7 @@ const keys = (output: RunOutput, type: string) =>
     .map((e) => e.key)
     .sort()
 
-const tree: HostTree = {
-  hostname: "web-01",
-  os: { id: "debian", name: "Debian GNU/Linux", versionId: "12" },
-  kernelRelease: "6.1.0-18-amd64",
-  architecture: "x86_64",
-  cpus: 4,
-  memoryKb: 8_000_000,
-  users: [
-    { name: "root", uid: 0, gid: 0, gecos: "root", shell: "/bin/bash" },
-    { name: "www-data", uid: 33, gid: 33, gecos: "www-data", shell: "/usr/sbin/nologin" },
-    { name: "alice", uid: 1000, gid: 1000, gecos: "Alice Smith,,,", shell: "/bin/zsh" }
-  ],
-  groups: [
-    { name: "root", gid: 0, members: [] },
-    { name: "sudo", gid: 27, members: ["alice"] },
-    { name: "www-data", gid: 33, members: [] },
-    { name: "alice", gid: 1000, members: [] },
-    { name: "docker", gid: 999, members: ["alice", "ghost"] }
-  ],
-  packages: [
-    { name: "openssh-server", version: "1:9.2p1-2", architecture: "amd64" },
-    { name: "nginx", version: "1.22.1-9", architecture: "amd64" },
-    { name: "tzdata", version: "2024a-0", architecture: "all" }
-  ],
-  interfaces: [
-    { name: "lo", mac: "00:00:00:00:00:00", mtu: 65536, type: 772 },
-    { name: "eth0", mac: "52:54:00:12:34:56", mtu: 1500, type: 1 }
-  ],
-  sockets: [
-    { protocol: "tcp", family: "ipv4", address: "0.0.0.0", port: 22 },
-    { protocol: "tcp", family: "ipv4", address: "127.0.0.1", port: 5432 },
-    { protocol: "tcp", family: "ipv6", address: "0:0:0:0:0:0:0:0", port: 443 },
-    { protocol: "tcp", family: "ipv6", address: "0:0:0:0:0:0:0:1", port: 631 },
-    { protocol: "udp", family: "ipv4", address: "127.0.0.53", port: 53 },
-    { protocol: "tcp", family: "ipv4", address: "0.0.0.0", port: 41234 }
-  ]
-}
+const tree = sampleTree
 
 describe("host on a generated tree", () => {
   liveTest("reads the machine, users, groups, memberships, packages, interfaces and ports", () =>
