@@ -39,7 +39,8 @@ const examplesOf = (doc: string): ReadonlyArray<Example> => {
     if (open === null) continue
     const start = index
     const body: Array<string> = []
-    for (index++; index < lines.length && !/^```\s*$/.test(lines[index] as string); index++) body.push(lines[index] as string)
+    for (index++; index < lines.length && !/^```\s*$/.test(lines[index] as string); index++)
+      body.push(lines[index] as string)
     const info = attributes(open[1] ?? "")
     found.push({
       doc,
@@ -68,7 +69,11 @@ const api = Bun.serve({
   port: 0,
   fetch: (request) => {
     const path = new URL(request.url).pathname
-    if (path === "/hosts") return Response.json([{ name: "web-01", running: true }, { name: "db-01", running: false }])
+    if (path === "/hosts")
+      return Response.json([
+        { name: "web-01", running: true },
+        { name: "db-01", running: false }
+      ])
     const services = /^\/hosts\/([^/]+)\/services$/.exec(path)
     if (services) return Response.json(services[1] === "web-01" ? ["nginx"] : ["postgres"])
     if (path === "/regions") return Response.json(["eu-west-1", "us-east-1"])
