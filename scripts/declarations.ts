@@ -47,12 +47,16 @@ const packageDeclarations = (pkg: string, typesRoot: string, entry: string): Rea
 
 /** The SDK's own declarations, emitted from its two public entry points. */
 const sdkDeclarations = (): ReadonlyArray<Declaration> => {
-  const config = ts.getParsedCommandLineOfConfigFile(join(root, "tsconfig.json"), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"))
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(root, "tsconfig.json"),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+        throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n"))
+      }
     }
-  })
+  )
   if (config === undefined) throw new Error("cannot read tsconfig.json")
   const options: ts.CompilerOptions = {
     ...config.options,
@@ -68,11 +72,16 @@ const sdkDeclarations = (): ReadonlyArray<Declaration> => {
   const result = program.emit(undefined, (fileName, text) => {
     const bare = relative(options.outDir as string, fileName).replace(/\.d\.ts$/, "")
     const name =
-      bare === "src/index" ? "parallax-connect" : bare === "harness/index" ? "parallax-connect/harness" : `parallax-connect/${bare}`
+      bare === "src/index"
+        ? "parallax-connect"
+        : bare === "harness/index"
+          ? "parallax-connect/harness"
+          : `parallax-connect/${bare}`
     emitted.push({ path: join(root, `${bare}.ts`), name, text })
   })
   const errors = result.diagnostics.filter((diagnostic) => diagnostic.category === ts.DiagnosticCategory.Error)
-  if (errors.length > 0) throw new Error(ts.formatDiagnostics(errors, { ...ts.sys, getCanonicalFileName: (f) => f, getNewLine: () => "\n" }))
+  if (errors.length > 0)
+    throw new Error(ts.formatDiagnostics(errors, { ...ts.sys, getCanonicalFileName: (f) => f, getNewLine: () => "\n" }))
   return emitted
 }
 
@@ -133,10 +142,16 @@ const transformer =
           node.attributes
         )
       }
-      if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+      if (
+        ts.isImportTypeNode(node) &&
+        ts.isLiteralTypeNode(node.argument) &&
+        ts.isStringLiteral(node.argument.literal)
+      ) {
         return factory.updateImportTypeNode(
           node,
-          factory.createLiteralTypeNode(factory.createStringLiteral(resolveSpecifier(declaration, node.argument.literal.text))),
+          factory.createLiteralTypeNode(
+            factory.createStringLiteral(resolveSpecifier(declaration, node.argument.literal.text))
+          ),
           node.attributes,
           node.qualifier,
           node.typeArguments?.map((argument) => ts.visitNode(argument, visit) as ts.TypeNode),
@@ -177,7 +192,13 @@ const stripDeclare = (
 
 const printer = ts.createPrinter({ removeComments: true, newLine: ts.NewLineKind.LineFeed })
 const chunks = declarations.map((declaration) => {
-  const source = ts.createSourceFile(declaration.path, declaration.text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS)
+  const source = ts.createSourceFile(
+    declaration.path,
+    declaration.text,
+    ts.ScriptTarget.Latest,
+    false,
+    ts.ScriptKind.TS
+  )
   const [transformed] = ts.transform(source, [transformer(declaration)]).transformed
   const body = printer
     .printFile(transformed as ts.SourceFile)
@@ -198,4 +219,6 @@ const header = `// Type declarations for a parallax connector project, written b
 `
 if (!existsSync(dirname(out))) mkdirSync(dirname(out), { recursive: true })
 writeFileSync(out, `${header}\n${[...chunks, ...ambientChunks].join("\n")}`)
-console.log(`${relative(process.cwd(), out)}: ${declarations.length} modules, ${Math.round(Bun.file(out).size / 1024)} KiB`)
+console.log(
+  `${relative(process.cwd(), out)}: ${declarations.length} modules, ${Math.round(Bun.file(out).size / 1024)} KiB`
+)

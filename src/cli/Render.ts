@@ -1,6 +1,6 @@
 import Table from "cli-table3"
 import pc from "picocolors"
-import type { StepOutcome, WarningSummary } from "../scheduler/Events.ts"
+import { LEFT_OUT, type StepOutcome, type WarningSummary } from "../scheduler/Events.ts"
 import type { EntityRef, KindPreview, RelationshipRef, SyncPreview, SyncResult } from "../sync/SyncResult.ts"
 
 /** Tables without a rule between rows: one line per row, borders only around the head and the body. */
@@ -97,7 +97,7 @@ export const syncSummary = (result: SyncResult): string => {
         : pc.red(result.status)
   const heading = `${result.dryRun ? "dry run of " : ""}${result.connector} (account ${result.account}): ${status}, generation ${result.generation}, ${result.durationMs} ms`
   const problems = result.steps
-    .filter((step) => step.status !== "succeeded")
+    .filter((step) => step.status !== "succeeded" && !LEFT_OUT.has(step.status))
     .map(
       (step) =>
         `  ${step.id}: ${step.status}${step.error ? `: ${step.error.message}` : step.skippedBecause ? `: ${step.skippedBecause}` : ""}`
@@ -107,8 +107,21 @@ export const syncSummary = (result: SyncResult): string => {
     change.toString(),
     ...(result.dryRun && result.preview !== undefined ? previewLines(result.preview) : []),
     ...(problems.length ? ["steps that did not succeed (their rows were kept):", ...problems] : []),
+    ...leftOutLines(result.steps),
     ...warningLines(result.warnings)
   ].join("\n")
+}
+
+/** The steps left out on purpose: disabled ones with their reasons, the unselected ones in one line. */
+const leftOutLines = (steps: ReadonlyArray<StepOutcome>): ReadonlyArray<string> => {
+  const disabled = steps.filter((step) => step.status === "disabled")
+  const unselected = steps.filter((step) => step.status === "not_selected").map((step) => step.id)
+  if (disabled.length === 0 && unselected.length === 0) return []
+  return [
+    "steps left out (their rows were kept):",
+    ...disabled.map((step) => `  ${step.id}: disabled: ${step.skippedBecause ?? ""}`),
+    ...(unselected.length === 0 ? [] : [`  not selected: ${unselected.join(", ")}`])
+  ]
 }
 
 /** A plain table for read commands. */

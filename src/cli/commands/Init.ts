@@ -90,7 +90,7 @@ provides, so the project needs no \`npm install\` and no \`node_modules\`.
 - \`parallax sync ./connector.ts --set hosts=5\`: one sync into \`./parallax.db\`.
 - \`parallax check ./connector.ts\`: the property-based harness (idempotency, source scoping, fault
   isolation, atomicity, ...). This is the connector's test: it needs only the \`parallax\` binary.
-- \`tsc\` (any TypeScript 5): type-checks the project under \`--strict\` (\`tsconfig.json\`). The types of
+- \`tsc\` (TypeScript 5.4 or later): type-checks the project under \`--strict\` (\`tsconfig.json\`). The types of
   \`parallax-connect\`, \`parallax-connect/harness\` and \`effect\` come from \`parallax.d.ts\`, written by
   \`parallax init\` for this version of parallax; no \`npm install\` needed.
 `
