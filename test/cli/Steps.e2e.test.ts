@@ -106,7 +106,9 @@ describe("parallax sync --step and disabled steps (the compiled binary)", () => 
     const off = await parallax(["sync", "./connector.ts", "--db", db, "--set", "audit=false"], { cwd: dir })
     expect(off.code).toBe(0)
     expect(off.stderr).toContain("step audit: disabled, audit is off (--set audit=false)")
-    expect(off.stdout).toContain("steps left out (their rows were kept):\n  audit: disabled: audit is off (--set audit=false)")
+    expect(off.stdout).toContain(
+      "steps left out (their rows were kept):\n  audit: disabled: audit is off (--set audit=false)"
+    )
     expect(off.stdout).not.toContain("did not succeed")
     expect(rowsOf(db, "audit")).toEqual(audit)
     const json = await parallax(["sync", "./connector.ts", "--db", db, "--set", "audit=false", "--json"], { cwd: dir })
