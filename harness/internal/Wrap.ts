@@ -171,25 +171,30 @@ const shuffle = <A>(items: ReadonlyArray<A>, seed: number): ReadonlyArray<A> => 
  */
 const reordering = (ctx: StepContext<unknown>, seed: number) => {
   const staged: Array<Effect.Effect<unknown, ValidationFailed | DuplicateKey>> = []
+  /** Validated now (the step sees the record or the error), staged at the end. */
+  const deferred = <A>(
+    record: () => A | ValidationFailed,
+    stage: () => Effect.Effect<unknown, ValidationFailed | DuplicateKey>
+  ) =>
+    awaitable(
+      Effect.suspend(() => {
+        const validated = record()
+        if (validated instanceof ValidationFailed) return Effect.fail(validated)
+        staged.push(stage())
+        return Effect.succeed(validated)
+      })
+    )
   const context: StepContext<unknown> = {
     ...ctx,
     emitEntity: (builder) =>
-      awaitable(
-        Effect.suspend(() => {
-          const record = builder.toRecord(ctx.account)
-          if (record instanceof ValidationFailed) return Effect.fail(record)
-          staged.push(ctx.emitEntity(builder))
-          return Effect.succeed(record)
-        })
+      deferred(
+        () => builder.toRecord(ctx.account),
+        () => ctx.emitEntity(builder)
       ),
     emitRelationship: (builder) =>
-      awaitable(
-        Effect.suspend(() => {
-          const record = builder.toRecord(ctx.account)
-          if (record instanceof ValidationFailed) return Effect.fail(record)
-          staged.push(ctx.emitRelationship(builder))
-          return Effect.succeed(record)
-        })
+      deferred(
+        () => builder.toRecord(ctx.account),
+        () => ctx.emitRelationship(builder)
       )
   }
   return {

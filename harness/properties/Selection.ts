@@ -2,7 +2,8 @@ import { Effect } from "effect"
 import fc from "fast-check"
 import type { TrialStore } from "../Backend.ts"
 import { blameFairly, outcomesOf } from "../internal/Determinism.ts"
-import { canonical, rowsOf } from "../internal/Dump.ts"
+import { rowsOf } from "../internal/Dump.ts"
+import { byKey, lostRows, missingRows } from "../internal/Kept.ts"
 import { defineProperty, scopeOf, sourceArbitrary, sourcePart } from "../internal/Property.ts"
 import { committed, runTrial, syncOnce, Violation, violate } from "../internal/Trial.ts"
 import { dependents, disabling } from "../internal/Wrap.ts"
@@ -15,9 +16,6 @@ interface Input {
   /** Per step: disabled by config, as `enabledWhen` would. */
   readonly disabled: ReadonlyArray<boolean>
 }
-
-const rowName = (row: { kind: string; id: string; step: string }) =>
-  `${row.kind} ${row.id} (owned by step "${row.step}")`
 
 const flags = (steps: number) => fc.array(fc.boolean(), { minLength: steps, maxLength: steps })
 
@@ -59,7 +57,7 @@ export const selection = defineProperty<Input>({
           Effect.flatMap(syncOnce(target, store, { source: input.after }), (o) => committed(o, "a full sync"))
         const reference = yield* open
         const clean = yield* cleanSync(reference)
-        const expected = new Map(rowsOf(yield* reference.dump, scope).map((row) => [`${row.kind} ${row.id}`, row]))
+        const expected = byKey(rowsOf(yield* reference.dump, scope))
         const baseline = { rows: [...expected.values()], outcomes: outcomesOf(clean) }
         const unlessNondeterministic = (violation: Violation) =>
           blameFairly(
@@ -82,7 +80,7 @@ export const selection = defineProperty<Input>({
           }),
           (o) => committed(o, "a sync with steps disabled or not selected")
         )
-        const after = new Map(rowsOf(yield* store.dump, scope).map((row) => [`${row.kind} ${row.id}`, row]))
+        const after = byKey(rowsOf(yield* store.dump, scope))
 
         const status = new Map(result.steps.map((outcome) => [outcome.id, outcome.status]))
         const cleanStatus = new Map(clean.steps.map((outcome) => [outcome.id, outcome.status]))
@@ -107,32 +105,19 @@ export const selection = defineProperty<Input>({
             `the steps that ran all succeeded, yet the sync says ${result.status}: leaving steps out is not a failure`
           )
         }
-        const lost: Array<string> = []
-        for (const row of before) {
-          if (!leftOut(row.step)) continue
-          const key = `${row.kind} ${row.id}`
-          const now = after.get(key)
-          if (now === undefined) lost.push(`deleted: ${rowName(row)}`)
-          else if (canonical(now.raw) !== canonical(row.raw) && now.hash !== expected.get(key)?.hash) {
-            lost.push(`changed: ${rowName(row)} ${canonical(row.raw)} -> ${canonical(now.raw)}`)
-          }
-        }
+        const lost = lostRows(before, after, expected, leftOut)
         if (lost.length > 0) {
           return yield* violate(
             "rows owned by steps disabled or not selected were not kept as they were (C07)",
             lost.slice(0, 8)
           )
         }
-        const missing: Array<string> = []
-        for (const [key, row] of expected) {
-          if (leftOut(row.step) || status.get(row.step) !== "succeeded") continue
-          const now = after.get(key)
-          if (now === undefined || now.hash !== row.hash) {
-            missing.push(
-              now === undefined ? `missing: ${rowName(row)}` : `stale: ${rowName(row)} is ${canonical(now.raw)}`
-            )
-          }
-        }
+        const missing = missingRows(
+          expected,
+          after,
+          (step) => !leftOut(step) && status.get(step) === "succeeded",
+          "in a full sync"
+        )
         if (missing.length > 0) {
           return yield* unlessNondeterministic(
             new Violation("the steps that ran did not commit what a full sync commits", missing.slice(0, 8))

@@ -31,14 +31,8 @@ export interface Step<C = unknown, R = never, O = unknown> {
   readonly run: StepRun<C, R, O>
 }
 
-interface StepOptions<C> {
-  readonly dependsOn: ReadonlyArray<string>
-  readonly entityTypes: ReadonlyArray<string>
-  readonly relationshipVerbs: ReadonlyArray<string>
-  readonly timeout: Duration.DurationInput | undefined
-  readonly retry: Schedule.Schedule<unknown, ConnectorError> | undefined
-  readonly enabled: StepCondition<C> | undefined
-}
+/** What the builder collects before `.run` finishes the step. */
+type StepOptions<C> = Omit<Step<C>, "id" | "description" | "run">
 
 /**
  * Builds a step; `.run(fn)` finishes it. `C` is the connector's config type: the `step` that
