@@ -93,6 +93,12 @@ export const runCheck = <C, R, S>(
       ...(json ? {} : { onProperty: (report: PropertyReport) => console.log(formatProperty(report)) })
     }
     if (!json) yield* Console.log(`parallax check ${reference}`)
+    const undeclared = connector.steps.filter((step) => step.entities.length + step.relationships.length === 0)
+    if (!json && undeclared.length > 0) {
+      yield* Console.log(
+        `note: ${undeclared.length === 1 ? "step" : "steps"} ${undeclared.map((step) => step.id).join(", ")} ${undeclared.length === 1 ? "declares" : "declare"} nothing: ${undeclared.length === 1 ? "its" : "their"} output is not checked against declarations`
+      )
+    }
     const report = yield* verify(connector, options)
     if (json) yield* Console.log(JSON.stringify(report, null, 2))
     else {

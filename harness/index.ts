@@ -1,8 +1,9 @@
 /**
  * parallax-connect/harness: proves a connector keeps the SDK's invariants (DESIGN §4 and §7):
  * idempotency, source scoping, fault isolation, atomicity, convergence, order independence and secrecy,
- * each on many generated cases against fresh embedded stores; and `testStep` runs one step (with the steps
- * it depends on) against a fake API for a unit test. See docs/harness.md.
+ * each on many generated cases against fresh embedded stores; `testStep` runs one step (with the steps it
+ * depends on) against a fake API for a unit test; and recorded HTTP fixtures (`HttpFixtures`) test a
+ * connector against its API's real responses without a network. See docs/harness.md.
  *
  * @example
  * import { assertHolds, verifyConnector } from "parallax-connect/harness"
@@ -21,6 +22,15 @@ export type {
   TrialSyncOptions
 } from "./Backend.ts"
 export { type CheckFlags, type HarnessSetup, parseProperties, runCheck, UnknownProperty } from "./Check.ts"
+export {
+  type FixtureFile,
+  HttpFixture,
+  HttpFixtures,
+  type RecordedExchange,
+  type RecordOptions,
+  type ReplayOptions,
+  UnrecordedRequest
+} from "./HttpFixtures.ts"
 export { isPropertyName, PROPERTY_NAMES, type PropertyName, type VerifyOptions } from "./Options.ts"
 export {
   assertHolds,

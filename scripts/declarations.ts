@@ -1,7 +1,8 @@
 /**
  * Bundles the type declarations a connector project needs into one file of ambient modules
  * (`declare module "effect/Schema" { ... }`): `parallax-connect`, `parallax-connect/harness`, and the
- * packages their types use (`effect`, `fast-check`, `pure-rand`). `parallax init` writes it next to the
+ * packages a connector module may import or their types use (`effect`, `@effect/platform`, `fast-check`,
+ * `pure-rand`, `@standard-schema/spec`). `parallax init` writes it next to the
  * project's tsconfig.json, so that `tsc --strict` checks a connector without any `node_modules`.
  *
  *   bun scripts/declarations.ts [OUT]      (default dist/types/parallax.d.ts.txt)
@@ -88,6 +89,7 @@ const sdkDeclarations = (): ReadonlyArray<Declaration> => {
 const declarations: ReadonlyArray<Declaration> = [
   ...sdkDeclarations(),
   ...packageDeclarations("effect", "dist/dts", "index"),
+  ...packageDeclarations("@effect/platform", "dist/dts", "index"),
   ...packageDeclarations("fast-check", "lib/esm/types", "fast-check"),
   ...packageDeclarations("pure-rand", "lib/esm/types", "pure-rand"),
   ...packageDeclarations("@standard-schema/spec", "dist", "index").filter((d) => d.name === "@standard-schema/spec")
@@ -214,7 +216,7 @@ const ambientChunks = ambient.map((text) =>
 )
 
 const header = `// Type declarations for a parallax connector project, written by \`parallax init\`: parallax-connect,
-// parallax-connect/harness, effect and fast-check, as the parallax binary provides them at run time.
+// parallax-connect/harness, effect and @effect/platform, as the parallax binary provides them at run time.
 // Generated: do not edit; \`parallax init\` of a newer parallax writes them anew.
 `
 if (!existsSync(dirname(out))) mkdirSync(dirname(out), { recursive: true })

@@ -161,19 +161,28 @@ export type ConnectorError =
   | Timeout
   | ConnectorFailed
 
+/** Every tag of `ConnectorError` (the compiler checks that none is missing). */
+const CONNECTOR_ERRORS: Readonly<Record<ConnectorError["_tag"], true>> = {
+  AuthFailed: true,
+  ApiError: true,
+  RateLimited: true,
+  ValidationFailed: true,
+  DuplicateKey: true,
+  ConfigInvalid: true,
+  Timeout: true,
+  ConnectorFailed: true
+}
+
 /**
- * Whether `value` is one of the typed errors a step may fail with: a thrown `RateLimited` in an `async`
- * step keeps its tag (and is retried) instead of becoming a `ConnectorFailed`.
+ * Whether `value` is one of the typed errors a step may fail with (by its tag): a thrown `RateLimited`
+ * in an `async` step keeps its tag (and is retried) instead of becoming a `ConnectorFailed`.
  */
 export const isConnectorError = (value: unknown): value is ConnectorError =>
-  value instanceof AuthFailed ||
-  value instanceof ApiError ||
-  value instanceof RateLimited ||
-  value instanceof ValidationFailed ||
-  value instanceof DuplicateKey ||
-  value instanceof ConfigInvalid ||
-  value instanceof Timeout ||
-  value instanceof ConnectorFailed
+  typeof value === "object" &&
+  value !== null &&
+  "_tag" in value &&
+  typeof value._tag === "string" &&
+  Object.hasOwn(CONNECTOR_ERRORS, value._tag)
 
 /** A connector that cannot be loaded: its step graph is not a DAG. */
 export type DefinitionError = DependencyCycle | UnknownDependency | DuplicateStep

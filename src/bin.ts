@@ -6,6 +6,7 @@ import { Cause, Console, Effect, Exit, Logger, type LogLevel } from "effect"
 import { cli } from "./cli/Cli.ts"
 import { ExitCode } from "./cli/CliError.ts"
 import { cliLogger, flagValue, LOG_LEVEL_NAMES, parseLogLevel, withoutFlag } from "./cli/Logging.ts"
+import { jsonLine, printableLines } from "./cli/Printable.ts"
 
 /**
  * The composition root: parses the command line, runs the command with the platform's services and
@@ -14,12 +15,15 @@ import { cliLogger, flagValue, LOG_LEVEL_NAMES, parseLogLevel, withoutFlag } fro
  */
 const jsonLogs = flagValue(process.argv, "--log-format") === "json"
 
-/** An error line on standard error: `parallax: message`, or a JSON line with `--log-format json`. */
+/**
+ * An error line on standard error: `parallax: message`, or a JSON line with `--log-format json`. Control
+ * characters in the message are shown escaped; a message of several lines (a config error) keeps its breaks.
+ */
 const printError = (message: string, exitCode: number): void => {
   process.stderr.write(
     jsonLogs
-      ? `${JSON.stringify({ message, logLevel: "ERROR", timestamp: new Date().toISOString(), exitCode })}\n`
-      : `parallax: ${message}\n`
+      ? `${jsonLine({ message, logLevel: "ERROR", timestamp: new Date().toISOString(), exitCode })}\n`
+      : `parallax: ${printableLines(message)}\n`
   )
 }
 
@@ -39,9 +43,14 @@ const writeFailure = (defect: unknown): string | undefined => {
   return `cannot write the output: ${"message" in defect ? String(defect.message) : code}`
 }
 
+/** Write errors that an effect awaiting the write (`writeStdout`) reports itself. */
+const awaited = new WeakSet<object>()
+
 // `parallax export | head`: a reader that went away is not an error; a full disk is one clear line, not
-// a stack trace (these writes fail asynchronously, outside any Effect).
+// a stack trace (these writes fail asynchronously, outside any Effect). A write whose effect waits for it
+// gets the error first (its callback runs before this event) and says what it means to the command.
 process.stdout.on("error", (error: { readonly code?: string }) => {
+  if (awaited.has(error)) return
   if (error.code === "EPIPE") process.exit(ExitCode.ok)
   printError(writeFailure(error) ?? `cannot write the output: ${String(error)}`, ExitCode.failed)
   process.exit(ExitCode.failed)
@@ -62,8 +71,21 @@ const oneNewline = (args: ReadonlyArray<unknown>) =>
  */
 const writeStdout = (text: string): Effect.Effect<void> =>
   Effect.async<void>((resume) => {
-    process.stdout.write(text, (error) => resume(error ? Effect.die(error) : Effect.void))
+    process.stdout.write(text, (error) => {
+      if (error) awaited.add(error)
+      resume(error ? Effect.die(error) : Effect.void)
+    })
   })
+
+/** @effect/cli's own colours (its errors are red); anything else in the text is the user's and is escaped. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: an SGR sequence starts with ESC
+const SGR = /\u001b\[[0-9;]*m/g
+
+/** A usage error of @effect/cli (it may quote an argument): control characters escaped, red on a terminal. */
+const usageText = (text: string): string => {
+  const escaped = printableLines(text.replace(SGR, ""))
+  return colorless ? escaped : `\u001b[31m${escaped}\u001b[0m`
+}
 
 const cliConsole = (console: Console.Console): Console.Console => ({
   ...console,
@@ -76,7 +98,7 @@ const cliConsole = (console: Console.Console): Console.Console => ({
   error: (...args) =>
     jsonLogs
       ? Effect.sync(() => printError(stripVTControlCharacters(oneNewline(args).map(String).join(" ")).trim(), 2))
-      : console.error(...oneNewline(args).map(plain))
+      : console.error(...oneNewline(args).map((arg) => (typeof arg === "string" ? usageText(arg) : arg)))
 })
 
 const command = Effect.suspend(() =>
@@ -118,9 +140,29 @@ const program = command.pipe(
   Effect.provide(BunContext.layer)
 )
 
+/**
+ * Which signal interrupted the command: `runMain` interrupts the program on the first SIGINT or SIGTERM
+ * (running steps stop where they emit or wait, a commit between its statements, and is rolled back) and
+ * then leaves a second one to the system, which ends the process at once.
+ */
+let signal: "SIGINT" | "SIGTERM" | undefined
+process.once("SIGINT", () => {
+  signal ??= "SIGINT"
+})
+process.once("SIGTERM", () => {
+  signal ??= "SIGTERM"
+})
+
+/** 128 + the signal's number, as a shell reports a process ended by it. */
+const interruptedCode = (): number => (signal === "SIGTERM" ? 143 : 130)
+
 BunRuntime.runMain(program, {
   disableErrorReporting: true,
   disablePrettyLogger: true,
-  teardown: (exit, onExit) =>
-    onExit(Exit.isSuccess(exit) ? Number(exit.value) : Cause.isInterruptedOnly(exit.cause) ? 130 : ExitCode.failed)
+  teardown: (exit, onExit) => {
+    if (Exit.isSuccess(exit)) return onExit(Number(exit.value))
+    if (!Cause.isInterruptedOnly(exit.cause)) return onExit(ExitCode.failed)
+    printError(`interrupted by ${signal ?? "SIGINT"}`, interruptedCode())
+    onExit(interruptedCode())
+  }
 })

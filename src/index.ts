@@ -5,7 +5,9 @@
  * import { Connector, entity, relationship, step } from "parallax-connect"
  */
 export { type Awaitable, awaitable } from "./connector/Awaitable.ts"
+export { type ConfigKey, configKeys } from "./connector/ConfigKeys.ts"
 export { Connector, type DiscoverContext } from "./connector/Connector.ts"
+export { documentConnector } from "./connector/Document.ts"
 export {
   type Collected,
   collect,
@@ -16,6 +18,8 @@ export {
   runConnectorStream
 } from "./connector/Run.ts"
 export {
+  type EntityDeclaration,
+  type RelationshipDeclaration,
   type Step,
   StepBuilder,
   type StepCondition,

@@ -39,8 +39,12 @@ const Generation = Integer.pipe(
 
 /** The `bench` connector's configuration. */
 export const BenchConfig = Schema.Struct({
-  n: Schema.optionalWith(Size, { default: () => 10000 }),
-  generation: Schema.optionalWith(Generation, { default: () => 0 })
+  n: Schema.optionalWith(Size, { default: () => 10000 }).annotations({
+    description: "The size: n hosts, n users, n/2 services and n relationships (an even integer ≥ 2)."
+  }),
+  generation: Schema.optionalWith(Generation, { default: () => 0 }).annotations({
+    description: "0 is the base workload; each later generation applies the churn rules to it."
+  })
 })
 
 /** The decoded configuration of `bench`. */
@@ -60,7 +64,7 @@ export const bench = Connector.make({
   config: BenchConfig,
   steps: (step) => [
     step("fetch-hosts", "Emit the hosts, one emit call per host")
-      .entities(HOST)
+      .entities({ type: HOST, class: "Host" })
       .run((ctx) =>
         Effect.gen(function* () {
           const { n, generation } = ctx.config
@@ -71,7 +75,7 @@ export const bench = Connector.make({
         })
       ),
     step("fetch-users", "Emit the users, one emit call per user")
-      .entities(USER)
+      .entities({ type: USER, class: "User" })
       .run((ctx) =>
         Effect.gen(function* () {
           const { n, generation } = ctx.config
@@ -83,7 +87,7 @@ export const bench = Connector.make({
       ),
     step("fetch-services", "Emit service j for each even host 2j emitted before, with that host's hostname")
       .dependsOn("fetch-hosts")
-      .entities(SERVICE)
+      .entities({ type: SERVICE, class: "Service" })
       .run((ctx) =>
         Effect.gen(function* () {
           const { n, generation } = ctx.config
@@ -100,7 +104,7 @@ export const bench = Connector.make({
       ),
     step("build-relationships", "Emit RUNS and USES between endpoints emitted before")
       .dependsOn("fetch-hosts", "fetch-users", "fetch-services")
-      .relationships(RUNS, USES)
+      .relationships({ from: HOST, verb: RUNS, to: SERVICE }, { from: USER, verb: USES, to: HOST })
       .run((ctx) =>
         Effect.gen(function* () {
           const { n, generation } = ctx.config

@@ -95,7 +95,7 @@ export const github = Connector.make({
     }),
   steps: (step) => [
     step("organization", "The organisation itself")
-      .entities(TYPES.organization)
+      .entities({ type: TYPES.organization, class: "Organization" })
       .run((ctx) =>
         Effect.gen(function* () {
           const org = yield* (yield* GitHubClient).get(orgPath(ctx), ApiOrganization)
@@ -116,8 +116,8 @@ export const github = Connector.make({
       ),
     step("repositories", "Every repository of the organisation, which it OWNS")
       .dependsOn("organization")
-      .entities(TYPES.repository)
-      .relationships("OWNS")
+      .entities({ type: TYPES.repository, class: "CodeRepo" })
+      .relationships({ from: TYPES.organization, verb: "OWNS", to: TYPES.repository })
       .run((ctx) =>
         Effect.gen(function* () {
           const repos = yield* (yield* GitHubClient).list(`${orgPath(ctx)}/repos?type=all`, ApiRepository)
@@ -148,8 +148,8 @@ export const github = Connector.make({
       ),
     step("members", "The organisation's members, each a MEMBER_OF it as admin or member")
       .dependsOn("organization")
-      .entities(TYPES.user)
-      .relationships("MEMBER_OF")
+      .entities({ type: TYPES.user, class: "User" })
+      .relationships({ from: TYPES.user, verb: "MEMBER_OF", to: TYPES.organization })
       .run((ctx) =>
         Effect.gen(function* () {
           const client = yield* GitHubClient
@@ -176,8 +176,11 @@ export const github = Connector.make({
       ),
     step("teams", "The organisation's teams; it HAS each, and a parent team CONTAINS its children")
       .dependsOn("organization")
-      .entities(TYPES.team)
-      .relationships("HAS", "CONTAINS")
+      .entities({ type: TYPES.team, class: "Team" })
+      .relationships(
+        { from: TYPES.organization, verb: "HAS", to: TYPES.team },
+        { from: TYPES.team, verb: "CONTAINS", to: TYPES.team }
+      )
       .run((ctx) =>
         Effect.gen(function* () {
           const teams = yield* (yield* GitHubClient).list(`${orgPath(ctx)}/teams`, ApiTeam)
@@ -208,7 +211,7 @@ export const github = Connector.make({
       ),
     step("team-members", "Which members are a MEMBER_OF each team, as maintainer or member")
       .dependsOn("teams", "members")
-      .relationships("MEMBER_OF")
+      .relationships({ from: TYPES.user, verb: "MEMBER_OF", to: TYPES.team })
       .run((ctx) =>
         Effect.gen(function* () {
           const client = yield* GitHubClient
@@ -227,7 +230,7 @@ export const github = Connector.make({
       ),
     step("team-repositories", "Which repositories each team ALLOWS access to, with the permission")
       .dependsOn("teams", "repositories")
-      .relationships("ALLOWS")
+      .relationships({ from: TYPES.team, verb: "ALLOWS", to: TYPES.repository })
       .run((ctx) =>
         Effect.gen(function* () {
           const client = yield* GitHubClient

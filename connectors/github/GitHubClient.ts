@@ -255,7 +255,11 @@ export class GitHubClient extends Context.Tag("parallax/github/GitHubClient")<
       return GitHubClient.of({ get, list })
     })
 
+  /** The client over whichever `HttpClient` is provided (a recorded fixture in tests). */
+  static readonly layerOver = (options: GitHubClientOptions): Layer.Layer<GitHubClient, never, HttpClient.HttpClient> =>
+    Layer.effect(GitHubClient, GitHubClient.make(options))
+
   /** The client over `fetch` (`FetchHttpClient`). */
   static readonly layer = (options: GitHubClientOptions): Layer.Layer<GitHubClient> =>
-    Layer.effect(GitHubClient, GitHubClient.make(options)).pipe(Layer.provide(FetchHttpClient.layer))
+    GitHubClient.layerOver(options).pipe(Layer.provide(FetchHttpClient.layer))
 }

@@ -11,12 +11,15 @@ export const DEFAULT_MAX_RPMDB_BYTES = 512 * 1024 ** 2
  * reads (each file is read into memory; a larger one fails the step that needed it).
  */
 export const HostConfig = Schema.Struct({
-  /** The file system root to read (`/` for this machine; a generated tree in tests). */
-  root: Schema.optionalWith(Schema.String.pipe(Schema.minLength(1)), { default: () => "/" }),
-  /** The largest file read (passwd, group, the dpkg status file, the apk database, /proc and /sys files). */
-  maxFileBytes: Schema.optionalWith(ByteSize, { default: () => DEFAULT_MAX_FILE_BYTES }),
-  /** The largest rpm database (`rpmdb.sqlite`) read. */
-  maxRpmDbBytes: Schema.optionalWith(ByteSize, { default: () => DEFAULT_MAX_RPMDB_BYTES })
+  root: Schema.optionalWith(Schema.String.pipe(Schema.minLength(1)), { default: () => "/" }).annotations({
+    description: "The file system root to read (`/` for this machine; a generated tree in tests)."
+  }),
+  maxFileBytes: Schema.optionalWith(ByteSize, { default: () => DEFAULT_MAX_FILE_BYTES }).annotations({
+    description: "The largest file read (passwd, group, the dpkg status file, the apk database, /proc and /sys files)."
+  }),
+  maxRpmDbBytes: Schema.optionalWith(ByteSize, { default: () => DEFAULT_MAX_RPMDB_BYTES }).annotations({
+    description: "The largest rpm database (`rpmdb.sqlite`) read."
+  })
 })
 
 /** The decoded configuration of `host`. */

@@ -38,7 +38,7 @@ const machineKey = (ctx: Pick<StepContext, "prior">) =>
 const linkStep = (id: string, collector: string, type: string, verb: string, description: string) =>
   step(id, description)
     .dependsOn("machine", collector)
-    .relationships(verb)
+    .relationships({ from: TYPES.machine, verb, to: type })
     .run((ctx) =>
       Effect.gen(function* () {
         const machine = yield* machineKey(ctx)
@@ -93,7 +93,7 @@ export const host = Connector.make({
   layer: (config) => HostFiles.layer(config.root, { maxFileBytes: config.maxFileBytes }),
   steps: (step) => [
     step("machine", "The machine: hostname, OS release, kernel, architecture, CPUs, memory")
-      .entities(TYPES.machine)
+      .entities({ type: TYPES.machine, class: "Host" })
       .run((ctx) =>
         Effect.gen(function* () {
           const { hostname, ...facts } = yield* readMachine
@@ -106,7 +106,7 @@ export const host = Connector.make({
         })
       ),
     step("users", "Local users from /etc/passwd")
-      .entities(TYPES.user)
+      .entities({ type: TYPES.user, class: "User" })
       .run((ctx) =>
         Effect.gen(function* () {
           const machine = yield* readHostname
@@ -131,7 +131,7 @@ export const host = Connector.make({
         })
       ),
     step("groups", "Local groups from /etc/group")
-      .entities(TYPES.group)
+      .entities({ type: TYPES.group, class: "UserGroup" })
       .run((ctx) =>
         Effect.gen(function* () {
           const machine = yield* readHostname
@@ -153,7 +153,7 @@ export const host = Connector.make({
       ),
     step("memberships", "Which groups each user is a MEMBER_OF: the primary group and the listed ones")
       .dependsOn("users", "groups")
-      .relationships("MEMBER_OF")
+      .relationships({ from: TYPES.user, verb: "MEMBER_OF", to: TYPES.group })
       .run((ctx) =>
         Effect.gen(function* () {
           const machine = yield* readHostname
@@ -175,7 +175,7 @@ export const host = Connector.make({
         })
       ),
     step("packages", "Installed packages from the dpkg status file, the apk database or the rpm database")
-      .entities(TYPES.package)
+      .entities({ type: TYPES.package, class: "Package" })
       .run((ctx) =>
         Effect.gen(function* () {
           const machine = yield* readHostname
@@ -214,7 +214,7 @@ export const host = Connector.make({
         })
       ),
     step("interfaces", "Network interfaces from /sys/class/net")
-      .entities(TYPES.networkInterface)
+      .entities({ type: TYPES.networkInterface, class: "NetworkInterface" })
       .run((ctx) =>
         Effect.gen(function* () {
           const machine = yield* readHostname
@@ -242,7 +242,7 @@ export const host = Connector.make({
         })
       ),
     step("ports", "Listening TCP and UDP ports from /proc/net/{tcp,tcp6,udp,udp6}")
-      .entities(TYPES.port)
+      .entities({ type: TYPES.port, class: "Port" })
       .run((ctx) =>
         Effect.gen(function* () {
           const machine = yield* readHostname

@@ -60,34 +60,44 @@ const StepIds = CommaList.pipe(
  * between runs) and the steps to fail on purpose. Every key has a default; numbers may be given as text.
  */
 export const SyntheticConfig = Schema.Struct({
-  /** Compute instances (`Host`). */
-  instances: Schema.optionalWith(Size, { default: () => 12 }),
-  /** IAM users (`User`). */
-  users: Schema.optionalWith(Size, { default: () => 10 }),
-  /** IAM roles (`AccessRole`). */
-  roles: Schema.optionalWith(Size, { default: () => 6 }),
-  /** IAM policies (`AccessPolicy`); the first is always `AdministratorAccess`. */
-  policies: Schema.optionalWith(Size, { default: () => 8 }),
-  /** Storage buckets (`DataStore`). */
-  buckets: Schema.optionalWith(Size, { default: () => 6 }),
-  /** Security groups (`Firewall`). */
-  securityGroups: Schema.optionalWith(Size, { default: () => 4 }),
-  /** Share of instances with no endpoint agent. */
-  hostsWithoutAgent: Schema.optionalWith(Ratio, { default: () => 0.25 }),
-  /** Share of users without MFA. */
-  usersWithoutMfa: Schema.optionalWith(Ratio, { default: () => 0.3 }),
-  /** Share of buckets open to the public. */
-  publicBuckets: Schema.optionalWith(Ratio, { default: () => 0.2 }),
-  /** Share of roles with administrator access. */
-  adminRoles: Schema.optionalWith(Ratio, { default: () => 0.2 }),
-  /** The seed: another seed, another inventory. */
-  seed: Schema.optionalWith(Natural, { default: () => 1 }),
-  /** The generation: 0 is the first inventory; each later one churns (adds, removes, changes) a little. */
-  generation: Schema.optionalWith(Natural, { default: () => 0 }),
-  /** The share of instances, users and buckets replaced per generation. */
-  churn: Schema.optionalWith(Ratio, { default: () => 0.1 }),
-  /** Steps that fail on purpose after emitting (demos and tests of partial syncs). */
-  failSteps: Schema.optionalWith(StepIds, { default: () => [] })
+  instances: Schema.optionalWith(Size, { default: () => 12 }).annotations({
+    description: "Compute instances (`Host`)."
+  }),
+  users: Schema.optionalWith(Size, { default: () => 10 }).annotations({ description: "IAM users (`User`)." }),
+  roles: Schema.optionalWith(Size, { default: () => 6 }).annotations({ description: "IAM roles (`AccessRole`)." }),
+  policies: Schema.optionalWith(Size, { default: () => 8 }).annotations({
+    description: "IAM policies (`AccessPolicy`); the first is always `AdministratorAccess`."
+  }),
+  buckets: Schema.optionalWith(Size, { default: () => 6 }).annotations({
+    description: "Storage buckets (`DataStore`)."
+  }),
+  securityGroups: Schema.optionalWith(Size, { default: () => 4 }).annotations({
+    description: "Security groups (`Firewall`)."
+  }),
+  hostsWithoutAgent: Schema.optionalWith(Ratio, { default: () => 0.25 }).annotations({
+    description: "Share of instances with no endpoint agent."
+  }),
+  usersWithoutMfa: Schema.optionalWith(Ratio, { default: () => 0.3 }).annotations({
+    description: "Share of users without MFA."
+  }),
+  publicBuckets: Schema.optionalWith(Ratio, { default: () => 0.2 }).annotations({
+    description: "Share of buckets open to the public."
+  }),
+  adminRoles: Schema.optionalWith(Ratio, { default: () => 0.2 }).annotations({
+    description: "Share of roles with administrator access."
+  }),
+  seed: Schema.optionalWith(Natural, { default: () => 1 }).annotations({
+    description: "The seed: another seed, another inventory."
+  }),
+  generation: Schema.optionalWith(Natural, { default: () => 0 }).annotations({
+    description: "The generation: 0 is the first inventory; each later one churns (adds, removes, changes) a little."
+  }),
+  churn: Schema.optionalWith(Ratio, { default: () => 0.1 }).annotations({
+    description: "The share of instances, users and buckets replaced per generation."
+  }),
+  failSteps: Schema.optionalWith(StepIds, { default: () => [] }).annotations({
+    description: "Steps that fail on purpose after emitting (demos and tests of partial syncs)."
+  })
 })
 
 /** The decoded configuration of `synthetic`. */

@@ -60,7 +60,7 @@ export const synthetic = Connector.make({
   config: SyntheticConfig,
   steps: (step) => [
     step("policies", "IAM policies: a catalogue of managed policies, then customer policies")
-      .entities(TYPES.policy)
+      .entities({ type: TYPES.policy, class: "AccessPolicy" })
       .run((ctx) =>
         emitAll(
           ctx,
@@ -68,7 +68,7 @@ export const synthetic = Connector.make({
         )
       ),
     step("security-groups", "Security groups and their ingress rules")
-      .entities(TYPES.securityGroup)
+      .entities({ type: TYPES.securityGroup, class: "Firewall" })
       .run((ctx) =>
         emitAll(
           ctx,
@@ -76,7 +76,7 @@ export const synthetic = Connector.make({
         )
       ),
     step("users", "IAM users, some without MFA")
-      .entities(TYPES.user)
+      .entities({ type: TYPES.user, class: "User" })
       .run((ctx) =>
         emitAll(
           ctx,
@@ -84,7 +84,7 @@ export const synthetic = Connector.make({
         )
       ),
     step("buckets", "Storage buckets, some public")
-      .entities(TYPES.bucket)
+      .entities({ type: TYPES.bucket, class: "DataStore" })
       .run((ctx) =>
         emitAll(
           ctx,
@@ -93,8 +93,8 @@ export const synthetic = Connector.make({
       ),
     step("roles", "IAM roles, each ASSIGNED the policies it grants")
       .dependsOn("policies")
-      .entities(TYPES.role)
-      .relationships("ASSIGNED")
+      .entities({ type: TYPES.role, class: "AccessRole" })
+      .relationships({ from: TYPES.role, verb: "ASSIGNED", to: TYPES.policy })
       .run((ctx) =>
         Effect.gen(function* () {
           const policies = priorKeys(ctx, TYPES.policy).filter((key) => key !== ADMIN_POLICY)
@@ -112,7 +112,7 @@ export const synthetic = Connector.make({
       ),
     step("user-roles", "Which roles each user is ASSIGNED")
       .dependsOn("users", "roles")
-      .relationships("ASSIGNED")
+      .relationships({ from: TYPES.user, verb: "ASSIGNED", to: TYPES.role })
       .run((ctx) =>
         Effect.gen(function* () {
           const roles = priorKeys(ctx, TYPES.role)
@@ -126,8 +126,11 @@ export const synthetic = Connector.make({
       ),
     step("instances", "Compute instances, the role each USES and the security groups each HAS")
       .dependsOn("roles", "security-groups")
-      .entities(TYPES.instance)
-      .relationships("USES", "HAS")
+      .entities({ type: TYPES.instance, class: "Host" })
+      .relationships(
+        { from: TYPES.instance, verb: "USES", to: TYPES.role },
+        { from: TYPES.instance, verb: "HAS", to: TYPES.securityGroup }
+      )
       .run((ctx) =>
         Effect.gen(function* () {
           const roles = priorKeys(ctx, TYPES.role)
@@ -147,8 +150,8 @@ export const synthetic = Connector.make({
       ),
     step("agents", "Endpoint agents and the instances they PROTECT (some instances have none)")
       .dependsOn("instances")
-      .entities(TYPES.agent)
-      .relationships("PROTECTS")
+      .entities({ type: TYPES.agent, class: "Agent" })
+      .relationships({ from: TYPES.agent, verb: "PROTECTS", to: TYPES.instance })
       .run((ctx) =>
         Effect.gen(function* () {
           const instances = Array.from(ctx.prior.entities(TYPES.instance)).sort((a, b) => (a.key < b.key ? -1 : 1))

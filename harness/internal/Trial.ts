@@ -2,6 +2,7 @@ import { Cause, Duration, Effect, Exit, Layer, Logger, LogLevel, type Scope } fr
 import type fc from "fast-check"
 import type { Connector, ConnectorError, EventSink, SyncEvent } from "parallax-connect"
 import type { HarnessBackend, SyncOutcome, TrialStore } from "../Backend.ts"
+import { unrecordedRequestIn } from "../HttpFixtures.ts"
 import { canonical } from "./Dump.ts"
 import { integrityHint } from "./Integrity.ts"
 import { recordingTargets, seedTargets, type TargetRegistry } from "./Targets.ts"
@@ -130,6 +131,14 @@ export const syncOnce = <S>(
           new Violation(`a sync did not finish within ${Duration.format(target.syncTimeout)}`, [
             "a step waits for something that never comes (a hidden dependency on another step?)"
           ])
+      }),
+      Effect.flatMap((outcome) => {
+        // A request a replayed HTTP fixture does not hold is a broken test set-up, whatever the property.
+        const errors = outcome._tag === "Committed" ? outcome.result.steps.map((step) => step.error) : [outcome.error]
+        const unrecorded = errors.map(unrecordedRequestIn).find((error) => error !== undefined)
+        return unrecorded === undefined
+          ? Effect.succeed(outcome)
+          : Effect.fail(new Violation("a request is missing from the replayed HTTP fixture", [unrecorded.message]))
       })
     )
 }

@@ -10,6 +10,7 @@ import {
   type Step,
   type StepContext,
   stepEffect,
+  type Timeout,
   ValidationFailed
 } from "parallax-connect"
 
@@ -170,11 +171,11 @@ const shuffle = <A>(items: ReadonlyArray<A>, seed: number): ReadonlyArray<A> => 
  * where it emitted) but staged only when the step's program ends, in an order shuffled by `seed`.
  */
 const reordering = (ctx: StepContext<unknown>, seed: number) => {
-  const staged: Array<Effect.Effect<unknown, ValidationFailed | DuplicateKey>> = []
+  const staged: Array<Effect.Effect<unknown, ValidationFailed | DuplicateKey | Timeout>> = []
   /** Validated now (the step sees the record or the error), staged at the end. */
   const deferred = <A>(
     record: () => A | ValidationFailed,
-    stage: () => Effect.Effect<unknown, ValidationFailed | DuplicateKey>
+    stage: () => Effect.Effect<unknown, ValidationFailed | DuplicateKey | Timeout>
   ) =>
     awaitable(
       Effect.suspend(() => {

@@ -1,5 +1,6 @@
-import { Args, Command, Options } from "@effect/cli"
+import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Effect, Option } from "effect"
+import { DEFAULT_STEP_TIMEOUT_MS, parseDuration } from "./Duration.ts"
 import type { ProgressMode } from "./Progress.ts"
 
 /**
@@ -10,7 +11,19 @@ import type { ProgressMode } from "./Progress.ts"
 const connectorArg = Args.text({ name: "connector" }).pipe(
   Args.withDescription("a built-in connector name (see `parallax connectors`) or a path to a .ts/.js connector module")
 )
+const nonEmpty = (name: string) =>
+  Options.filterMap(
+    (value: string) => (value.trim() === "" ? Option.none() : Option.some(value)),
+    `--${name} must not be empty`
+  )
+/** An integer option that must be at least 1 (`--concurrency 0`, `--limit -1` are bad usage, exit 2). */
+const positive = (name: string) =>
+  Options.filterMap(
+    (value: number) => (Number.isSafeInteger(value) && value >= 1 ? Option.some(value) : Option.none()),
+    `--${name} must be a positive integer`
+  )
 const db = Options.file("db").pipe(
+  nonEmpty("db"),
   Options.withDefault("./parallax.db"),
   Options.withDescription("the SQLite store file (default ./parallax.db)")
 )
@@ -18,11 +31,6 @@ const json = Options.boolean("json").pipe(Options.withDescription("print one JSO
 const jsonRows = Options.boolean("json").pipe(
   Options.withDescription("print the rows as one JSON array instead of a table")
 )
-const nonEmpty = (name: string) =>
-  Options.filterMap(
-    (value: string) => (value.trim() === "" ? Option.none() : Option.some(value)),
-    `--${name} must not be empty`
-  )
 const account = Options.text("account").pipe(
   nonEmpty("account"),
   Options.withAlias("a"),
@@ -40,6 +48,7 @@ const connectorFilter = Options.text("connector").pipe(
 )
 const limit = (rows: number) =>
   Options.integer("limit").pipe(
+    positive("limit"),
     Options.withDefault(rows),
     Options.withDescription(`at most this many rows (default ${rows})`)
   )
@@ -61,8 +70,21 @@ const Check = () => import("./commands/Check.ts")
 const Connectors = () => import("./commands/Connectors.ts")
 const Read = () => import("./commands/Read.ts")
 const Init = () => import("./commands/Init.ts")
+const Document = () => import("./commands/Document.ts")
+const Visualize = () => import("./commands/Visualize.ts")
 
 const optional = <A>(option: Option.Option<A>): A | undefined => Option.getOrUndefined(option)
+
+const stepTimeoutOption = (text: string) => {
+  const ms = parseDuration(text)
+  return ms === undefined || ms <= 0
+    ? Effect.fail(
+        ValidationError.invalidValue(
+          HelpDoc.p(`--step-timeout must be a positive duration such as 90s, 10m, 2h or 500ms, got "${text}"`)
+        )
+      )
+    : Effect.succeed(ms)
+}
 
 const progressMode = (jsonOutput: boolean, logFormat: "text" | "json"): ProgressMode =>
   logFormat === "json" ? "json" : jsonOutput ? "none" : process.stderr.isTTY ? "live" : "lines"
@@ -101,11 +123,21 @@ const sync = Command.make(
       Options.withDescription("commit even if the sync would delete more than the mass-deletion guard allows")
     ),
     strict: Options.boolean("strict").pipe(
-      Options.withDescription("unknown entity classes and relationship verbs are errors, not warnings")
+      Options.withDescription(
+        "unknown entity classes and relationship verbs, and objects a step did not declare, are errors, not warnings"
+      )
     ),
     concurrency: Options.integer("concurrency").pipe(
+      positive("concurrency"),
       Options.withDefault(4),
       Options.withDescription("how many steps may run at once (default 4)")
+    ),
+    stepTimeout: Options.text("step-timeout").pipe(
+      Options.mapEffect((text) => stepTimeoutOption(text)),
+      Options.withDefault(DEFAULT_STEP_TIMEOUT_MS),
+      Options.withDescription(
+        "how long each attempt of a step may run when the connector sets no timeout for it: 90s, 10m, 2h, 500ms (default 1h)"
+      )
     ),
     logFormat: Options.choice("log-format", ["text", "json"]).pipe(
       Options.withDefault("text" as const),
@@ -137,7 +169,11 @@ const check = Command.make(
   "check",
   {
     connector: connectorArg,
-    runs: Options.integer("runs").pipe(Options.optional, Options.withDescription("runs per property")),
+    runs: Options.integer("runs").pipe(
+      positive("runs"),
+      Options.optional,
+      Options.withDescription("runs per property")
+    ),
     seed: Options.integer("seed").pipe(Options.optional, Options.withDescription("the seed, to replay a failure")),
     path: Options.text("path").pipe(Options.optional, Options.withDescription("the shrink path, to replay a failure")),
     properties: Options.text("property").pipe(
@@ -164,6 +200,22 @@ const check = Command.make(
 ).pipe(
   Command.withDescription(
     "prove a connector idempotent, source-scoped, fault-isolated and atomic with the harness; exit 0 all hold, 1 one failed"
+  )
+)
+
+const documentCommand = Command.make(
+  "document",
+  {
+    connector: connectorArg,
+    check: Options.file("check").pipe(
+      Options.optional,
+      Options.withDescription("exit 0 if FILE holds exactly this document, 1 (with where it differs) if not")
+    )
+  },
+  lazy(Document, (module, args) => module.runDocument({ connector: args.connector, check: optional(args.check) }))
+).pipe(
+  Command.withDescription(
+    "print a connector's data model as Markdown: config keys, entities, relationships and steps, from its declarations"
   )
 )
 
@@ -244,6 +296,55 @@ const exportCommand = Command.make(
   lazy(Read, (module, args) => module.runExport(args))
 ).pipe(Command.withDescription("write the merged graph to standard output"))
 
+const visualize = Command.make(
+  "visualize",
+  {
+    db,
+    output: Options.file("output").pipe(
+      Options.withAlias("o"),
+      Options.withDefault("parallax-graph.html"),
+      Options.withDescription("the HTML file to write (default parallax-graph.html)")
+    ),
+    type: Options.text("type").pipe(
+      Options.withAlias("t"),
+      Options.repeated,
+      Options.optional,
+      Options.withDescription("only entities of this type (repeatable)")
+    ),
+    connector: connectorFilter,
+    account: accountFilter,
+    limit: Options.integer("limit").pipe(
+      Options.withDefault(500),
+      Options.withDescription("draw at most this many entities (default 500); the page says when more match")
+    ),
+    connectorRun: Options.text("connector-run").pipe(
+      Options.optional,
+      Options.withDescription(
+        "draw what a sync of this connector commits (run into a scratch store; --db is neither read nor written)"
+      )
+    ),
+    config: configFile,
+    set: settings
+  },
+  lazy(Visualize, (module, args) =>
+    module.runVisualize({
+      db: args.db,
+      output: args.output,
+      types: optional(args.type) ?? [],
+      connector: optional(args.connector),
+      account: optional(args.account),
+      limit: args.limit,
+      connectorRun: optional(args.connectorRun),
+      config: optional(args.config),
+      set: optional(args.set) ?? []
+    })
+  )
+).pipe(
+  Command.withDescription(
+    "write one self-contained HTML page drawing the graph of the store, of one scope, or of what a connector's sync commits"
+  )
+)
+
 const init = Command.make(
   "init",
   { dir: Args.text({ name: "dir" }).pipe(Args.withDescription("the new project's directory (new, or empty)")) },
@@ -253,7 +354,7 @@ const init = Command.make(
 /** `parallax` alone: which commands there are, on stderr; bad usage (exit 2). */
 const noCommand = Effect.sync(() => {
   process.stderr.write(
-    "usage: parallax <command> [options]; commands: sync, plan, check, connectors, stats, entities, relationships, history, export, init\n" +
+    "usage: parallax <command> [options]; commands: sync, plan, check, document, connectors, stats, entities, relationships, history, export, visualize, init\n" +
       "run `parallax --help` or `parallax <command> --help` for more\n"
   )
   return 2
@@ -263,7 +364,20 @@ const root = Command.make("parallax", {}, () => noCommand).pipe(
   Command.withDescription(
     "collect entities and relationships with connectors, commit them atomically, prove connectors with the harness"
   ),
-  Command.withSubcommands([sync, plan, check, connectors, stats, entities, relationships, history, exportCommand, init])
+  Command.withSubcommands([
+    sync,
+    plan,
+    check,
+    documentCommand,
+    connectors,
+    stats,
+    entities,
+    relationships,
+    history,
+    exportCommand,
+    visualize,
+    init
+  ])
 )
 
 /** The whole command line, given `process.argv`. */

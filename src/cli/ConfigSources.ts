@@ -3,6 +3,7 @@ import { SchemaAST as AST, Effect, Option } from "effect"
 import { type ParseError, parse as parseJsonc, printParseErrorCode } from "jsonc-parser"
 import { parse as parseYaml, YAMLParseError } from "yaml"
 import type { ConfigInvalid } from "../Errors.ts"
+import { setOwn } from "../model/Validate.ts"
 import { type CliError, usageError } from "./CliError.ts"
 import type { AnyConnector } from "./ResolveConnector.ts"
 
@@ -165,14 +166,20 @@ const readFile = (path: string): Effect.Effect<Raw, CliError, FileSystem.FileSys
     return parsed as Raw
   })
 
+/**
+ * Sets the setting at `path`, every segment as an own property: `__proto__`, `constructor` or `prototype`
+ * become keys like any other (which the schema then rejects as unknown), never the object's prototype or
+ * an inherited member.
+ */
 const setPath = (target: Raw, path: ReadonlyArray<string>, value: unknown) => {
   let node = target
   for (const segment of path.slice(0, -1)) {
-    const next = node[segment]
-    node[segment] = typeof next === "object" && next !== null && !Array.isArray(next) ? { ...(next as Raw) } : {}
-    node = node[segment] as Raw
+    const next = Object.hasOwn(node, segment) ? node[segment] : undefined
+    const copy = typeof next === "object" && next !== null && !Array.isArray(next) ? { ...(next as Raw) } : {}
+    setOwn<unknown>(node, segment, copy)
+    node = copy
   }
-  node[path[path.length - 1] as string] = value
+  setOwn<unknown>(node, path[path.length - 1] as string, value)
 }
 
 export interface ConfigInput {
@@ -256,13 +263,18 @@ const secretValues = (ast: AST.AST, raw: unknown): ReadonlyArray<string> => {
   })
 }
 
-/** The origin of the setting at `path`, or of the nearest enclosing setting that has one. */
+/**
+ * The origin of the setting at `path`, or of the nearest enclosing setting that has one, or else of a
+ * setting inside it (`--set typo.x=1` makes `typo` unknown).
+ */
 const originOf = (origins: ReadonlyMap<string, string>, path: string): string | undefined => {
   const segments = path === "" ? [] : path.split(".")
   for (let length = segments.length; length > 0; length--) {
     const origin = origins.get(segments.slice(0, length).join("."))
     if (origin !== undefined) return origin
   }
+  if (path === "") return undefined
+  for (const [key, origin] of origins) if (key.startsWith(`${path}.`)) return origin
   return undefined
 }
 

@@ -1,4 +1,5 @@
 import { FiberRef, FiberRefs, HashMap, Logger, LogLevel, Option } from "effect"
+import { escapeJsonControls, printable } from "./Printable.ts"
 
 /**
  * Connector logs on the command line: one logger (logfmt, or JSON lines with `--log-format json`) that
@@ -59,9 +60,15 @@ const text = (message: unknown): string =>
     ? message.map((part) => (typeof part === "string" ? part : String(part))).join(" ")
     : String(message)
 
-/** The command line's logger, in `format`. */
+/**
+ * The command line's logger, in `format`. Each entry is one line whatever it holds: control characters
+ * (in a message or in an annotation such as the account) are escaped.
+ */
 export const cliLogger = (format: "text" | "json"): Logger.Logger<unknown, void> => {
-  const base = format === "json" ? Logger.jsonLogger : Logger.logfmtLogger
+  const base =
+    format === "json"
+      ? Logger.map(Logger.jsonLogger, (line) => escapeJsonControls(line))
+      : Logger.map(Logger.logfmtLogger, (line) => printable(line))
   return Logger.make((options) => {
     const step = Option.getOrUndefined(HashMap.get(options.annotations, "step"))
     FiberRefs.getOrDefault(

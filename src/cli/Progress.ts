@@ -3,6 +3,7 @@ import { createLogUpdate } from "log-update"
 import pc from "picocolors"
 import type { SyncEvent } from "../scheduler/Events.ts"
 import type { LogEntry } from "./Logging.ts"
+import { jsonLine, printable } from "./Printable.ts"
 import { stepJson } from "./Render.ts"
 
 /** How sync progress is shown: live on a terminal, a line per event otherwise, JSON lines for collectors. */
@@ -65,7 +66,7 @@ export const progress = (
   if (mode === "none") return { onEvent: () => {}, log: plainLog, finish: () => {} }
   if (mode === "json") {
     return {
-      onEvent: (event) => write(JSON.stringify({ time: new Date().toISOString(), ...eventFields(event) })),
+      onEvent: (event) => write(jsonLine({ time: new Date().toISOString(), ...eventFields(event) })),
       log: plainLog,
       finish: () => {}
     }
@@ -88,7 +89,7 @@ export const progress = (
           line.status === "succeeded" ? `${line.entities} entities, ${line.relationships} relationships` : ""
         const retries = line.retries > 0 ? pc.yellow(` (${line.retries} retries)`) : ""
         const time = duration === undefined ? "" : `${(duration / 1000).toFixed(1)}s`
-        return `  ${id.padEnd(24)} ${statusColor(line.status).padEnd(20)} ${time.padStart(7)}  ${counts}${retries}${line.note ? pc.dim(` ${line.note}`) : ""}`
+        return `  ${printable(id).padEnd(24)} ${statusColor(line.status).padEnd(20)} ${time.padStart(7)}  ${counts}${retries}${line.note ? pc.dim(` ${printable(line.note)}`) : ""}`
       })
       .concat(
         footer === "" ? [] : [`  ${footer}${committingSince ? ` ${((now - committingSince) / 1000).toFixed(1)}s` : ""}`]
@@ -181,8 +182,10 @@ const eventFields = (event: SyncEvent): Record<string, unknown> => {
   }
 }
 
-/** One line for a non-terminal log. */
-export const eventLine = (event: SyncEvent): string => {
+/** One line for a non-terminal log; control characters (in an account, a name, an error) shown escaped. */
+export const eventLine = (event: SyncEvent): string => printable(eventText(event))
+
+const eventText = (event: SyncEvent): string => {
   switch (event._tag) {
     case "SyncStarted":
       return `sync started: ${event.connector} account=${event.account} sync=${event.syncId}`

@@ -2,6 +2,7 @@ import Table from "cli-table3"
 import pc from "picocolors"
 import { LEFT_OUT, type StepOutcome, type WarningSummary } from "../scheduler/Events.ts"
 import type { EntityRef, KindPreview, RelationshipRef, SyncPreview, SyncResult } from "../sync/SyncResult.ts"
+import { printable } from "./Printable.ts"
 
 /** Tables without a rule between rows: one line per row, borders only around the head and the body. */
 const tableStyle = {
@@ -53,7 +54,7 @@ export const previewLines = (preview: SyncPreview): ReadonlyArray<string> => {
       const list = lists[change]
       if (list.total === 0) continue
       lines.push(`would ${verb} ${list.total} ${names[list.total === 1 ? 0 : 1]}:`)
-      for (const item of list.items) lines.push(`  ${label(item)}`)
+      for (const item of list.items) lines.push(`  ${printable(label(item))}`)
       if (list.total > list.items.length) lines.push(`  … and ${list.total - list.items.length} more`)
     }
   }
@@ -70,7 +71,9 @@ export const warningLines = (warnings: ReadonlyArray<WarningSummary>): ReadonlyA
     `${total} warning${total === 1 ? "" : "s"}:`,
     ...warnings.map((warning) => {
       const more = warning.count - warning.samples.length
-      return `  ${warning.step}: ${warning.message} (${warning.count}×): ${warning.samples.join(", ")}${more > 0 ? ` and ${more} more` : ""}`
+      return printable(
+        `  ${warning.step}: ${warning.message} (${warning.count}×): ${warning.samples.join(", ")}${more > 0 ? ` and ${more} more` : ""}`
+      )
     })
   ]
 }
@@ -95,12 +98,13 @@ export const syncSummary = (result: SyncResult): string => {
       : result.status === "partial"
         ? pc.yellow(result.status)
         : pc.red(result.status)
-  const heading = `${result.dryRun ? "dry run of " : ""}${result.connector} (account ${result.account}): ${status}, generation ${result.generation}, ${result.durationMs} ms`
+  const heading = `${result.dryRun ? "dry run of " : ""}${printable(result.connector)} (account ${printable(result.account)}): ${status}, generation ${result.generation}, ${result.durationMs} ms`
   const problems = result.steps
     .filter((step) => step.status !== "succeeded" && !LEFT_OUT.has(step.status))
-    .map(
-      (step) =>
+    .map((step) =>
+      printable(
         `  ${step.id}: ${step.status}${step.error ? `: ${step.error.message}` : step.skippedBecause ? `: ${step.skippedBecause}` : ""}`
+      )
     )
   return [
     heading,
@@ -124,9 +128,9 @@ const leftOutLines = (steps: ReadonlyArray<StepOutcome>): ReadonlyArray<string> 
   ]
 }
 
-/** A plain table for read commands. */
+/** A plain table for read commands; control characters in a cell are shown escaped (`\n`, `\x1b`). */
 export const table = (head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string | number>>): string => {
   const out = new Table({ head: [...head], ...tableStyle })
-  for (const row of rows) out.push([...row])
+  for (const row of rows) out.push(row.map((cell) => (typeof cell === "string" ? printable(cell) : cell)))
   return out.toString()
 }

@@ -2,6 +2,7 @@ import type { Layer } from "effect"
 import { Effect, Either, ParseResult, Schema, SchemaAST } from "effect"
 import { ConfigInvalid, ConfigIssue, type ConnectorError, type DefinitionError } from "../Errors.ts"
 import { checkGraph } from "../scheduler/Dag.ts"
+import { holdsSecret } from "./SecretFields.ts"
 import { type Step, type StepFactory, step } from "./Step.ts"
 
 /** What `discover` receives: the decoded config and the account being synced. */
@@ -99,21 +100,6 @@ const validate = <C, R>(connector: Connector<C, R>): Effect.Effect<Connector<C, 
     onLeft: (error) => Effect.fail(error),
     onRight: () => Effect.succeed(connector)
   })
-
-const isSecret = (ast: SchemaAST.AST): boolean =>
-  (ast.annotations[SchemaAST.TypeConstructorAnnotationId] as { readonly _tag?: unknown } | undefined)?._tag ===
-  "effect/Redacted"
-
-const holdsSecret = (ast: SchemaAST.AST): boolean =>
-  isSecret(ast) ||
-  (SchemaAST.isTransformation(ast) && (isSecret(ast.to) || isSecret(ast.from))) ||
-  (SchemaAST.isUnion(ast) && ast.types.some((member) => holdsSecret(member))) ||
-  (SchemaAST.isRefinement(ast) && holdsSecret(ast.from)) ||
-  (SchemaAST.isTupleType(ast) &&
-    [...ast.elements.map((element) => element.type), ...ast.rest.map((rest) => rest.type)].some((inner) =>
-      holdsSecret(inner)
-    )) ||
-  (SchemaAST.isTypeLiteral(ast) && ast.propertySignatures.some((field) => holdsSecret(field.type)))
 
 /**
  * A struct (also filtered, or a transformation between structs): its issues are rewritten field by field,

@@ -1,4 +1,4 @@
-import { Cause, Effect, Exit, Layer, Option, Stream } from "effect"
+import { Cause, type Duration, Effect, Exit, Layer, Option, Stream } from "effect"
 import {
   type ConfigInvalid,
   type ConnectorError,
@@ -11,6 +11,8 @@ import type { EventSink, StepOutcome, SyncEvent, WarningSummary } from "../sched
 import { runSteps } from "../scheduler/Scheduler.ts"
 import { MemoryStaging, type Staging } from "../sync/Staging.ts"
 import { type Connector, Connector as Connectors } from "./Connector.ts"
+import { asConnectorError, crashed } from "./Failure.ts"
+import { maskSecrets } from "./Secrets.ts"
 
 /** How to run a connector. */
 export interface RunOptions<R = never> {
@@ -29,6 +31,8 @@ export interface RunOptions<R = never> {
    * `not_selected` and the rows it owned are kept. None: every step. An unknown id fails with `UnknownStep`.
    */
   readonly steps?: ReadonlyArray<string>
+  /** The timeout of each attempt of a step that sets none itself (default 1 hour). */
+  readonly stepTimeout?: Duration.DurationInput
   /** Replaces the connector's own services (its `layer`): a fake API for tests and the harness. */
   readonly layer?: Layer.Layer<R, ConnectorError>
   readonly onEvent?: EventSink
@@ -55,11 +59,11 @@ export interface RunOutput extends Collected {
 /** Why a run could not even start collecting. */
 export type RunError = ConfigInvalid | DefinitionError | UnknownStep | ConnectorError
 
-/** The typed failure of a cause, or a `ConnectorFailed` for a crash (a defect in connector code). */
+/** The typed failure of a cause (`what` failed: ...), or a `ConnectorFailed` for a crash (`what` crashed: ...). */
 const typedOrCrash = (cause: Cause.Cause<ConnectorError>, what: string): ConnectorError =>
-  Option.getOrElse(Cause.failureOption(cause), () => {
-    const defect = Cause.squash(cause)
-    return new ConnectorFailed({ reason: `${what}: ${String(defect)}`, cause: defect })
+  Option.match(Cause.failureOption(cause), {
+    onSome: (error) => asConnectorError(error, what),
+    onNone: () => crashed(Cause.squash(cause), what)
   })
 
 /** How many sample subjects a warning summary keeps. */
@@ -130,9 +134,11 @@ export const collectConfigured = <C, R>(
     const syncId = options.syncId ?? crypto.randomUUID()
     const emit = options.onEvent ?? (() => {})
     const warnings = warningCounter()
+    const secrets = maskSecrets(config)
     const layer = Layer.catchAllCause(
       Layer.suspend(() => options.layer ?? connector.layer?.(config) ?? (Layer.empty as Layer.Layer<R>)),
-      (cause) => Layer.fail(typedOrCrash(cause, `the services of connector "${connector.name}" could not be built`))
+      (cause) =>
+        Layer.fail(secrets.value(typedOrCrash(cause, `building the services of connector "${connector.name}"`)))
     )
     const startedAt = new Date()
     emit({ _tag: "SyncStarted", connector: connector.name, account, syncId })
@@ -140,14 +146,15 @@ export const collectConfigured = <C, R>(
       const discover = connector.discover
       if (discover) {
         yield* Effect.suspend(() => discover({ config, account })).pipe(
-          Effect.catchAllDefect((defect) =>
-            Effect.fail(new ConnectorFailed({ reason: `discovery crashed: ${String(defect)}`, cause: defect }))
-          ),
+          Effect.catchAllDefect((defect) => Effect.fail(crashed(defect, "discovery"))),
           Effect.catchAllCause((cause) =>
             Cause.isInterruptedOnly(cause)
               ? Effect.fail(new ConnectorFailed({ reason: "discovery interrupted itself" }))
               : Effect.failCause(cause)
-          )
+          ),
+          // What leaves discovery says what went wrong, and never a secret of the config (C12).
+          Effect.mapError((error) => secrets.value(asConnectorError(error, "discovery"))),
+          (effect) => secrets.logging(effect)
         )
       }
       return yield* runSteps(connector.steps, {
@@ -159,6 +166,7 @@ export const collectConfigured = <C, R>(
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
         ...(options.strict === undefined ? {} : { strict: options.strict }),
         ...(options.steps === undefined ? {} : { steps: options.steps }),
+        ...(options.stepTimeout === undefined ? {} : { stepTimeout: options.stepTimeout }),
         onEvent: emit,
         onWarning: warnings.add
       })

@@ -1,5 +1,6 @@
 import type { Duration, Effect, Schedule } from "effect"
 import type { ConnectorError } from "../Errors.ts"
+import { TYPE_PATTERN, VERB_PATTERN } from "../model/Validate.ts"
 import type { StepContext, StepRef } from "./StepContext.ts"
 
 /**
@@ -17,13 +18,41 @@ export interface StepCondition<C> {
   readonly reason: string | ((config: C) => string)
 }
 
-/** One unit of collection in a connector: an id, its dependencies and its program (DESIGN §5). */
+/**
+ * An entity a step declares it emits: its type and class.
+ *
+ * @example
+ * step("hosts", "Collect hosts").entities({ type: "aws_ec2_instance", class: "Host" })
+ */
+export interface EntityDeclaration {
+  readonly type: string
+  readonly class: string
+}
+
+/**
+ * A relationship a step declares it emits: the type of its source, its verb and the type of its target.
+ *
+ * @example
+ * step("services", "Collect services").relationships({ from: "host", verb: "RUNS", to: "service" })
+ */
+export interface RelationshipDeclaration {
+  readonly from: string
+  readonly verb: string
+  readonly to: string
+}
+
+/**
+ * One unit of collection in a connector: an id, its dependencies, what it declares it emits and its
+ * program (DESIGN §5). A step that declares anything has every emit checked against its declarations
+ * (an undeclared type, class or edge shape is a warning, an error under `strict`); a step that declares
+ * nothing is not checked.
+ */
 export interface Step<C = unknown, R = never, O = unknown> {
   readonly id: string
   readonly description: string
   readonly dependsOn: ReadonlyArray<string>
-  readonly entityTypes: ReadonlyArray<string>
-  readonly relationshipVerbs: ReadonlyArray<string>
+  readonly entities: ReadonlyArray<EntityDeclaration>
+  readonly relationships: ReadonlyArray<RelationshipDeclaration>
   readonly timeout: Duration.DurationInput | undefined
   readonly retry: Schedule.Schedule<unknown, ConnectorError> | undefined
   /** Disables the step by config (its rows are kept, its dependents do not run); none: always enabled. */
@@ -33,6 +62,42 @@ export interface Step<C = unknown, R = never, O = unknown> {
 
 /** What the builder collects before `.run` finishes the step. */
 type StepOptions<C> = Omit<Step<C>, "id" | "description" | "run">
+
+/** `declarations` with `more` appended, each once, in the order first given. */
+const appended = <A>(declarations: ReadonlyArray<A>, more: ReadonlyArray<A>, key: (a: A) => string) => {
+  const seen = new Set(declarations.map(key))
+  const out = [...declarations]
+  for (const declaration of more) {
+    if (seen.has(key(declaration))) continue
+    seen.add(key(declaration))
+    out.push(declaration)
+  }
+  return out
+}
+
+const checkEntity = (stepId: string, declaration: EntityDeclaration): EntityDeclaration => {
+  if (typeof declaration?.type !== "string" || !TYPE_PATTERN.test(declaration.type)) {
+    throw new TypeError(`step "${stepId}" declares entity type "${declaration?.type}", which is not snake_case`)
+  }
+  if (typeof declaration.class !== "string" || declaration.class.length === 0) {
+    throw new TypeError(`step "${stepId}" declares entity type "${declaration.type}" without a class`)
+  }
+  return { type: declaration.type, class: declaration.class }
+}
+
+const checkRelationship = (stepId: string, declaration: RelationshipDeclaration): RelationshipDeclaration => {
+  for (const end of ["from", "to"] as const) {
+    if (typeof declaration?.[end] !== "string" || !TYPE_PATTERN.test(declaration[end])) {
+      throw new TypeError(
+        `step "${stepId}" declares a relationship whose "${end}" type "${declaration?.[end]}" is not snake_case`
+      )
+    }
+  }
+  if (typeof declaration.verb !== "string" || !VERB_PATTERN.test(declaration.verb)) {
+    throw new TypeError(`step "${stepId}" declares relationship verb "${declaration.verb}", not UPPER_SNAKE_CASE`)
+  }
+  return { from: declaration.from, verb: declaration.verb, to: declaration.to }
+}
 
 /**
  * Builds a step; `.run(fn)` finishes it. `C` is the connector's config type: the `step` that
@@ -44,8 +109,8 @@ export class StepBuilder<C = unknown> {
     readonly description: string,
     private readonly options: StepOptions<C> = {
       dependsOn: [],
-      entityTypes: [],
-      relationshipVerbs: [],
+      entities: [],
+      relationships: [],
       timeout: undefined,
       retry: undefined,
       enabled: undefined
@@ -62,14 +127,34 @@ export class StepBuilder<C = unknown> {
     return this.with({ dependsOn: [...this.options.dependsOn, ...ids] })
   }
 
-  /** Declares the entity types this step emits (shown by `plan`). */
-  entities(...types: ReadonlyArray<string>): StepBuilder<C> {
-    return this.with({ entityTypes: [...this.options.entityTypes, ...types] })
+  /**
+   * Declares the entities this step emits, each a type with its class. Shown by `plan` and
+   * `parallax document`; a sync warns about (under `--strict`: rejects) an entity of a type, or a class
+   * for its type, that the step did not declare. Throws on a type that is not snake_case.
+   *
+   * @example
+   * step("hosts", "Collect hosts").entities({ type: "host", class: "Host" })
+   */
+  entities(...declarations: ReadonlyArray<EntityDeclaration>): StepBuilder<C> {
+    const checked = declarations.map((declaration) => checkEntity(this.id, declaration))
+    return this.with({
+      entities: appended(this.options.entities, checked, (d) => `${d.type}\u0000${d.class}`)
+    })
   }
 
-  /** Declares the relationship verbs this step emits (shown by `plan`). */
-  relationships(...verbs: ReadonlyArray<string>): StepBuilder<C> {
-    return this.with({ relationshipVerbs: [...this.options.relationshipVerbs, ...verbs] })
+  /**
+   * Declares the relationships this step emits, each by the types of its ends and its verb. Shown by
+   * `plan` and `parallax document`; a sync warns about (under `--strict`: rejects) an edge of another
+   * shape. Throws on a type that is not snake_case or a verb that is not UPPER_SNAKE_CASE.
+   *
+   * @example
+   * step("services", "Collect services").relationships({ from: "host", verb: "RUNS", to: "service" })
+   */
+  relationships(...declarations: ReadonlyArray<RelationshipDeclaration>): StepBuilder<C> {
+    const checked = declarations.map((declaration) => checkRelationship(this.id, declaration))
+    return this.with({
+      relationships: appended(this.options.relationships, checked, (d) => `${d.from}\u0000${d.verb}\u0000${d.to}`)
+    })
   }
 
   /** Fails the step with `Timeout` when it runs longer than `duration` (each attempt). */
@@ -115,7 +200,10 @@ export type StepFactory<C> = (id: string, description: string) => StepBuilder<C>
  * it types `ctx.config` from the config schema.
  *
  * @example
- * step("services", "Collect services").dependsOn("hosts").run((ctx) =>
- *   ctx.emitEntity(entity("service", "nginx").class("Service")))
+ * step("services", "Collect services")
+ *   .dependsOn("hosts")
+ *   .entities({ type: "service", class: "Service" })
+ *   .relationships({ from: "host", verb: "RUNS", to: "service" })
+ *   .run((ctx) => ctx.emitEntity(entity("service", "nginx").class("Service")))
  */
 export const step = (id: string, description: string): StepBuilder => new StepBuilder(id, description)

@@ -1,5 +1,5 @@
 import type { Effect } from "effect"
-import type { DuplicateKey, ValidationFailed } from "../Errors.ts"
+import type { DuplicateKey, Timeout, ValidationFailed } from "../Errors.ts"
 import type { EntityBuilder } from "../model/Entity.ts"
 import type { EntityRecord, RelationshipRecord } from "../model/Records.ts"
 import type { RelationshipBuilder } from "../model/Relationship.ts"
@@ -59,7 +59,7 @@ export interface StepLogger {
 }
 
 /** What an emit gives back: the staged record, or why it was refused; `yield*` it or `await` it. */
-export type Emit<A> = Awaitable<A, ValidationFailed | DuplicateKey>
+export type Emit<A> = Awaitable<A, ValidationFailed | DuplicateKey | Timeout>
 
 /** What a step's program receives (DESIGN §5). */
 export interface StepContext<C = unknown> {
@@ -69,7 +69,10 @@ export interface StepContext<C = unknown> {
   readonly stepId: string
   /** The connector's decoded configuration (secrets as `Redacted`). */
   readonly config: C
-  /** Validates, identifies and stages one entity; the staged record is returned. */
+  /**
+   * Validates, identifies and stages one entity; the staged record is returned. Fails with `Timeout` once
+   * the step has run past its timeout.
+   */
   readonly emitEntity: (entity: EntityBuilder) => Emit<EntityRecord>
   /** Validates, identifies and stages one relationship; the staged record is returned. */
   readonly emitRelationship: (relationship: RelationshipBuilder) => Emit<RelationshipRecord>

@@ -1,13 +1,8 @@
 import { Effect } from "effect"
-import { type ConnectorError, ConnectorFailed, isConnectorError } from "../Errors.ts"
+import { type ConnectorError, ConnectorFailed } from "../Errors.ts"
+import { asConnectorError } from "./Failure.ts"
 import type { Step, StepResult } from "./Step.ts"
 import type { StepContext } from "./StepContext.ts"
-
-/** What an `async` step threw, as its typed error: a `ConnectorError` as is, anything else with its message. */
-export const thrownError = (thrown: unknown): ConnectorError =>
-  isConnectorError(thrown)
-    ? thrown
-    : new ConnectorFailed({ reason: thrown instanceof Error ? thrown.message : String(thrown), cause: thrown })
 
 const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
   typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function"
@@ -22,7 +17,8 @@ export const resultEffect = <O, R>(
     const effect = Effect.async<O, ConnectorError>((resume) => {
       result.then(
         (value) => resume(Effect.succeed(value)),
-        (error: unknown) => resume(Effect.fail(thrownError(error)))
+        // What an `async` step threw: a `ConnectorError` as is, anything else with its message.
+        (error: unknown) => resume(Effect.fail(asConnectorError(error, `step "${stepId}"`)))
       )
     })
     return { effect, promise: true }

@@ -1,7 +1,7 @@
 import { ValidationFailed } from "../Errors.ts"
 import { entityId, hashContent, type PropertyValue } from "./Ids.ts"
 import type { EntityRecord, Staged } from "./Records.ts"
-import { checkProperties, setOwn, TYPE_PATTERN } from "./Validate.ts"
+import { checkProperties, notAString, setOwn, TYPE_PATTERN } from "./Validate.ts"
 
 /**
  * A fluent description of one entity, turned into an `EntityRecord` when it is emitted.
@@ -59,16 +59,18 @@ export class EntityBuilder {
 
   /** @internal `toRecord`, with the canonical properties JSON that staging stores. */
   toStaged(account: string): Staged<EntityRecord> | ValidationFailed {
-    if (typeof this.type !== "string" || !TYPE_PATTERN.test(this.type)) {
+    const notString =
+      notAString("type", this.type, false) ??
+      notAString("key", this.key, true) ??
+      (this._class === "" ? "class is missing" : notAString("class", this._class, true)) ??
+      (this._displayName === undefined ? undefined : notAString("displayName", this._displayName, false))
+    if (notString !== undefined) return new ValidationFailed({ subject: this.subject, reason: notString })
+    if (!TYPE_PATTERN.test(this.type)) {
       return new ValidationFailed({
         subject: this.subject,
         reason: `type "${this.type}" is not snake_case ([a-z][a-z0-9_]*)`
       })
     }
-    if (typeof this.key !== "string" || this.key.length === 0) {
-      return new ValidationFailed({ subject: this.subject, reason: "key must be a non-empty string" })
-    }
-    if (this._class === "") return new ValidationFailed({ subject: this.subject, reason: "class is missing" })
     const properties = checkProperties(this, this._properties)
     if (properties instanceof ValidationFailed) return properties
     const displayName = this._displayName ?? this.key

@@ -1,7 +1,7 @@
 import { ValidationFailed } from "../Errors.ts"
 import { entityId, hashContent, type PropertyValue, relationshipId } from "./Ids.ts"
 import type { RelationshipRecord, Staged } from "./Records.ts"
-import { checkProperties, setOwn, TYPE_PATTERN, VERB_PATTERN } from "./Validate.ts"
+import { checkProperties, notAString, setOwn, TYPE_PATTERN, VERB_PATTERN } from "./Validate.ts"
 
 const SNAKE = "snake_case ([a-z][a-z0-9_]*)"
 
@@ -82,22 +82,18 @@ export class RelationshipBuilder {
 
   /** @internal `toRecord`, with the canonical properties JSON that staging stores. */
   toStaged(account: string): Staged<RelationshipRecord> | ValidationFailed {
+    const notString =
+      notAString("fromType", this.fromType, false) ??
+      notAString("fromKey", this.fromKey, true) ??
+      notAString("verb", this.verb, false) ??
+      notAString("toType", this.toType, false) ??
+      notAString("toKey", this.toKey, true) ??
+      (this._key === undefined ? undefined : notAString("key", this._key, false)) ??
+      (this._toAccount === undefined ? undefined : notAString("toAccount (the target account)", this._toAccount, true))
+    if (notString !== undefined) return this.invalid(notString)
     if (!TYPE_PATTERN.test(this.fromType)) return this.invalid(`from type "${this.fromType}" is not ${SNAKE}`)
     if (!TYPE_PATTERN.test(this.toType)) return this.invalid(`to type "${this.toType}" is not ${SNAKE}`)
-    if (
-      typeof this.fromKey !== "string" ||
-      typeof this.toKey !== "string" ||
-      this.fromKey.length === 0 ||
-      this.toKey.length === 0
-    ) {
-      return this.invalid("endpoint keys must be non-empty strings")
-    }
-    if (typeof this.verb !== "string" || !VERB_PATTERN.test(this.verb)) {
-      return this.invalid(`verb "${this.verb}" is not UPPER_SNAKE_CASE`)
-    }
-    if (this._toAccount !== undefined && (typeof this._toAccount !== "string" || this._toAccount.length === 0)) {
-      return this.invalid("target account must be a non-empty string")
-    }
+    if (!VERB_PATTERN.test(this.verb)) return this.invalid(`verb "${this.verb}" is not UPPER_SNAKE_CASE`)
     const properties = checkProperties(this, this._properties)
     if (properties instanceof ValidationFailed) return properties
     const fromId = entityId(account, this.fromType, this.fromKey)

@@ -14,6 +14,33 @@ export const setOwn = <A>(target: Record<string, A>, name: string, value: A): vo
   else target[name] = value
 }
 
+/** What a value is, for an error about a field that must be a string: `a number (42)`, `an object`. */
+const kindOf = (value: unknown): string => {
+  if (value === null) return "null"
+  if (Array.isArray(value)) return "an array"
+  switch (typeof value) {
+    case "number":
+    case "boolean":
+      return `a ${typeof value} (${String(value)})`
+    case "object":
+      return "an object"
+    case "undefined":
+      return "undefined"
+    default:
+      return `a ${typeof value}`
+  }
+}
+
+/**
+ * Why `value`, the field `field` of an emitted object (`class`, `displayName`, ...), is not a string (or
+ * is an empty one where `nonEmpty`); `undefined` when it is fine. Nothing but a string is ever stored as
+ * one: a number would be kept as text, an object would fail the whole commit.
+ */
+export const notAString = (field: string, value: unknown, nonEmpty: boolean): string | undefined => {
+  if (typeof value !== "string") return `${field} must be a string, got ${kindOf(value)}`
+  return nonEmpty && value.length === 0 ? `${field} must be a non-empty string` : undefined
+}
+
 const describe = (value: unknown): string => {
   if (value === undefined) return "undefined"
   if (typeof value === "number") return String(value)

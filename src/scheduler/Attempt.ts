@@ -1,9 +1,9 @@
-import { Effect, type Runtime } from "effect"
+import { type Clock, Effect, Runtime } from "effect"
 import { awaitable, SyncAwaitable } from "../connector/Awaitable.ts"
 import type { Step } from "../connector/Step.ts"
 import type { Prior, StepContext, StepLogger, StepRef } from "../connector/StepContext.ts"
 import { resultEffect } from "../connector/StepEffect.ts"
-import { type ConnectorError, ConnectorFailed, DuplicateKey, ValidationFailed } from "../Errors.ts"
+import { type ConnectorError, ConnectorFailed, DuplicateKey, type Timeout, ValidationFailed } from "../Errors.ts"
 import type { EntityBuilder } from "../model/Entity.ts"
 import { entityId } from "../model/Ids.ts"
 import type { Staged, ValidationWarning } from "../model/Records.ts"
@@ -11,12 +11,17 @@ import type { RelationshipBuilder } from "../model/Relationship.ts"
 import { ENTITY_CLASSES, RELATIONSHIP_VERBS } from "../model/Vocabulary.ts"
 import type { StageResult, Staging } from "../sync/Staging.ts"
 import { ancestors } from "./Dag.ts"
+import type { DeclarationCheck } from "./Declarations.ts"
 
-/** What a step staged in its current attempt; `duplicates` counts identical re-emits (kept once). */
+/**
+ * What a step staged in its current attempt; `duplicates` counts identical re-emits (kept once).
+ * `deadline` (in the `Clock`'s milliseconds) is when the attempt times out.
+ */
 export interface Counts {
   entities: number
   relationships: number
   duplicates: number
+  deadline: number
 }
 
 /** What every attempt of a run shares: where it stages, what it reads, how it logs. */
@@ -26,14 +31,17 @@ export interface RunEnvironment<C> {
   readonly syncId: string
   readonly config: C
   readonly staging: Staging
-  readonly strict: boolean
-  readonly warn: (warning: ValidationWarning) => void
+  /** A warning about an emitted object, or under `strict` the failure of its emit. */
+  readonly remark: (stepId: string, subject: string, message: string) => ValidationFailed | undefined
+  /** What each step declared it emits, as checks (none: the step declares nothing). */
+  readonly declared: ReadonlyMap<string, DeclarationCheck | undefined>
+  readonly clock: Clock.Clock
+  // biome-ignore lint/suspicious/noExplicitAny: any step of the run
+  readonly timedOut: (step: Step<any, any>) => Timeout
   // biome-ignore lint/suspicious/noExplicitAny: only ids and dependencies are read
   readonly steps: ReadonlyArray<Step<any, any>>
   /** The outputs of the steps that succeeded in this run, by step id (never shared between runs). */
   readonly outputs: Map<string, unknown>
-  /** The run's runtime: an awaited log line keeps its logger, level and annotations. */
-  readonly runtime: Runtime.Runtime<never>
 }
 
 /**
@@ -45,9 +53,11 @@ interface Ledger {
   made: number
   ran: number
   active: boolean
+  /** The attempt's runtime once it runs: an awaited log line keeps the step's loggers (secrets masked), level and annotations. */
+  runtime: Runtime.Runtime<never>
 }
 
-const makeLogger = (annotations: Record<string, string>, runtime: Runtime.Runtime<never>, ledger: Ledger) => {
+const makeLogger = (annotations: Record<string, string>, ledger: Ledger) => {
   const at =
     (log: (...message: ReadonlyArray<unknown>) => Effect.Effect<void>) =>
     (message: string, ...rest: ReadonlyArray<unknown>) => {
@@ -61,7 +71,7 @@ const makeLogger = (annotations: Record<string, string>, runtime: Runtime.Runtim
           }
           return log(message, ...rest).pipe(Effect.annotateLogs(annotations))
         }),
-        runtime
+        ledger.runtime
       )
     }
   return {
@@ -75,26 +85,22 @@ const makeLogger = (annotations: Record<string, string>, runtime: Runtime.Runtim
 /** One attempt of a step: its context and its program, as an Effect whatever the step's style. */
 export const makeAttempt = <C, R, O>(env: RunEnvironment<C>, step: Step<C, R, O>, counts: Counts) => {
   const { account, staging } = env
-  const ledger: Ledger = { made: 0, ran: 0, active: true }
+  const ledger: Ledger = { made: 0, ran: 0, active: true, runtime: Runtime.defaultRuntime }
   const controller = new AbortController()
   const visible = ancestors(env.steps, step.id)
-
-  const checkVocabulary = (subject: string, what: string) => {
-    if (env.strict) return new ValidationFailed({ subject, reason: `unknown ${what} (strict mode)` })
-    env.warn({ step: step.id, subject, message: `unknown ${what}` })
-    return undefined
-  }
+  const check = env.declared.get(step.id)
 
   /** Validates, identifies and stages one emitted object (the hot path: synchronous, run when yielded or awaited). */
   const stage = <A extends { readonly id: string }>(
     builder: { readonly subject: string; toStaged(account: string): Staged<A> | ValidationFailed },
     unknownOf: (record: A) => string | undefined,
+    undeclaredOf: ((record: A) => string | undefined) | undefined,
     put: (record: A, json: string) => StageResult,
     added: () => void
   ) => {
     ledger.made++
     let ran = false
-    return new SyncAwaitable<A, ValidationFailed | DuplicateKey>(() => {
+    return new SyncAwaitable<A, ValidationFailed | DuplicateKey | Timeout>(() => {
       if (!ran) {
         ran = true
         ledger.ran++
@@ -102,12 +108,19 @@ export const makeAttempt = <C, R, O>(env: RunEnvironment<C>, step: Step<C, R, O>
       if (!ledger.active) {
         throw new ConnectorFailed({ reason: `step "${step.id}" was stopped; it emitted ${builder.subject} too late` })
       }
+      // A step that emits past its deadline fails at once, even in a loop that never waits.
+      if (env.clock.unsafeCurrentTimeMillis() > counts.deadline) return env.timedOut(step)
       const staged = builder.toStaged(account)
       if (staged instanceof ValidationFailed) return staged
       const record = staged.record
       const unknown = unknownOf(record)
       if (unknown !== undefined) {
-        const failure = checkVocabulary(builder.subject, unknown)
+        const failure = env.remark(step.id, builder.subject, `unknown ${unknown}`)
+        if (failure) return failure
+      }
+      const undeclared = undeclaredOf?.(record)
+      if (undeclared !== undefined) {
+        const failure = env.remark(step.id, builder.subject, undeclared)
         if (failure) return failure
       }
       const result = put(record, staged.json)
@@ -143,13 +156,14 @@ export const makeAttempt = <C, R, O>(env: RunEnvironment<C>, step: Step<C, R, O>
     stepId: step.id,
     config: env.config,
     prior,
-    log: makeLogger({ connector: env.connector, account, step: step.id }, env.runtime, ledger),
+    log: makeLogger({ connector: env.connector, account, step: step.id }, ledger),
     counts: () => ({ entities: counts.entities, relationships: counts.relationships }),
     signal: controller.signal,
     emitEntity: (builder: EntityBuilder) =>
       stage(
         builder,
         (record) => (ENTITY_CLASSES.has(record.class) ? undefined : `class "${record.class}"`),
+        check?.entity,
         (record, json) => staging.putEntity(step.id, record, json),
         () => counts.entities++
       ),
@@ -157,6 +171,7 @@ export const makeAttempt = <C, R, O>(env: RunEnvironment<C>, step: Step<C, R, O>
       stage(
         builder,
         (record) => (RELATIONSHIP_VERBS.has(record.verb) ? undefined : `verb "${record.verb}"`),
+        check?.relationship,
         (record, json) => staging.putRelationship(step.id, record, json),
         () => counts.relationships++
       )
@@ -174,7 +189,8 @@ export const makeAttempt = <C, R, O>(env: RunEnvironment<C>, step: Step<C, R, O>
         )
   })
 
-  const program: Effect.Effect<O, ConnectorError, R> = Effect.suspend(() => {
+  const program: Effect.Effect<O, ConnectorError, R> = Effect.flatMap(Effect.runtime<never>(), (runtime) => {
+    ledger.runtime = runtime
     const { effect, promise } = resultEffect(step.id, step.run(context))
     return promise ? Effect.zipLeft(effect, unawaited) : effect
   }).pipe(

@@ -1,10 +1,21 @@
 import { Cause, Deferred, Duration, Effect, Schedule } from "effect"
+import { asConnectorError, crashed } from "../connector/Failure.ts"
+import { maskSecrets } from "../connector/Secrets.ts"
 import type { Step } from "../connector/Step.ts"
-import { type ConnectorError, ConnectorFailed, isConnectorError, isRetryable, Timeout } from "../Errors.ts"
+import {
+  type ConnectorError,
+  ConnectorFailed,
+  isConnectorError,
+  isRetryable,
+  Timeout,
+  ValidationFailed
+} from "../Errors.ts"
 import type { ValidationWarning } from "../model/Records.ts"
 import type { Staging } from "../sync/Staging.ts"
 import { type Counts, makeAttempt, type RunEnvironment } from "./Attempt.ts"
+import { declarationCheck } from "./Declarations.ts"
 import type { EventSink, NotRunStatus, StepOutcome, StepStatus } from "./Events.ts"
+import { responsive } from "./Responsive.ts"
 import { selection } from "./Selection.ts"
 
 /** The default retry policy: three jittered exponential retries from 200 ms. */
@@ -12,6 +23,9 @@ export const defaultRetry: Schedule.Schedule<unknown, ConnectorError> = Schedule
   Schedule.jittered,
   Schedule.intersect(Schedule.recurs(3))
 )
+
+/** How long a step's attempt may run when neither the step nor the run sets a timeout. */
+export const DEFAULT_STEP_TIMEOUT: Duration.Duration = Duration.hours(1)
 
 export interface SchedulerOptions<C> {
   readonly connector: string
@@ -21,8 +35,10 @@ export interface SchedulerOptions<C> {
   readonly staging: Staging
   /** How many steps may run at once (default 4). */
   readonly concurrency?: number
-  /** Unknown classes and verbs fail the emit instead of warning. */
+  /** Unknown classes and verbs, and objects a step did not declare, fail the emit instead of warning. */
   readonly strict?: boolean
+  /** Each attempt of a step that sets no `.timeout()` of its own fails with `Timeout` after this (default 1 hour). */
+  readonly stepTimeout?: Duration.DurationInput
   /** Only these steps and the steps they depend on run; the others are `not_selected`. None: every step. */
   readonly steps?: ReadonlyArray<string>
   readonly onEvent?: EventSink
@@ -64,48 +80,63 @@ export const runSteps = <C, R>(
     const done = new Map<string, Deferred.Deferred<StepStatus>>()
     for (const step of steps) done.set(step.id, yield* Deferred.make<StepStatus>())
     const selected = selection(steps, options.steps)
+    const clock = yield* Effect.clock
+    const secrets = maskSecrets(options.config)
+    const warn = options.onWarning ?? (() => {})
+    const limitOf = (step: Step<C, R>): Duration.Duration =>
+      Duration.decode(step.timeout ?? options.stepTimeout ?? DEFAULT_STEP_TIMEOUT)
+    const timedOut = (step: Step<C, R>) => new Timeout({ step: step.id, afterMs: Duration.toMillis(limitOf(step)) })
     const env: RunEnvironment<C> = {
       connector: options.connector,
       account: options.account,
       syncId: options.syncId,
       config: options.config,
       staging: options.staging,
-      strict: options.strict ?? false,
-      warn: options.onWarning ?? (() => {}),
+      remark: (stepId, subject, message) => {
+        if (options.strict) return new ValidationFailed({ subject, reason: `${message} (strict mode)` })
+        warn({ step: stepId, subject, message })
+        return undefined
+      },
+      declared: new Map(steps.map((step) => [step.id, declarationCheck(step)] as const)),
+      clock,
+      timedOut,
       steps,
-      outputs: new Map(),
-      runtime: yield* Effect.runtime<never>()
+      outputs: new Map()
     }
 
     const attempt = (step: Step<C, R>, counts: Counts, number: number) =>
       Effect.suspend(() => {
+        const limit = limitOf(step)
         counts.entities = 0
         counts.relationships = 0
         counts.duplicates = 0
+        counts.deadline = clock.unsafeCurrentTimeMillis() + Duration.toMillis(limit)
         emit({ _tag: "StepStarted", step: step.id, attempt: number })
         const run = makeAttempt(env, step, counts).program.pipe(
+          // A thrown ConnectorError (an `async` step's, or a defect) keeps its tag, so RateLimited is retried.
           Effect.catchAllDefect((defect) =>
-            Effect.fail(
-              isConnectorError(defect)
-                ? defect
-                : new ConnectorFailed({ reason: `step "${step.id}" crashed: ${String(defect)}`, cause: defect })
-            )
+            Effect.fail(isConnectorError(defect) ? defect : crashed(defect, `step "${step.id}"`))
           ),
           // A step that interrupts itself fails alone (C06); the run's own interruption is not caught here.
           Effect.catchAllCause((cause) =>
             Cause.isInterruptedOnly(cause)
               ? Effect.fail(new ConnectorFailed({ reason: `step "${step.id}" interrupted itself` }))
               : Effect.failCause(cause)
+          ),
+          // What leaves the step says what went wrong, and never a secret of the config (C12).
+          Effect.mapError((error) => secrets.value(asConnectorError(error, `step "${step.id}"`))),
+          (effect) => secrets.logging(effect)
+        )
+        // The timer interrupts an attempt where it waits or yields; an attempt that ran past its limit in
+        // synchronous work the timer could not interrupt fails all the same, and what it staged is discarded.
+        return run.pipe(
+          Effect.timeoutFail({ duration: limit, onTimeout: () => timedOut(step) }),
+          Effect.zipLeft(
+            Effect.suspend(() =>
+              clock.unsafeCurrentTimeMillis() > counts.deadline ? Effect.fail(timedOut(step)) : Effect.void
+            )
           )
         )
-        return step.timeout === undefined
-          ? run
-          : run.pipe(
-              Effect.timeoutFail({
-                duration: step.timeout,
-                onTimeout: () => new Timeout({ step: step.id, afterMs: Duration.toMillis(step.timeout ?? 0) })
-              })
-            )
       }).pipe(Effect.tapError(() => Effect.sync(() => options.staging.discardStep(step.id))))
 
     const retrying = (step: Step<C, R>) => {
@@ -133,7 +164,7 @@ export const runSteps = <C, R>(
           })
         )
       )
-      const counts: Counts = { entities: 0, relationships: 0, duplicates: 0 }
+      const counts: Counts = { entities: 0, relationships: 0, duplicates: 0, deadline: Number.POSITIVE_INFINITY }
       return {
         counts,
         attempts: () => attempts,
@@ -226,4 +257,4 @@ export const runSteps = <C, R>(
       )
 
     return yield* Effect.forEach(steps, runOne, { concurrency: "unbounded" })
-  })
+  }).pipe(responsive)

@@ -9,6 +9,7 @@ import {
   type RunOutput
 } from "../connector/Run.ts"
 import { type EventSink, LEFT_OUT, type StepOutcome } from "../scheduler/Events.ts"
+import { responsive } from "../scheduler/Responsive.ts"
 import {
   defaultMassDeletion,
   type MassDeletion,
@@ -165,7 +166,7 @@ export const sync = <C, R>(
       )
       return yield* publish(session, collected, options)
     })
-  ).pipe(Effect.withSpan("Sync.sync", { attributes: { connector: connector.name } }))
+  ).pipe(responsive, Effect.withSpan("Sync.sync", { attributes: { connector: connector.name } }))
 
 /**
  * Commits the in-memory output of `runConnector` (for tests and small sources; `sync` streams instead).
@@ -189,4 +190,4 @@ export const commitSync = (
       for (const { step, ...record } of output.relationships) session.staging.putRelationship(step, record)
       return yield* publish(session, output, options)
     })
-  )
+  ).pipe(responsive)

@@ -38,6 +38,27 @@ describe("the command line spec, run with an argv array", () => {
     expect((JSON.parse(plan.output) as { connector: string }).connector).toBe("synthetic")
   })
 
+  test("plan --json and connectors --json carry each step's declarations", async () => {
+    type Declared = { id: string; entities: ReadonlyArray<unknown>; relationships: ReadonlyArray<unknown> }
+    const instances = {
+      id: "instances",
+      entities: [{ type: "synthetic_instance", class: "Host" }],
+      relationships: [
+        { from: "synthetic_instance", verb: "USES", to: "synthetic_role" },
+        { from: "synthetic_instance", verb: "HAS", to: "synthetic_security_group" }
+      ]
+    }
+    const plan = JSON.parse((await run("plan", "synthetic", "--json")).output) as { steps: ReadonlyArray<Declared> }
+    expect(plan.steps.find((step) => step.id === "instances")).toMatchObject(instances)
+    const listed = JSON.parse((await run("connectors", "--json")).output) as {
+      connectors: ReadonlyArray<{ name: string; steps: ReadonlyArray<Declared> }>
+    }
+    const synthetic = listed.connectors.find((connector) => connector.name === "synthetic")
+    expect(synthetic?.steps.find((step) => step.id === "instances")).toMatchObject(instances)
+    const human = (await run("plan", "synthetic")).output
+    expect(human).toContain("synthetic_instance (Host), synthetic_instance -USES-> synthetic_role")
+  })
+
   test("sync maps outcomes to exit codes: 0 succeeded, 3 partial, 2 bad config or unknown connector", async () => {
     const db = join(mkdtempSync(join(tmpdir(), "parallax-cli-")), "store.db")
     const ok = await run("sync", "synthetic", "--db", db, "--json")

@@ -1,4 +1,7 @@
 import { describe, expect, test } from "bun:test"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { BunContext } from "@effect/platform-bun"
 import { Effect, Either, Redacted, Schema } from "effect"
 import { Connector, step } from "parallax-connect"
@@ -80,6 +83,41 @@ describe("config sources", () => {
     expect(message).toContain("retry.enabled: Expected boolean")
     expect(message).toContain("(from --set retry.enabled)")
     expect(message).not.toContain("retry: Expected undefined")
+  })
+})
+
+describe("keys that name an object's own machinery", () => {
+  const rejected = async (input: Partial<ConfigInput>) => {
+    const config = await gather(input)
+    const result = decode(config.raw)
+    if (Either.isRight(result)) throw new Error(`expected a config error for ${JSON.stringify(input)}`)
+    return configErrorMessage(result.left, connector, config)
+  }
+
+  test.each([
+    ["__proto__.x=1", "__proto__"],
+    ["__proto__=1", "__proto__"],
+    ["constructor.x=1", "constructor"],
+    ["constructor=1", "constructor"],
+    ["prototype=1", "prototype"],
+    ["retry.__proto__.x=1", "retry.__proto__"]
+  ])("--set %s is an unknown key like any other, named with its flag", async (pair, key) => {
+    const message = await rejected({ set: ["hosts=1", pair] })
+    expect(message).toContain(`  - ${key}: is unexpected`)
+    expect(message).toContain(`(from --set ${pair.slice(0, pair.indexOf("="))})`)
+    expect(({} as Record<string, unknown>).x).toBeUndefined()
+  })
+
+  test("the same through an environment variable holding JSON, and through a config file", async () => {
+    expect(
+      await rejected({ env: { PARALLAX_MY_SOURCE_HOSTS: "1", PARALLAX_MY_SOURCE_RETRY: '{"__proto__": {"x": 1}}' } })
+    ).toContain("retry.__proto__: is unexpected")
+    const dir = mkdtempSync(join(tmpdir(), "parallax-config-"))
+    writeFileSync(join(dir, "c.json"), '{"hosts": 1, "__proto__": {"x": 1}}')
+    writeFileSync(join(dir, "c.yaml"), "hosts: 1\n__proto__:\n  x: 1\n")
+    for (const file of ["c.json", "c.yaml"]) {
+      expect(await rejected({ file: join(dir, file) })).toContain(`__proto__: is unexpected, expected: "hosts"`)
+    }
   })
 })
 

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { parallax, tempDir } from "./support/Binary.ts"
+import { serveInventory } from "./support/InventoryServer.ts"
 
 const connector = `import { Effect, Schema } from "effect"
 import * as Option from "effect/Option"
@@ -87,12 +88,22 @@ export default Connector.make({
     const created = await parallax(["init", "my-project"], { cwd: dir })
     expect(created.code).toBe(0)
     const project = join(dir, "my-project")
-    for (const file of ["connector.ts", "README.md", "test.sh"]) expect(existsSync(join(project, file))).toBe(true)
+    for (const file of ["connector.ts", "record.ts", "fixtures/inventory.json", "README.md", "test.sh"]) {
+      expect(existsSync(join(project, file))).toBe(true)
+    }
     // parallax-connect is not published: the scaffold's README must not send anyone to a registry page.
     expect(readFileSync(join(project, "README.md"), "utf8")).not.toContain("npmjs.com")
-    const ran = await parallax(["sync", "./connector.ts", "--db", "p.db", "--json"], { cwd: project })
-    expect(ran.code).toBe(0)
-    expect(JSON.parse(ran.stdout).status).toBe("succeeded")
+    expect((await parallax(["plan", "./connector.ts"], { cwd: project })).code).toBe(0)
+    const api = serveInventory("t0ken")
+    try {
+      const settings = ["--set", `baseUrl=${api.url}`, "--set", "token=t0ken"]
+      const ran = await parallax(["sync", "./connector.ts", "--db", "p.db", "--json", ...settings], { cwd: project })
+      expect(ran.code).toBe(0)
+      expect(JSON.parse(ran.stdout).status).toBe("succeeded")
+      expect(JSON.parse(ran.stdout).stats.entitiesCreated).toBe(6)
+    } finally {
+      api.stop()
+    }
     expect((await parallax(["init", "my-project"], { cwd: dir })).code).toBe(2)
   }, 120_000)
 })

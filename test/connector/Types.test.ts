@@ -14,6 +14,7 @@ import {
   type Step,
   type StepContext,
   step,
+  type Timeout,
   type UnknownStep,
   type ValidationFailed
 } from "parallax-connect"
@@ -65,10 +66,10 @@ const typeChecks = () => {
   expectTypeOf(typed).toEqualTypeOf<ConnectorType<Config, Api>>()
   expectTypeOf<Config["token"]>().toEqualTypeOf<Redacted.Redacted<string>>()
 
-  // An emit is an Effect an async step may await; both give the staged record and the typed errors.
+  // An emit is an Effect an async step may await; both give the staged record and the typed errors (a timeout too).
   const emits = (ctx: StepContext) => ctx.emitEntity(entity("host", "h").class("Host"))
   expectTypeOf(emits).returns.toEqualTypeOf<Emit<EntityRecord>>()
-  expectTypeOf<Emit<EntityRecord>>().toMatchTypeOf<Effect.Effect<EntityRecord, ValidationFailed | DuplicateKey>>()
+  expectTypeOf<Emit<EntityRecord>>().toMatchTypeOf<Effect.Effect<EntityRecord, ValidationFailed | DuplicateKey | Timeout>>()
   expectTypeOf<Awaited<Emit<EntityRecord>>>().toEqualTypeOf<EntityRecord>()
 
   // A connector whose steps need a service must say how to build it, with that service.

@@ -29,6 +29,7 @@ describe("parallax check", () => {
     const exit = await check({ connector: "synthetic", runs: 3, seed: 1 })
     expect(exit).toEqual(Either.right(0))
     expect(printed.join("\n")).toContain("✓ idempotency (C08): 3 cases")
+    expect(printed.join("\n")).not.toContain("declare nothing")
   }, 60_000)
 
   test("exits 1 on a module with random keys and prints the command that replays the shrunk case", async () => {
@@ -47,6 +48,9 @@ describe("parallax check", () => {
     const exit = await check({ connector: "test/harness/fixtures/Scaffold.ts", runs: 5, seed: 2 })
     expect(exit).toEqual(Either.right(0))
     expect(printed.join("\n")).toContain("✓ convergence (C09): 5 cases")
+    expect(printed).toContain(
+      "note: steps hosts, services declare nothing: their output is not checked against declarations"
+    )
   }, 60_000)
 
   test("an unknown property is a usage error (exit 2)", async () => {
@@ -117,6 +121,7 @@ describe("parallax check takes the connector's config as `parallax sync` does", 
     const exit = await check({ connector, runs: 3, seed: 1, set: ["org=acme", "token=tok-123456"] })
     expect(exit).toEqual(Either.right(0))
     expect(printed.join("\n")).toContain("✓ idempotency (C08): 3 cases")
+    expect(printed.join("\n")).not.toContain("declare nothing")
   }, 60_000)
 
   test("from PARALLAX_<CONNECTOR>_<KEY> variables", async () => {

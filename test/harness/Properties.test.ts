@@ -124,11 +124,16 @@ describe("secrets (C12) catches", () => {
   test("a token stored as a property", async () => {
     expectCaught(await check(Inventory.tokenInRows, "secrets"), "in stored rows")
   }, 60_000)
+})
+
+// The SDK masks every secret of the config in what leaves a step (its error, its log lines) before
+// anyone sees it: the harness, looking for every form of the token everywhere, finds none.
+describe("secrets (C12) holds, masked by the SDK, for", () => {
   test("a token quoted in a step's error", async () => {
-    expectCaught(await check(Inventory.tokenInErrors, "secrets"), "in errors")
+    assertHolds(await check(Inventory.tokenInErrors, "secrets"))
   }, 60_000)
   test("a token written to the logs", async () => {
-    expectCaught(await check(Inventory.tokenInLogs, "secrets"), "in logs")
+    assertHolds(await check(Inventory.tokenInLogs, "secrets"))
   }, 60_000)
 })
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import { Effect, Redacted, Schema } from "effect"
-import { ApiError, Connector, entity } from "parallax-connect"
+import { ApiError, Connector, entity, step } from "parallax-connect"
 import { type HarnessReport, verifyConnector } from "parallax-connect/harness"
 import { leakSites, secretForms } from "../../harness/internal/Secrets.ts"
 import BasicAuthLog, { harness as basicAuthSetup } from "./fixtures/BasicAuthLog.ts"
@@ -44,7 +44,68 @@ describe("the forms of a secret", () => {
   })
 })
 
+const Config = Schema.Struct({ user: Schema.String, token: Schema.Redacted(Schema.String) })
+type Config = typeof Config.Type
+
+/** A connector that stores what it computed from the token in a property of each host. */
+const storing = (name: string, leak: (config: Config) => string) =>
+  Connector.make({
+    name,
+    config: Config,
+    steps: (step) => [
+      step("hosts", "Collect hosts").run((ctx) =>
+        ctx.emitEntity(entity("host", "web").class("Host").property("request", leak(ctx.config)))
+      )
+    ]
+  })
+
+/** A connector that puts the token, URL-encoded in a query string, into a step's error. */
+const urlInError = Connector.make({
+  name: "url-in-error",
+  config: Config,
+  steps: (step) => [
+    step("hosts", "Collect hosts").run((ctx) =>
+      Effect.gen(function* () {
+        yield* ctx.emitEntity(entity("host", "web").class("Host"))
+        const query = new URLSearchParams({ key: Redacted.value(ctx.config.token) })
+        return yield* new ApiError({ service: "api", reason: `GET /hosts?${query} refused`, retryable: false })
+      })
+    )
+  ]
+})
+
+const verify = (connector: Connector<Config>, runs: number) =>
+  verifyConnector(connector, {
+    config: { user: "svc", token: "tok" },
+    backend: modelBackend(),
+    properties: ["secrets"],
+    runs,
+    seed: SEED
+  })
+
 describe("secrets (C12) catches", () => {
+  test("a Basic auth header (base64 of user:token) in a stored row", async () => {
+    const report = await verify(
+      storing("basic-auth-row", (config) => `Basic ${btoa(`${config.user}:${Redacted.value(config.token)}`)}`),
+      10
+    )
+    expect(statuses(report)).toEqual(["failed"])
+    expect(report.properties[0]?.failure?.message).toContain("in stored rows: (base64)")
+    expect(report.properties[0]?.failure?.message).toContain("an encoded secret")
+  }, 60_000)
+
+  test("a token URL-encoded in the query string of a stored URL", async () => {
+    const report = await verify(
+      storing("url-in-row", (config) => `/hosts?${new URLSearchParams({ key: Redacted.value(config.token) })}`),
+      30
+    )
+    expect(statuses(report)).toEqual(["failed"])
+    expect(report.properties[0]?.failure?.message).toContain("in stored rows: (URL-encoded) ")
+  }, 60_000)
+})
+
+// What leaves a step, its error and its log lines, is masked by the SDK: the same leaks there hold.
+describe("secrets (C12) holds, masked by the SDK, for", () => {
   test("a Basic auth header (base64 of user:token) in a log line", async () => {
     const report = await verifyConnector(BasicAuthLog, {
       ...basicAuthSetup,
@@ -53,34 +114,11 @@ describe("secrets (C12) catches", () => {
       runs: 10,
       seed: SEED
     })
-    expect(statuses(report)).toEqual(["failed"])
-    expect(report.properties[0]?.failure?.message).toContain("in logs: (base64)")
-    expect(report.properties[0]?.failure?.message).toContain("an encoded secret")
+    expect(statuses(report)).toEqual(["passed"])
   }, 60_000)
 
-  test("a token URL-encoded in the query string of an error's URL", async () => {
-    const urlInError = Connector.make({
-      name: "url-in-error",
-      config: Schema.Struct({ token: Schema.Redacted(Schema.String) }),
-      steps: (step) => [
-        step("hosts", "Collect hosts").run((ctx) =>
-          Effect.gen(function* () {
-            yield* ctx.emitEntity(entity("host", "web").class("Host"))
-            const query = new URLSearchParams({ key: Redacted.value(ctx.config.token) })
-            return yield* new ApiError({ service: "api", reason: `GET /hosts?${query} refused`, retryable: false })
-          })
-        )
-      ]
-    })
-    const report = await verifyConnector(urlInError, {
-      config: { token: "tok" },
-      backend: modelBackend(),
-      properties: ["secrets"],
-      runs: 30,
-      seed: SEED
-    })
-    expect(statuses(report)).toEqual(["failed"])
-    expect(report.properties[0]?.failure?.message).toContain("in errors: (URL-encoded) ")
+  test("a token URL-encoded in the query string of an error", async () => {
+    expect(statuses(await verify(urlInError, 30))).toEqual(["passed"])
   }, 60_000)
 
   test("and still holds on a connector that keeps its token redacted", async () => {

@@ -12,7 +12,9 @@ import {
   step,
   ValidationFailed
 } from "parallax-connect"
+import { sync } from "../../src/sync/Sync.ts"
 import { effectTest } from "../support/effectTest.ts"
+import { withStore } from "../sync/support/Run.ts"
 
 const badValues: ReadonlyArray<readonly [string, unknown, RegExp]> = [
   ["a nested object", { a: 1 }, /nested object/],
@@ -161,10 +163,10 @@ describe("relationships", () => {
   test("bad endpoint types and keys are rejected", () => {
     expect(failure(relationship("Host", "h", "RUNS", "service", "s").toRecord("a")).reason).toMatch(/from type/)
     expect(failure(relationship("host", "h", "RUNS", "Service", "s").toRecord("a")).reason).toMatch(/to type/)
-    expect(failure(relationship("host", "", "RUNS", "service", "s").toRecord("a")).reason).toMatch(/keys/)
-    expect(failure(relationship("host", "h", "RUNS", "service", "").toRecord("a")).reason).toMatch(/keys/)
+    expect(failure(relationship("host", "", "RUNS", "service", "s").toRecord("a")).reason).toMatch(/fromKey/)
+    expect(failure(relationship("host", "h", "RUNS", "service", "").toRecord("a")).reason).toMatch(/toKey/)
     expect(failure(relationship("host", 1 as unknown as string, "RUNS", "service", "s").toRecord("a")).reason).toMatch(
-      /keys/
+      /fromKey must be a string, got a number \(1\)/
     )
     expect(failure(relationship("host", "h", "RUNS", "service", "s").toAccount("").toRecord("a")).reason).toMatch(
       /account/
@@ -204,6 +206,58 @@ describe("relationships", () => {
   })
 })
 
+/** Values that are not strings, each with how the error describes it. */
+const notStrings: ReadonlyArray<readonly [string, unknown]> = [
+  ["an object", { name: "Host" }],
+  ["a number (42)", 42],
+  ["a boolean (true)", true],
+  ["null", null],
+  ["an array", ["Host"]],
+  ["a bigint", 10n]
+]
+
+/** Every string field of an entity, and a builder with that field set to `value`. */
+const entityFields: ReadonlyArray<readonly [string, (value: unknown) => EntityBuilder]> = [
+  ["type", (value) => entity(value as string, "k").class("Host")],
+  ["key", (value) => entity("host", value as string).class("Host")],
+  ["class", (value) => entity("host", "k").class(value as string)],
+  [
+    "displayName",
+    (value) =>
+      entity("host", "k")
+        .class("Host")
+        .displayName(value as string)
+  ]
+]
+
+/** Every string field of a relationship, and a builder with that field set to `value`. */
+const relationshipFields: ReadonlyArray<readonly [string, (value: unknown) => RelationshipBuilder]> = [
+  ["fromType", (value) => relationship(value as string, "h", "RUNS", "service", "s")],
+  ["fromKey", (value) => relationship("host", value as string, "RUNS", "service", "s")],
+  ["verb", (value) => relationship("host", "h", value as string, "service", "s")],
+  ["toType", (value) => relationship("host", "h", "RUNS", value as string, "s")],
+  ["toKey", (value) => relationship("host", "h", "RUNS", "service", value as string)],
+  ["key", (value) => relationship("host", "h", "RUNS", "service", "s").key(value as string)],
+  ["toAccount", (value) => relationship("host", "h", "RUNS", "service", "s").toAccount(value as string)]
+]
+
+describe("fields that must be strings", () => {
+  for (const [field, build] of [...entityFields, ...relationshipFields]) {
+    test.each(notStrings)(`${field} holding %s is rejected, naming ${field}`, (kind, value) => {
+      const error = failure(build(value).toRecord("a"))
+      expect(error.reason).toContain(`${field}`)
+      expect(error.reason).toContain(`must be a string, got ${kind}`)
+    })
+  }
+
+  test("strings are still accepted in every one of them, the display name and the relationship key empty too", () => {
+    expect(entity("host", "k").class("Host").displayName("").toRecord("a")).not.toBeInstanceOf(ValidationFailed)
+    expect(
+      relationship("host", "h", "RUNS", "service", "s").key("").toAccount("other").toRecord("a")
+    ).not.toBeInstanceOf(ValidationFailed)
+  })
+})
+
 describe("at emit", () => {
   const emitting = (emit: "entity" | "relationship", value: unknown) =>
     Connector.make({
@@ -232,6 +286,33 @@ describe("at emit", () => {
       })
     )
   }
+
+  test("an object as class or a number as display name fails its step at emit; the rest of the sync commits", async () => {
+    const connector = Connector.make({
+      name: "odd-fields",
+      steps: [
+        step("object-class", "class is an object").run((ctx) =>
+          ctx.emitEntity(entity("host", "a").class({ name: "Host" } as unknown as string))
+        ),
+        step("number-name", "display name is a number").run((ctx) =>
+          ctx.emitEntity(
+            entity("host", "b")
+              .class("Host")
+              .displayName(42 as unknown as string)
+          )
+        ),
+        step("fine", "a valid entity").run((ctx) => ctx.emitEntity(entity("host", "c").class("Host")))
+      ]
+    })
+    const result = await withStore(sync(connector, { account: "acme" }))
+    expect(result.status).toBe("partial")
+    expect(result.steps.map((s) => [s.id, s.status, s.error?.message])).toEqual([
+      ["object-class", "failed", "invalid entity host/a: class must be a string, got an object"],
+      ["number-name", "failed", "invalid entity host/b: displayName must be a string, got a number (42)"],
+      ["fine", "succeeded", undefined]
+    ])
+    expect(result.stats.entitiesCreated).toBe(1)
+  })
 
   effectTest("the typed error can be caught by tag inside the step", () =>
     Effect.gen(function* () {

@@ -13,7 +13,7 @@ import {
   step,
   Timeout
 } from "parallax-connect"
-import { effectTest } from "../support/effectTest.ts"
+import { effectTest, liveTest } from "../support/effectTest.ts"
 
 const events = () => {
   const seen: Array<SyncEvent> = []
@@ -93,6 +93,83 @@ describe("timeouts", () => {
       const output = yield* Fiber.join(fiber)
       expect(output.steps[0]?.status).toBe("timed_out")
       expect(yield* Ref.get(attempts)).toBe(1)
+    })
+  )
+})
+
+describe("timeouts of steps that never wait", () => {
+  effectTest("a step that sets no timeout gets the run's default (stepTimeout), one hour unless set", () =>
+    Effect.gen(function* () {
+      const connector = Connector.make({
+        name: "hangs",
+        steps: [step("hangs", "never returns").run(() => Effect.never), step("other", "").run(() => Effect.void)]
+      })
+      const fiber = yield* Effect.fork(runConnector(connector, { stepTimeout: "2 minutes" }))
+      yield* TestClock.adjust("2 minutes")
+      const output = yield* Fiber.join(fiber)
+      expect(output.steps[0]).toMatchObject({ status: "timed_out", error: { _tag: "Timeout", afterMs: 120_000 } })
+      expect(output.steps[1]?.status).toBe("succeeded")
+      const byDefault = yield* Effect.fork(runConnector(connector))
+      yield* TestClock.adjust("59 minutes")
+      expect(byDefault.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("1 minute")
+      expect((yield* Fiber.join(byDefault)).steps[0]).toMatchObject({
+        status: "timed_out",
+        error: { afterMs: 3_600_000 }
+      })
+    })
+  )
+
+  liveTest("synchronous work past the timeout fails the step (no timer could interrupt it) and drops its data", () =>
+    Effect.gen(function* () {
+      const connector = Connector.make({
+        name: "busy",
+        steps: [
+          step("busy", "computes without yielding")
+            .timeout("50 millis")
+            .run((ctx) =>
+              Effect.gen(function* () {
+                yield* ctx.emitEntity(entity("host", "h").class("Host"))
+                yield* Effect.sync(() => {
+                  const until = Date.now() + 300
+                  while (Date.now() < until) {
+                    // busy: the step's fiber cannot be interrupted in here
+                  }
+                })
+              })
+            ),
+          step("quick", "").run((ctx) => ctx.emitEntity(entity("host", "q").class("Host")))
+        ]
+      })
+      const output = yield* runConnector(connector)
+      expect(output.steps[0]).toMatchObject({ status: "timed_out", error: { _tag: "Timeout", afterMs: 50 } })
+      expect(output.entities.map((record) => record.key)).toEqual(["q"])
+    })
+  )
+
+  liveTest("a step emitting in a tight loop stops at its deadline, at an emit", () =>
+    Effect.gen(function* () {
+      let emitted = 0
+      const total = 20_000_000
+      const connector = Connector.make({
+        name: "tight",
+        steps: [
+          step("tight", "emits the same entity again and again")
+            .timeout("100 millis")
+            .run((ctx) =>
+              Effect.gen(function* () {
+                for (let i = 0; i < total; i++) {
+                  yield* ctx.emitEntity(entity("host", "same").class("Host"))
+                  emitted++
+                }
+              })
+            )
+        ]
+      })
+      const output = yield* runConnector(connector)
+      expect(output.steps[0]).toMatchObject({ status: "timed_out", error: { _tag: "Timeout", afterMs: 100 } })
+      expect(emitted).toBeLessThan(total)
+      expect(output.entities).toEqual([])
     })
   )
 })

@@ -1,8 +1,9 @@
 import { type FileSystem, Path } from "@effect/platform"
-import { Effect, Redacted } from "effect"
+import { Effect } from "effect"
 import { builtinHarness } from "../../../connectors/index.ts"
 import { type HarnessSetup, PROPERTY_NAMES, runCheck as verifyAndPrint } from "../../../harness/index.ts"
 import { Connector } from "../../connector/Connector.ts"
+import { secretsOf } from "../../connector/Secrets.ts"
 import { type CliError, usageError } from "../CliError.ts"
 import { gatherConfig, isSecretSetting } from "../ConfigSources.ts"
 import { importModule } from "../ModuleLoader.ts"
@@ -47,14 +48,6 @@ const loaderOf = (reference: string): Effect.Effect<(() => Promise<AnyConnector>
 
 const shellWord = (word: string) => (/^[\w./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`)
 
-/** The text of every `Redacted` value in a decoded config. */
-const redactedTexts = (value: unknown): ReadonlyArray<string> => {
-  if (Redacted.isRedacted(value)) return [String(Redacted.value(value))]
-  if (Array.isArray(value)) return value.flatMap(redactedTexts)
-  if (typeof value === "object" && value !== null) return Object.values(value).flatMap(redactedTexts)
-  return []
-}
-
 /**
  * The config flags as the replay command repeats them; a `--set` whose key is a secret field, or whose
  * value decodes into a secret, shows `<secret>` instead of its value.
@@ -67,7 +60,7 @@ const configFlags = (
 ) =>
   Effect.gen(function* () {
     const decoded = yield* Connector.decodeConfig(connector, config).pipe(Effect.orElseSucceed(() => undefined))
-    const secrets = new Set(redactedTexts(decoded).map((text) => text.trim()))
+    const secrets = new Set(secretsOf(decoded).map((text) => text.trim()))
     return [
       ...(file === undefined ? [] : [`--config ${shellWord(file)}`]),
       ...set.map((pair) => {

@@ -4,7 +4,8 @@ import { table } from "../Render.ts"
 
 /**
  * `parallax connectors`: the built-in connectors. `--json` prints
- * `{ connectors: [{ name, description, steps: [{ id, description, dependsOn }] }] }`.
+ * `{ connectors: [{ name, description, steps: [{ id, description, dependsOn, entities: [{ type, class }],
+ * relationships: [{ from, verb, to }] }] }] }`.
  */
 export const runConnectors = (args: { readonly json: boolean }): Effect.Effect<number> =>
   Effect.gen(function* () {
@@ -12,7 +13,13 @@ export const runConnectors = (args: { readonly json: boolean }): Effect.Effect<n
     const connectors = loaded.map((connector) => ({
       name: connector.name,
       description: connector.description,
-      steps: connector.steps.map((step) => ({ id: step.id, description: step.description, dependsOn: step.dependsOn }))
+      steps: connector.steps.map((step) => ({
+        id: step.id,
+        description: step.description,
+        dependsOn: step.dependsOn,
+        entities: step.entities,
+        relationships: step.relationships
+      }))
     }))
     yield* Console.log(
       args.json

@@ -1,9 +1,19 @@
 import type { FileSystem, Path } from "@effect/platform"
 import { Console, Effect } from "effect"
+import type { Step } from "../../connector/Step.ts"
 import { waves } from "../../scheduler/Dag.ts"
 import type { CliError } from "../CliError.ts"
 import { table } from "../Render.ts"
 import { resolveConnector } from "../ResolveConnector.ts"
+
+/** What a step declares, for a table cell: `type (Class)` and `from -VERB-> to`, or a note that it declares nothing. */
+const declares = (step: Pick<Step, "entities" | "relationships">): string =>
+  step.entities.length === 0 && step.relationships.length === 0
+    ? "(nothing: unchecked)"
+    : [
+        ...step.entities.map((entity) => `${entity.type} (${entity.class})`),
+        ...step.relationships.map((edge) => `${edge.from} -${edge.verb}-> ${edge.to}`)
+      ].join(", ")
 
 /** `parallax plan`: the connector's steps, their dependencies and the topological waves. */
 export const runPlan = (args: {
@@ -19,8 +29,8 @@ export const runPlan = (args: {
       description: step.description,
       dependsOn: step.dependsOn,
       wave: waveOf.get(step.id) ?? 0,
-      entities: step.entityTypes,
-      relationships: step.relationshipVerbs
+      entities: step.entities,
+      relationships: step.relationships
     }))
     if (args.json) {
       yield* Console.log(JSON.stringify({ connector: connector.name, waves: planned, steps }, null, 2))
@@ -32,13 +42,7 @@ export const runPlan = (args: {
         ["wave", "step", "depends on", "declares", "description"],
         [...steps]
           .sort((a, b) => a.wave - b.wave)
-          .map((step) => [
-            step.wave,
-            step.id,
-            step.dependsOn.join(", "),
-            [...step.entities, ...step.relationships].join(", "),
-            step.description
-          ])
+          .map((step) => [step.wave, step.id, step.dependsOn.join(", "), declares(step), step.description])
       )
     )
     return 0

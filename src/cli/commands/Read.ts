@@ -3,12 +3,16 @@ import { Console, Effect, Stream } from "effect"
 import { type GraphItem, Store } from "../../store/Store.ts"
 import { type CliError, failure } from "../CliError.ts"
 import { table } from "../Render.ts"
+import { endAtOnceOnSignal } from "../Signals.ts"
 import { withExistingStore } from "../StoreAccess.ts"
 
 type ReadEffect = Effect.Effect<number, CliError, FileSystem.FileSystem>
 
 const read = <A>(db: string, use: Effect.Effect<A, { readonly message: string }, Store>) =>
-  withExistingStore(db, use.pipe(Effect.mapError((error) => failure(`reading ${db} failed: ${error.message}`))))
+  Effect.zipRight(
+    endAtOnceOnSignal,
+    withExistingStore(db, use.pipe(Effect.mapError((error) => failure(`reading ${db} failed: ${error.message}`))))
+  )
 
 const print = (json: boolean, value: unknown, human: () => string) =>
   Console.log(json ? JSON.stringify(value, null, 2) : human())

@@ -1,5 +1,5 @@
 import { FileSystem, Path } from "@effect/platform"
-import { Console, Effect, Either } from "effect"
+import { Console, Duration, Effect, Either } from "effect"
 import { Connector } from "../../connector/Connector.ts"
 import { UnknownStep } from "../../Errors.ts"
 import type { StepOutcome, SyncEvent } from "../../scheduler/Events.ts"
@@ -9,6 +9,7 @@ import { emptyStats } from "../../sync/SyncResult.ts"
 import { type CliError, ExitCode, failure, usageError } from "../CliError.ts"
 import { configErrorMessage, gatherConfig } from "../ConfigSources.ts"
 import { LogSink } from "../Logging.ts"
+import { printable } from "../Printable.ts"
 import { type ProgressMode, progress } from "../Progress.ts"
 import { stepJson, syncJson, syncSummary } from "../Render.ts"
 import { resolveConnector } from "../ResolveConnector.ts"
@@ -27,6 +28,8 @@ export interface SyncArgs {
   readonly force: boolean
   readonly strict: boolean
   readonly concurrency: number
+  /** Each step attempt's timeout when the connector sets none, in ms. */
+  readonly stepTimeout: number
   readonly progress: ProgressMode
 }
 
@@ -39,6 +42,22 @@ const definitionErrors = new Set([
   "DuplicateStep",
   "UnknownStep"
 ])
+
+/**
+ * Prints the report; when standard output cannot take it (a full disk), fails with `whatHappened` and
+ * why it was not written, so the error says what the sync did. A reader that went away (`EPIPE`) is left
+ * to the composition root (not an error).
+ */
+const report = (text: string, whatHappened: string): Effect.Effect<void, CliError> =>
+  Console.log(text).pipe(
+    Effect.catchAllDefect((defect) => {
+      if (typeof defect === "object" && defect !== null && "code" in defect && defect.code === "EPIPE") {
+        return Effect.die(defect)
+      }
+      const why = defect instanceof Error ? defect.message : String(defect)
+      return Effect.fail(failure(`${whatHappened}, but the report could not be written: ${why}`))
+    })
+  )
 
 /**
  * Where a sync commits: `--db`, opened read-only for a dry run (nothing written, no lock taken, no
@@ -94,6 +113,7 @@ export const runSync = (args: SyncArgs): Effect.Effect<number, CliError, FileSys
         strict: args.strict,
         concurrency: args.concurrency,
         ...(args.steps.length === 0 ? {} : { steps: args.steps }),
+        stepTimeout: Duration.millis(args.stepTimeout),
         onEvent
       }).pipe(Effect.either)
       if (Either.isRight(run) || args.dryRun || definitionErrors.has(run.left._tag)) return { run, generation: null }
@@ -110,8 +130,10 @@ export const runSync = (args: SyncArgs): Effect.Effect<number, CliError, FileSys
     )
     const failed = (reason: string, generation: number | null) =>
       Effect.gen(function* () {
+        // One line, whatever the account or a connector's error holds (the JSON report keeps them as they are).
+        const message = `sync of ${connector.name} (account ${printable(args.account)}) failed: ${printable(reason)}`
         if (args.json) {
-          yield* Console.log(
+          yield* report(
             JSON.stringify(
               {
                 connector: connector.name,
@@ -128,10 +150,11 @@ export const runSync = (args: SyncArgs): Effect.Effect<number, CliError, FileSys
               },
               null,
               2
-            )
+            ),
+            message
           )
         }
-        return yield* failure(`sync of ${connector.name} (account ${args.account}) failed: ${reason}`)
+        return yield* failure(message)
       })
     if (Either.isLeft(outcome)) return yield* failed(outcome.left.message, null)
     const { run, generation } = outcome.right
@@ -140,6 +163,12 @@ export const runSync = (args: SyncArgs): Effect.Effect<number, CliError, FileSys
       if (definitionErrors.has(error._tag)) return yield* usageError(error.message)
       return yield* failed(error.message, generation)
     }
-    yield* Console.log(args.json ? JSON.stringify(syncJson(run.right), null, 2) : syncSummary(run.right))
-    return exitCodeOf[run.right.status]
+    const result = run.right
+    yield* report(
+      args.json ? JSON.stringify(syncJson(result), null, 2) : syncSummary(result),
+      result.dryRun
+        ? `dry run of ${connector.name} (account ${printable(args.account)}) finished, nothing committed`
+        : `committed generation ${result.generation} (${result.status}) of ${connector.name} (account ${printable(args.account)})`
+    )
+    return exitCodeOf[result.status]
   }).pipe(Effect.scoped)

@@ -82,8 +82,13 @@ const unchanged = (
 
 /**
  * Validates the staged batch, diffs it against the scope's committed rows and applies it with the run
- * record, all in one immediate transaction on the session's connection (whose TEMP database holds the
- * staged rows). Throws `ReferentialIntegrity`/`MassDeletion` (nothing written) or the database's error.
+ * record, all in one transaction on the session's connection (whose TEMP database holds the staged
+ * rows), which the caller opens (`BEGIN IMMEDIATE`; `DEFERRED` for a read-only session, whose connection
+ * cannot write the store, so that it takes no write lock) and commits or rolls back: see
+ * {@link runCommit}. Throws `ReferentialIntegrity`/`MassDeletion` (nothing written) or the database's error.
+ *
+ * A generator: it yields between its phases and between its write statements, where the caller may stop
+ * it (Ctrl-C): the transaction is then rolled back and nothing is committed.
  *
  * The plans: a scope that holds no rows gets every staged row inserted in id order; a batch whose
  * per-step checksums equal the stored ones changes nothing (C08) and writes only the run record; any
@@ -91,11 +96,9 @@ const unchanged = (
  * `alwaysDiff` takes the reference SQL diff instead (for tests of the plans).
  *
  * A dry run stops before the first write and returns the outcome with a preview read from the plan's
- * lists of changes. `readOnly` (a read-only session, whose connection cannot write the store) runs it
- * in a deferred transaction instead of an immediate one, so that it takes no write lock; it must be a
- * dry run.
+ * lists of changes; a read-only session must be a dry run.
  */
-export const commitStaged = (
+export function* commitSteps(
   db: Database,
   scope: ScopeRef,
   request: CommitRequest,
@@ -104,129 +107,150 @@ export const commitStaged = (
   mutant?: Mutant,
   alwaysDiff = false,
   readOnly = false
-): CommitOutcome =>
-  db
-    .transaction((): CommitOutcome => {
-      if (readOnly && !request.dryRun) throw new Error("a read-only session can only compute a dry run")
-      // Rows of steps that failed, timed out or were skipped are kept (C07); rows of every other step
-      // (succeeded, or no longer part of the connector) are replaced by what this sync staged.
-      db.exec("CREATE TEMP TABLE IF NOT EXISTS kept_steps (step TEXT PRIMARY KEY) WITHOUT ROWID")
-      db.exec("DELETE FROM temp.kept_steps")
-      const keep = db.query("INSERT OR IGNORE INTO temp.kept_steps (step) VALUES (?)")
-      const kept = new Set<string>()
-      for (const step of request.steps) {
-        if (step.status !== "succeeded" && mutant !== "delete-failed-steps") {
-          keep.run(step.id)
-          kept.add(step.id)
-        }
-      }
+): Generator<void, CommitOutcome> {
+  if (readOnly && !request.dryRun) throw new Error("a read-only session can only compute a dry run")
+  // Rows of steps that failed, timed out or were skipped are kept (C07); rows of every other step
+  // (succeeded, or no longer part of the connector) are replaced by what this sync staged.
+  db.exec("CREATE TEMP TABLE IF NOT EXISTS kept_steps (step TEXT PRIMARY KEY) WITHOUT ROWID")
+  db.exec("DELETE FROM temp.kept_steps")
+  const keep = db.query("INSERT OR IGNORE INTO temp.kept_steps (step) VALUES (?)")
+  const kept = new Set<string>()
+  for (const step of request.steps) {
+    if (step.status !== "succeeded" && mutant !== "delete-failed-steps") {
+      keep.run(step.id)
+      kept.add(step.id)
+    }
+  }
 
-      let clock = performance.now()
-      const phase = (name: string) => {
-        if (faults.onPhase === undefined) return
-        const now = performance.now()
-        faults.onPhase(name, now - clock)
-        clock = now
-      }
-      const current = scopeRow(db, scope) ?? { id: -1, generation: 0 }
-      const $scope = current.id
-      checkEdges(db, scope, $scope, batch.edges)
-      phase("referential integrity")
+  let clock = performance.now()
+  const phase = (name: string) => {
+    if (faults.onPhase === undefined) return
+    const now = performance.now()
+    faults.onPhase(name, now - clock)
+    clock = now
+  }
+  const current = scopeRow(db, scope) ?? { id: -1, generation: 0 }
+  const $scope = current.id
+  checkEdges(db, scope, $scope, batch.edges)
+  phase("referential integrity")
+  yield
 
-      const committed: [number, number] = [0, 0]
-      if ($scope >= 0) {
-        for (const { kind, table } of KINDS) {
-          committed[kind] = (
-            db.query(`SELECT count(*) AS n FROM ${table} WHERE scope_id = ?`).get($scope) as { n: number }
-          ).n
-        }
-      }
-      const plan: Plan = alwaysDiff
-        ? "reference"
-        : committed[0] === 0 && committed[1] === 0
-          ? "insert"
-          : (mutant === undefined || mutant === "stale-digest") && unchanged(db, $scope, kept, batch, committed)
-            ? "unchanged"
-            : "merge"
-      /** `kind:step` of kept steps that lose rows to this sync: their stored checksums no longer hold. */
-      const lost = new Set<string>()
-      const changes = KINDS.map((spec) => {
-        const staged = stagedOf(batch, spec.kind)
-        if (plan === "insert") return insertAll(spec, staged)
-        if (plan === "unchanged") return unchangedAll(staged)
-        if (plan === "merge") return merge(db, spec, staged, $scope, kept, lost, mutant)
-        return reference(db, spec, $scope, lost, mutant)
-      }) as unknown as readonly [KindChanges, KindChanges]
-      phase(`plan ${plan}`)
+  const committed: [number, number] = [0, 0]
+  if ($scope >= 0) {
+    for (const { kind, table } of KINDS) {
+      committed[kind] = (
+        db.query(`SELECT count(*) AS n FROM ${table} WHERE scope_id = ?`).get($scope) as { n: number }
+      ).n
+    }
+  }
+  const plan: Plan = alwaysDiff
+    ? "reference"
+    : committed[0] === 0 && committed[1] === 0
+      ? "insert"
+      : (mutant === undefined || mutant === "stale-digest") && unchanged(db, $scope, kept, batch, committed)
+        ? "unchanged"
+        : "merge"
+  /** `kind:step` of kept steps that lose rows to this sync: their stored checksums no longer hold. */
+  const lost = new Set<string>()
+  const planned: Array<KindChanges> = []
+  for (const spec of KINDS) {
+    const staged = stagedOf(batch, spec.kind)
+    planned.push(
+      plan === "insert"
+        ? insertAll(spec, staged)
+        : plan === "unchanged"
+          ? unchangedAll(staged)
+          : plan === "merge"
+            ? merge(db, spec, staged, $scope, kept, lost, mutant)
+            : reference(db, spec, $scope, lost, mutant)
+    )
+    yield
+  }
+  const changes = planned as unknown as readonly [KindChanges, KindChanges]
+  phase(`plan ${plan}`)
 
-      const result = stats(changes)
-      const deleting = result.entitiesDeleted + result.relationshipsDeleted
-      if (deleting > 0 && !request.massDeletion.force) {
-        const total = committed[0] + committed[1]
-        if (total >= request.massDeletion.minRows && deleting > request.massDeletion.maxShare * total) {
-          throw new MassDeletion({
-            connector: scope.connector,
-            account: scope.account,
-            wouldDelete: deleting,
-            existing: total,
-            maxShare: request.massDeletion.maxShare
-          })
-        }
-      }
-      if (request.dryRun) {
-        const counts = [changes[0].counts, changes[1].counts] as const
-        const sample = preview(db, plan, $scope, counts)
-        return { generation: current.generation + 1, stats: result, finishedAt: new Date(), preview: sample }
-      }
-
-      let index = 0
-      const write = (apply: () => void) => {
-        faults.beforeWrite?.(index++)
-        apply()
-        if (mutant === "non-atomic") db.exec("COMMIT; BEGIN IMMEDIATE")
-      }
-      let ids: readonly [number, number] = [0, 0]
-      write(() => {
-        ids = nextGeneration(db, scope)
+  const result = stats(changes)
+  const deleting = result.entitiesDeleted + result.relationshipsDeleted
+  if (deleting > 0 && !request.massDeletion.force) {
+    const total = committed[0] + committed[1]
+    if (total >= request.massDeletion.minRows && deleting > request.massDeletion.maxShare * total) {
+      throw new MassDeletion({
+        connector: scope.connector,
+        account: scope.account,
+        wouldDelete: deleting,
+        existing: total,
+        maxShare: request.massDeletion.maxShare
       })
-      const [scopeId, generation] = ids
-      const params = { $scope: scopeId, $generation: generation, $now: Date.now() }
-      for (const sql of changes.flatMap((change) => change.statements)) {
-        write(() => db.query(sql).run(params))
-        phase(sql.trim().split(/\s+/).slice(0, 3).join(" "))
+    }
+  }
+  if (request.dryRun) {
+    const counts = [changes[0].counts, changes[1].counts] as const
+    const sample = preview(db, plan, $scope, counts)
+    return { generation: current.generation + 1, stats: result, finishedAt: new Date(), preview: sample }
+  }
+
+  let index = 0
+  const write = (apply: () => void) => {
+    faults.beforeWrite?.(index++)
+    apply()
+    if (mutant === "non-atomic") db.exec("COMMIT; BEGIN IMMEDIATE")
+  }
+  let ids: readonly [number, number] = [0, 0]
+  write(() => {
+    ids = nextGeneration(db, scope)
+  })
+  const [scopeId, generation] = ids
+  const params = { $scope: scopeId, $generation: generation, $now: Date.now() }
+  for (const sql of changes.flatMap((change) => change.statements)) {
+    yield
+    write(() => db.query(sql).run(params))
+    phase(sql.trim().split(/\s+/).slice(0, 3).join(" "))
+  }
+  yield
+  if (plan === "insert" || ((plan === "merge" || plan === "reference") && mutant !== "stale-digest")) {
+    write(() => {
+      db.query("DELETE FROM step_digests WHERE scope_id = ? AND step NOT IN (SELECT step FROM temp.kept_steps)").run(
+        scopeId
+      )
+      const forget = db.query("DELETE FROM step_digests WHERE scope_id = ? AND kind = ? AND step = ?")
+      for (const entry of lost) {
+        const at = entry.indexOf(":")
+        forget.run(scopeId, Number(entry.slice(0, at)), entry.slice(at + 1))
       }
-      if (plan === "insert" || ((plan === "merge" || plan === "reference") && mutant !== "stale-digest")) {
-        write(() => {
-          db.query(
-            "DELETE FROM step_digests WHERE scope_id = ? AND step NOT IN (SELECT step FROM temp.kept_steps)"
-          ).run(scopeId)
-          const forget = db.query("DELETE FROM step_digests WHERE scope_id = ? AND kind = ? AND step = ?")
-          for (const entry of lost) {
-            const at = entry.indexOf(":")
-            forget.run(scopeId, Number(entry.slice(0, at)), entry.slice(at + 1))
-          }
-          const insert = db.query(
-            "INSERT OR REPLACE INTO step_digests (scope_id, kind, step, rows, digest) VALUES (?, ?, ?, ?, ?)"
-          )
-          for (const { kind } of KINDS) {
-            for (const [step, digest] of stagedOf(batch, kind).digests) {
-              insert.run(scopeId, kind, step, digest.rows, digest.digest)
-            }
-          }
-        })
+      const insert = db.query(
+        "INSERT OR REPLACE INTO step_digests (scope_id, kind, step, rows, digest) VALUES (?, ?, ?, ?, ?)"
+      )
+      for (const { kind } of KINDS) {
+        for (const [step, digest] of stagedOf(batch, kind).digests) {
+          insert.run(scopeId, kind, step, digest.rows, digest.digest)
+        }
       }
-      const finishedAt = new Date()
-      writeRun(db, write, {
-        scopeId,
-        generation,
-        syncId: request.syncId,
-        status: request.status,
-        stats: result,
-        steps: request.steps,
-        startedAt: request.startedAt,
-        finishedAt,
-        error: null
-      })
-      return { generation, stats: result, finishedAt }
     })
-    [readOnly ? "deferred" : "immediate"]()
+  }
+  const finishedAt = new Date()
+  writeRun(db, write, {
+    scopeId,
+    generation,
+    syncId: request.syncId,
+    status: request.status,
+    stats: result,
+    steps: request.steps,
+    startedAt: request.startedAt,
+    finishedAt,
+    error: null
+  })
+  return { generation, stats: result, finishedAt }
+}
+
+/** Opens the commit's transaction, runs `commitSteps` to its end and commits; rolls back if it throws. */
+export const commitNow = (db: Database, steps: Generator<void, CommitOutcome>, readOnly: boolean): CommitOutcome => {
+  db.exec(readOnly ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE")
+  try {
+    let next = steps.next()
+    while (!next.done) next = steps.next()
+    if (db.inTransaction) db.exec("COMMIT")
+    return next.value
+  } finally {
+    if (db.inTransaction) db.exec("ROLLBACK")
+  }
+}

@@ -15,7 +15,7 @@ import {
   type StoreService,
   type SyncSession
 } from "../Store.ts"
-import { commitStaged, type Faults, type Mutant } from "./Commit.ts"
+import { commitNow, commitSteps, type Faults, type Mutant } from "./Commit.ts"
 import { describeHolder, type LockHolder, tryLock, unlock, type WRITER_BUSY } from "./Lock.ts"
 import { type ConnectionOptions, openDatabase, storeFailure } from "./Open.ts"
 import * as ReadOnly from "./ReadOnly.ts"
@@ -163,18 +163,36 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
           attempt("staging", () => new SqliteStaging(db, options.stagingCacheMiB ?? 16), db),
           (staging) => Effect.sync(() => staging.dispose())
         )
+        const step = <A>(run: () => A) => Effect.try({ try: run, catch: commitFailure })
+        /**
+         * The commit's transaction, its steps run one by one: between them the fiber yields, so that Ctrl-C
+         * (an interruption) stops the commit there, and the transaction is rolled back.
+         */
+        const commit = (request: CommitRequest) =>
+          Effect.acquireUseRelease(
+            step(() => {
+              staging.flush()
+              const batch = staging.batch()
+              db.exec("BEGIN IMMEDIATE")
+              return commitSteps(db, scope, request, batch, faults, options.mutant, options.alwaysDiff)
+            }),
+            (steps) =>
+              Effect.gen(function* () {
+                let next = yield* step(() => steps.next())
+                while (!next.done) {
+                  yield* Effect.yieldNow()
+                  next = yield* step(() => steps.next())
+                }
+                yield* step(() => db.exec("COMMIT"))
+                return next.value
+              }),
+            () => Effect.sync(() => (db.inTransaction ? db.exec("ROLLBACK") : undefined)).pipe(Effect.ignore)
+          ).pipe(Effect.withSpan("Store.commit"))
         const session: SyncSession = {
           scope,
           readOnly: false,
           staging,
-          commit: (request: CommitRequest) =>
-            Effect.try({
-              try: () => {
-                staging.flush()
-                return commitStaged(db, scope, request, staging.batch(), faults, options.mutant, options.alwaysDiff)
-              },
-              catch: commitFailure
-            }).pipe(Effect.withSpan("Store.commit")),
+          commit,
           recordFailure: (run: FailedRun) =>
             attempt(
               "record run",
@@ -208,7 +226,11 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreServi
               staging.flush()
               const batch = staging.batch()
               return ReadOnly.withStore(db, location, connection, () =>
-                commitStaged(db, scope, request, batch, faults, options.mutant, options.alwaysDiff, true)
+                commitNow(
+                  db,
+                  commitSteps(db, scope, request, batch, faults, options.mutant, options.alwaysDiff, true),
+                  true
+                )
               )
             },
             catch: commitFailure

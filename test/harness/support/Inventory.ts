@@ -149,7 +149,7 @@ export const tokenInRows = make([
   owners
 ])
 
-/** Secrets (C12) breaker: the token is logged in plain text. */
+/** The token logged in plain text by a step (the SDK masks it before the line is written). */
 export const tokenInLogs = make([
   step("hosts", "Collect hosts").run((ctx) =>
     Effect.gen(function* () {
@@ -162,7 +162,7 @@ export const tokenInLogs = make([
   owners
 ])
 
-/** Secrets (C12) breaker: the token is quoted in a step's error. */
+/** The token quoted in a step's error (the SDK masks it before the error leaves the step). */
 export const tokenInErrors = make([
   step("hosts", "Collect hosts").run((ctx) =>
     Effect.gen(function* () {

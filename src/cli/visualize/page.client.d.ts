@@ -1,0 +1,3 @@
+/** The page's script, as text: `GraphPage` imports it `with { type: "text" }` to inline it. */
+declare const text: string
+export default text

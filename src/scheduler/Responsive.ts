@@ -1,0 +1,44 @@
+import { Effect, FiberRef, Scheduler } from "effect"
+
+/** How long fibers may run on microtasks before the event loop gets a turn. */
+export const SLICE_MS = 40
+
+/**
+ * A scheduler that runs fibers like Effect's default one (on microtasks, yielding every 2048 operations)
+ * but lets the event loop turn at least every `sliceMs` of such work. Effect's default gives the event
+ * loop a turn only after 2048 microtask drains: a step emitting in a tight loop then held off signal
+ * handlers (Ctrl-C), timers (step timeouts) and I/O for seconds. Here they run between emitted objects
+ * and between a commit's statements, at the cost of one `setImmediate` per slice.
+ */
+export class Responsive implements Scheduler.Scheduler {
+  private lastTurn = performance.now()
+
+  private readonly runner = Scheduler.SchedulerRunner.cached((depth, drain) => {
+    if (depth >= 2048 || performance.now() - this.lastTurn >= this.sliceMs) {
+      setImmediate(() => {
+        this.lastTurn = performance.now()
+        drain(0)
+      })
+    } else {
+      Promise.resolve(undefined).then(() => drain(depth + 1))
+    }
+  })
+
+  constructor(private readonly sliceMs: number = SLICE_MS) {}
+
+  shouldYield(fiber: Parameters<Scheduler.Scheduler["shouldYield"]>[0]): number | false {
+    return fiber.currentOpCount > fiber.getFiberRef(FiberRef.currentMaxOpsBeforeYield)
+      ? fiber.getFiberRef(FiberRef.currentSchedulingPriority)
+      : false
+  }
+
+  scheduleTask(task: Scheduler.Task, priority: number, fiber?: Parameters<Scheduler.Scheduler["scheduleTask"]>[2]) {
+    this.runner(fiber).scheduleTask(task, priority)
+  }
+}
+
+const shared = new Responsive()
+
+/** Runs `effect` (and every fiber it forks) on the {@link Responsive} scheduler. */
+export const responsive = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.withScheduler(effect, shared)

@@ -1,0 +1,54 @@
+import { describe, expect, test } from "bun:test"
+import { readdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { parallax, tempDir } from "./support/Binary.ts"
+
+/** Runs `args` in a fresh directory: bad usage exits 2 with `message` and leaves the directory empty. */
+const badUsage = async (args: ReadonlyArray<string>, message: string, files: Record<string, string> = {}) => {
+  const dir = tempDir("parallax-usage-")
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text)
+  const ran = await parallax(args, { cwd: dir })
+  expect({ args, code: ran.code }).toEqual({ args, code: 2 })
+  expect(ran.stderr).toContain(message)
+  expect(ran.stderr).not.toContain("    at ")
+  expect(readdirSync(dir).sort()).toEqual(Object.keys(files).sort())
+}
+
+describe("bad usage exits 2 and writes nothing (the compiled binary)", () => {
+  test('--db "" for every command that takes --db', async () => {
+    for (const command of [
+      ["sync", "synthetic"],
+      ["stats"],
+      ["entities"],
+      ["relationships"],
+      ["history"],
+      ["export"]
+    ]) {
+      await badUsage([...command, "--db", ""], "--db must not be empty")
+    }
+  }, 120_000)
+
+  test("--concurrency, --limit and check --runs below 1", async () => {
+    for (const value of ["0", "-1"]) {
+      await badUsage(["sync", "synthetic", "--concurrency", value], "--concurrency must be a positive integer")
+      await badUsage(["check", "synthetic", "--runs", value], "--runs must be a positive integer")
+      for (const command of ["entities", "relationships", "history"]) {
+        await badUsage([command, "--limit", value], "--limit must be a positive integer")
+      }
+    }
+  }, 120_000)
+
+  test("--set __proto__, constructor and prototype are unknown keys like any other", async () => {
+    for (const pair of ["__proto__.x=1", "__proto__=1", "constructor.x=1", "prototype=1", "seed.__proto__=1"]) {
+      const key = pair.slice(0, pair.indexOf("="))
+      await badUsage(["sync", "synthetic", "--set", pair], `(from --set ${key})`)
+    }
+    await badUsage(["sync", "synthetic", "--set", "__proto__.x=1"], "  - __proto__: is unexpected")
+    await badUsage(["sync", "synthetic", "--config", "c.json"], "  - __proto__: is unexpected", {
+      "c.json": '{"seed": 1, "__proto__": {"x": 1}}'
+    })
+    await badUsage(["sync", "synthetic", "--config", "c.yaml"], "  - __proto__: is unexpected", {
+      "c.yaml": "seed: 1\n__proto__:\n  x: 1\n"
+    })
+  }, 120_000)
+})
