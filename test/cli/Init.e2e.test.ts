@@ -87,7 +87,13 @@ describe("parallax init's types (the compiled binary)", () => {
     const tsconfig = JSON.parse(readFileSync(join(project, "tsconfig.json"), "utf8"))
     expect(tsconfig.compilerOptions).toMatchObject({ strict: true, types: [] })
     const declarations = readFileSync(join(project, "parallax.d.ts"), "utf8")
-    for (const name of ["parallax-connect", "parallax-connect/harness", "effect", "effect/Schema", "@effect/platform"]) {
+    for (const name of [
+      "parallax-connect",
+      "parallax-connect/harness",
+      "effect",
+      "effect/Schema",
+      "@effect/platform"
+    ]) {
       expect(declarations).toContain(`declare module "${name}" {`)
     }
     // The scaffold's steps are typed from its config with no type written anywhere.

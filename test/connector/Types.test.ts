@@ -69,7 +69,9 @@ const typeChecks = () => {
   // An emit is an Effect an async step may await; both give the staged record and the typed errors (a timeout too).
   const emits = (ctx: StepContext) => ctx.emitEntity(entity("host", "h").class("Host"))
   expectTypeOf(emits).returns.toEqualTypeOf<Emit<EntityRecord>>()
-  expectTypeOf<Emit<EntityRecord>>().toMatchTypeOf<Effect.Effect<EntityRecord, ValidationFailed | DuplicateKey | Timeout>>()
+  expectTypeOf<Emit<EntityRecord>>().toMatchTypeOf<
+    Effect.Effect<EntityRecord, ValidationFailed | DuplicateKey | Timeout>
+  >()
   expectTypeOf<Awaited<Emit<EntityRecord>>>().toEqualTypeOf<EntityRecord>()
 
   // A connector whose steps need a service must say how to build it, with that service.

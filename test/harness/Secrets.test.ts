@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import { Effect, Redacted, Schema } from "effect"
-import { ApiError, Connector, entity, step } from "parallax-connect"
+import { ApiError, Connector, entity } from "parallax-connect"
 import { type HarnessReport, verifyConnector } from "parallax-connect/harness"
 import { leakSites, secretForms } from "../../harness/internal/Secrets.ts"
 import BasicAuthLog, { harness as basicAuthSetup } from "./fixtures/BasicAuthLog.ts"
