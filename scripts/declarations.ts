@@ -2,7 +2,7 @@
  * Bundles the type declarations a connector project needs into one file of ambient modules
  * (`declare module "effect/Schema" { ... }`): `parallax-connect`, `parallax-connect/harness`, and the
  * packages a connector module may import or their types use (`effect`, `@effect/platform`, `fast-check`,
- * `pure-rand`, `@standard-schema/spec`). `parallax init` writes it next to the
+ * `pure-rand`, `@standard-schema/spec`, and what `@effect/platform` uses: `find-my-way-ts`, `multipasta`). `parallax init` writes it next to the
  * project's tsconfig.json, so that `tsc --strict` checks a connector without any `node_modules`.
  *
  *   bun scripts/declarations.ts [OUT]      (default dist/types/parallax.d.ts.txt)
@@ -86,25 +86,34 @@ const sdkDeclarations = (): ReadonlyArray<Declaration> => {
   return emitted
 }
 
-const declarations: ReadonlyArray<Declaration> = [
+/** Every candidate: the SDK's own, and the packages' (only what the SDK's and the public modules reach is kept). */
+const candidates: ReadonlyArray<Declaration> = [
   ...sdkDeclarations(),
   ...packageDeclarations("effect", "dist/dts", "index"),
   ...packageDeclarations("@effect/platform", "dist/dts", "index"),
+  ...packageDeclarations("find-my-way-ts", "dist/dts", "index"),
+  ...packageDeclarations("multipasta", "dist/dts", "index"),
   ...packageDeclarations("fast-check", "lib/esm/types", "fast-check"),
   ...packageDeclarations("pure-rand", "lib/esm/types", "pure-rand"),
-  ...packageDeclarations("@standard-schema/spec", "dist", "index").filter((d) => d.name === "@standard-schema/spec")
+  ...packageDeclarations("@standard-schema/spec", "dist", "index")
 ]
+/** What a connector module may import: the SDK's entry points, and the public modules of effect and @effect/platform. */
+const isRoot = (name: string) =>
+  name === "parallax-connect" ||
+  name === "parallax-connect/harness" ||
+  /^(effect|@effect\/platform)(\/[A-Za-z]+)?$/.test(name)
 /** Declarations that are ambient modules already (`declare module "bun:sqlite"`): the SDK's store types use them. */
 const ambient = ["bun-types/sqlite.d.ts"].map((file) => readFileSync(join(root, "node_modules", file), "utf8"))
 const ambientNames = ["bun:sqlite"]
-const byPath = new Map(declarations.map((declaration) => [declaration.path.replace(/\.(d\.)?ts$/, ""), declaration]))
-
-const names = new Set([...declarations.map((declaration) => declaration.name), ...ambientNames])
+const byPath = new Map(candidates.map((declaration) => [declaration.path.replace(/\.(d\.)?ts$/, ""), declaration]))
+const byName = new Map(candidates.map((declaration) => [declaration.name, declaration]))
 
 /** The module name a specifier of `from` points at: one of the bundle's, or the script fails. */
 const resolveSpecifier = (from: Declaration, specifier: string): string => {
   if (!specifier.startsWith(".")) {
-    if (!names.has(specifier)) throw new Error(`${from.path}: imports ${specifier}, which is not in the bundle`)
+    if (!byName.has(specifier) && !ambientNames.includes(specifier)) {
+      throw new Error(`${from.path}: imports ${specifier}, which is not in the bundle`)
+    }
     return specifier
   }
   const base = resolve(dirname(from.path), specifier).replace(/\.(js|ts|d\.ts)$/, "")
@@ -112,6 +121,41 @@ const resolveSpecifier = (from: Declaration, specifier: string): string => {
   if (target === undefined) throw new Error(`${from.path}: cannot resolve ${specifier}`)
   return target.name
 }
+
+/** Every module specifier a declaration file names: imports, re-exports, `import("...")` types, augmentations. */
+const specifiersOf = (declaration: Declaration): ReadonlyArray<string> => {
+  const found: Array<string> = []
+  const visit = (node: ts.Node): void => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier !== undefined) {
+      if (ts.isStringLiteral(node.moduleSpecifier)) found.push(node.moduleSpecifier.text)
+    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
+      if (ts.isStringLiteral(node.argument.literal)) found.push(node.argument.literal.text)
+    } else if (ts.isModuleDeclaration(node) && ts.isStringLiteral(node.name)) {
+      found.push(node.name.text)
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(ts.createSourceFile(declaration.path, declaration.text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS))
+  return found
+}
+
+/** The declarations the roots reach through their imports, in the order of `candidates`. */
+const reachable = (): ReadonlyArray<Declaration> => {
+  const seen = new Set<string>()
+  const pending = candidates.filter((declaration) => isRoot(declaration.name))
+  while (pending.length > 0) {
+    const next = pending.pop() as Declaration
+    if (seen.has(next.name)) continue
+    seen.add(next.name)
+    for (const specifier of specifiersOf(next)) {
+      const name = resolveSpecifier(next, specifier)
+      const target = byName.get(name)
+      if (target !== undefined && !seen.has(name)) pending.push(target)
+    }
+  }
+  return candidates.filter((declaration) => seen.has(declaration.name))
+}
+const declarations = reachable()
 
 /** Rewrites module specifiers and drops the `declare` modifiers an ambient module does not allow. */
 const transformer =

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test"
-import { Effect, Fiber, HashMap, Logger, Option, Schedule } from "effect"
+import { Effect, Fiber, HashMap, Logger, Option, Redacted, Schedule, Schema } from "effect"
 import {
   ApiError,
   Connector,
@@ -104,7 +104,8 @@ describe("an async step", () => {
       ["invalid", "failed"],
       ["independent", "succeeded"]
     ])
-    expect(output.steps[0]?.error).toMatchObject({ _tag: "ConnectorFailed", message: "the API said no" })
+    expect(output.steps[0]?.error?._tag).toBe("ConnectorFailed")
+    expect(output.steps[0]?.error?.message).toBe('step "throws" failed: Error: the API said no')
     expect(caught).toBeInstanceOf(ValidationFailed)
     expect(output.steps[1]?.error?._tag).toBe("ValidationFailed")
     expect(output.entities.map((record) => record.key)).toEqual(["ok"])
@@ -222,6 +223,29 @@ describe("an async step", () => {
     const output = await Effect.runPromise(runConnector(connector).pipe(Effect.provide(logger)))
     expect(output.steps[0]?.status).toBe("succeeded")
     expect(lines).toEqual(["listing hosts step=talks"])
+  })
+
+  test("an awaited log line is masked like an Effect step's: a secret of the config never reaches the logger", async () => {
+    const lines: Array<string> = []
+    const connector = Connector.make({
+      name: "leaky",
+      config: Schema.Struct({ token: Schema.Redacted(Schema.String) }),
+      steps: (step) => [
+        step("talks", "").run(async (ctx) => {
+          await ctx.log.info(`calling the API with ${Redacted.value(ctx.config.token)}`)
+        })
+      ]
+    })
+    const logger = Logger.replace(
+      Logger.defaultLogger,
+      Logger.make(({ message }) => {
+        lines.push(String(message))
+      })
+    )
+    await Effect.runPromise(
+      runConnector(connector, { config: { token: "hunter2-secret" } }).pipe(Effect.provide(logger))
+    )
+    expect(lines).toEqual(["calling the API with <redacted>"])
   })
 
   test("a run function that returns neither an Effect nor a Promise fails its step", async () => {
