@@ -9,8 +9,8 @@
 import { Effect } from "effect"
 import { bench } from "../connectors/bench/index.ts"
 import { HOST, hostKey, hostname } from "../connectors/bench/Workload.ts"
-import { collect } from "../src/connector/Run.ts"
 import { Added, type Staging } from "../src/scheduler/Staging.ts"
+import { collect } from "../src/sync/Run.ts"
 
 const args = process.argv.slice(2)
 const n = Number(args[args.indexOf("--n") + 1] ?? 10000)

@@ -22,6 +22,8 @@ export interface TrialSyncOptions<R> {
   readonly config: unknown
   readonly layer?: Layer.Layer<R, ConnectorError> | undefined
   readonly concurrency?: number | undefined
+  /** Only these steps (and their dependencies) run; none: every step. */
+  readonly steps?: ReadonlyArray<string> | undefined
   readonly onEvent?: EventSink | undefined
   /** Called before each write of the commit with its index; throwing from it is an injected commit fault. */
   readonly beforeWrite?: ((index: number) => void) | undefined

@@ -9,6 +9,7 @@ export const PROPERTY_NAMES = [
   "idempotency",
   "scoping",
   "fault-isolation",
+  "selection",
   "atomicity",
   "convergence",
   "order",

@@ -80,6 +80,7 @@ export const storeBackend = (name: string, layer: StoreLayerFactory): HarnessBac
             lockTimeoutMs: 5_000,
             ...(options.layer === undefined ? {} : { layer: options.layer }),
             ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+            ...(options.steps === undefined ? {} : { steps: options.steps }),
             ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent })
           })
         }).pipe(

@@ -13,6 +13,7 @@ import { idempotency } from "./properties/Idempotency.ts"
 import { order } from "./properties/Order.ts"
 import { scoping } from "./properties/Scoping.ts"
 import { secrets } from "./properties/Secrets.ts"
+import { selection } from "./properties/Selection.ts"
 import type { HarnessReport, PropertyReport } from "./Report.ts"
 import { sqliteBackend } from "./SqliteBackend.ts"
 
@@ -21,6 +22,7 @@ export const PROPERTIES: Readonly<Record<PropertyName, HarnessProperty>> = {
   idempotency,
   scoping,
   "fault-isolation": faultIsolation,
+  selection,
   atomicity,
   convergence,
   order,

@@ -1,8 +1,9 @@
 /**
  * parallax-connect/harness: proves a connector keeps the SDK's invariants (DESIGN §4 and §7):
  * idempotency, source scoping, fault isolation, atomicity, convergence, order independence and secrecy,
- * each on many generated cases against fresh embedded stores; and recorded HTTP fixtures (`HttpFixtures`)
- * to test a connector against its API's real responses without a network. See docs/harness.md.
+ * each on many generated cases against fresh embedded stores; `testStep` runs one step (with the steps it
+ * depends on) against a fake API for a unit test; and recorded HTTP fixtures (`HttpFixtures`) test a
+ * connector against its API's real responses without a network. See docs/harness.md.
  *
  * @example
  * import { assertHolds, verifyConnector } from "parallax-connect/harness"
@@ -42,5 +43,6 @@ export {
   type PropertyReport
 } from "./Report.ts"
 export { sqliteBackend } from "./SqliteBackend.ts"
+export { runStep, type StepTestOptions, type StepTestResult, testStep } from "./StepTest.ts"
 export { type StoreLayerFactory, storeBackend } from "./StoreBackend.ts"
 export { DEFAULT_RUNS, PROPERTIES, verify, verifyConnector } from "./Verify.ts"

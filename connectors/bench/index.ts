@@ -1,5 +1,5 @@
 import { Effect, Schema } from "effect"
-import { Connector, ConnectorFailed, step } from "parallax-connect"
+import { Connector, ConnectorFailed } from "parallax-connect"
 import {
   exists,
   HOST,
@@ -62,10 +62,10 @@ export const bench = Connector.make({
   name: "bench",
   description: "The benchmark workload: n hosts, n users, n/2 services, n relationships (config n, generation)",
   config: BenchConfig,
-  steps: [
+  steps: (step) => [
     step("fetch-hosts", "Emit the hosts, one emit call per host")
       .entities({ type: HOST, class: "Host" })
-      .run<BenchConfig>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const { n, generation } = ctx.config
           const end = n + newCount(n, generation)
@@ -76,7 +76,7 @@ export const bench = Connector.make({
       ),
     step("fetch-users", "Emit the users, one emit call per user")
       .entities({ type: USER, class: "User" })
-      .run<BenchConfig>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const { n, generation } = ctx.config
           const end = n + newCount(n, generation)
@@ -88,7 +88,7 @@ export const bench = Connector.make({
     step("fetch-services", "Emit service j for each even host 2j emitted before, with that host's hostname")
       .dependsOn("fetch-hosts")
       .entities({ type: SERVICE, class: "Service" })
-      .run<BenchConfig>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const { n, generation } = ctx.config
           for (const emitted of ctx.prior.entities(HOST)) {
@@ -105,7 +105,7 @@ export const bench = Connector.make({
     step("build-relationships", "Emit RUNS and USES between endpoints emitted before")
       .dependsOn("fetch-hosts", "fetch-users", "fetch-services")
       .relationships({ from: HOST, verb: RUNS, to: SERVICE }, { from: USER, verb: USES, to: HOST })
-      .run<BenchConfig>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const { n, generation } = ctx.config
           const services = Math.ceil((n + newCount(n, generation)) / 2)

@@ -8,8 +8,7 @@ import {
   entity,
   isRetryable,
   relationship,
-  type StepContext,
-  step
+  type StepContext
 } from "parallax-connect"
 import { ApiOrganization, ApiRepository, ApiTeam, ApiTeamRepository, ApiUser, permissionOf } from "./Api.ts"
 import { GitHubConfig } from "./Config.ts"
@@ -71,7 +70,7 @@ export const github = Connector.make({
   name: "github",
   description: "A GitHub organisation: repositories, members, teams and their permissions (config org, token, baseUrl)",
   config: GitHubConfig,
-  layer: (config: GitHubConfig) => GitHubClient.layer({ baseUrl: config.baseUrl, token: config.token }),
+  layer: (config) => GitHubClient.layer({ baseUrl: config.baseUrl, token: config.token }),
   discover: ({ config }) =>
     Effect.gen(function* () {
       const client = yield* GitHubClient
@@ -94,10 +93,10 @@ export const github = Connector.make({
         )
       )
     }),
-  steps: [
+  steps: (step) => [
     step("organization", "The organisation itself")
       .entities({ type: TYPES.organization, class: "Organization" })
-      .run<GitHubConfig, GitHubClient>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const org = yield* (yield* GitHubClient).get(orgPath(ctx), ApiOrganization)
           yield* ctx.emitEntity(
@@ -119,7 +118,7 @@ export const github = Connector.make({
       .dependsOn("organization")
       .entities({ type: TYPES.repository, class: "CodeRepo" })
       .relationships({ from: TYPES.organization, verb: "OWNS", to: TYPES.repository })
-      .run<GitHubConfig, GitHubClient>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const repos = yield* (yield* GitHubClient).list(`${orgPath(ctx)}/repos?type=all`, ApiRepository)
           for (const repo of repos) {
@@ -151,7 +150,7 @@ export const github = Connector.make({
       .dependsOn("organization")
       .entities({ type: TYPES.user, class: "User" })
       .relationships({ from: TYPES.user, verb: "MEMBER_OF", to: TYPES.organization })
-      .run<GitHubConfig, GitHubClient>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const client = yield* GitHubClient
           for (const role of ["admin", "member"] as const) {
@@ -182,7 +181,7 @@ export const github = Connector.make({
         { from: TYPES.organization, verb: "HAS", to: TYPES.team },
         { from: TYPES.team, verb: "CONTAINS", to: TYPES.team }
       )
-      .run<GitHubConfig, GitHubClient>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const teams = yield* (yield* GitHubClient).list(`${orgPath(ctx)}/teams`, ApiTeam)
           for (const team of teams) {
@@ -213,7 +212,7 @@ export const github = Connector.make({
     step("team-members", "Which members are a MEMBER_OF each team, as maintainer or member")
       .dependsOn("teams", "members")
       .relationships({ from: TYPES.user, verb: "MEMBER_OF", to: TYPES.team })
-      .run<GitHubConfig, GitHubClient>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const client = yield* GitHubClient
           for (const team of priorTeams(ctx)) {
@@ -232,7 +231,7 @@ export const github = Connector.make({
     step("team-repositories", "Which repositories each team ALLOWS access to, with the permission")
       .dependsOn("teams", "repositories")
       .relationships({ from: TYPES.team, verb: "ALLOWS", to: TYPES.repository })
-      .run<GitHubConfig, GitHubClient>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const client = yield* GitHubClient
           for (const team of priorTeams(ctx)) {

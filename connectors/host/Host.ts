@@ -22,10 +22,8 @@ const NO_LOGIN = /(?:nologin|false|sync|shutdown|halt)$/
 /** The first uid and gid of ordinary accounts on most distributions. */
 const FIRST_REGULAR_ID = 1000
 
-type Context = StepContext<HostConfig>
-
 /** The machine's key (its hostname), as the `machine` step emitted it. */
-const machineKey = (ctx: Context) =>
+const machineKey = (ctx: Pick<StepContext, "prior">) =>
   Effect.gen(function* () {
     for (const machine of ctx.prior.entities(TYPES.machine)) return machine.key
     return yield* new ConnectorFailed({ reason: "the machine entity was not emitted" })
@@ -41,7 +39,7 @@ const linkStep = (id: string, collector: string, type: string, verb: string, des
   step(id, description)
     .dependsOn("machine", collector)
     .relationships({ from: TYPES.machine, verb, to: type })
-    .run<HostConfig, HostFiles>((ctx) =>
+    .run((ctx) =>
       Effect.gen(function* () {
         const machine = yield* machineKey(ctx)
         for (const target of ctx.prior.entities(type)) {
@@ -92,11 +90,11 @@ export const host = Connector.make({
   name: "host",
   description: "The machine it runs on: OS, users, groups, packages, interfaces, listening ports (config root)",
   config: HostConfig,
-  layer: (config: HostConfig) => HostFiles.layer(config.root, { maxFileBytes: config.maxFileBytes }),
-  steps: [
+  layer: (config) => HostFiles.layer(config.root, { maxFileBytes: config.maxFileBytes }),
+  steps: (step) => [
     step("machine", "The machine: hostname, OS release, kernel, architecture, CPUs, memory")
       .entities({ type: TYPES.machine, class: "Host" })
-      .run<HostConfig, HostFiles>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const { hostname, ...facts } = yield* readMachine
           yield* ctx.emitEntity(
@@ -109,7 +107,7 @@ export const host = Connector.make({
       ),
     step("users", "Local users from /etc/passwd")
       .entities({ type: TYPES.user, class: "User" })
-      .run<HostConfig, HostFiles>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const machine = yield* readHostname
           const users = parsePasswd(yield* (yield* HostFiles).readText("/etc/passwd"))
@@ -134,7 +132,7 @@ export const host = Connector.make({
       ),
     step("groups", "Local groups from /etc/group")
       .entities({ type: TYPES.group, class: "UserGroup" })
-      .run<HostConfig, HostFiles>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const machine = yield* readHostname
           const groups = parseGroup(yield* (yield* HostFiles).readText("/etc/group"))
@@ -156,7 +154,7 @@ export const host = Connector.make({
     step("memberships", "Which groups each user is a MEMBER_OF: the primary group and the listed ones")
       .dependsOn("users", "groups")
       .relationships({ from: TYPES.user, verb: "MEMBER_OF", to: TYPES.group })
-      .run<HostConfig, HostFiles>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const machine = yield* readHostname
           const groups = Array.from(ctx.prior.entities(TYPES.group))
@@ -178,7 +176,7 @@ export const host = Connector.make({
       ),
     step("packages", "Installed packages from the dpkg status file, the apk database or the rpm database")
       .entities({ type: TYPES.package, class: "Package" })
-      .run<HostConfig, HostFiles>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const machine = yield* readHostname
           const files = yield* HostFiles
@@ -217,7 +215,7 @@ export const host = Connector.make({
       ),
     step("interfaces", "Network interfaces from /sys/class/net")
       .entities({ type: TYPES.networkInterface, class: "NetworkInterface" })
-      .run<HostConfig, HostFiles>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const machine = yield* readHostname
           const files = yield* HostFiles
@@ -245,7 +243,7 @@ export const host = Connector.make({
       ),
     step("ports", "Listening TCP and UDP ports from /proc/net/{tcp,tcp6,udp,udp6}")
       .entities({ type: TYPES.port, class: "Port" })
-      .run<HostConfig, HostFiles>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const machine = yield* readHostname
           const files = yield* HostFiles

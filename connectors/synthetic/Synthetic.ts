@@ -5,8 +5,7 @@ import {
   ConnectorFailed,
   type EntityBuilder,
   relationship,
-  type StepContext,
-  step
+  type StepContext
 } from "parallax-connect"
 import { SyntheticConfig } from "./Config.ts"
 import {
@@ -59,10 +58,10 @@ export const synthetic = Connector.make({
   name: "synthetic",
   description: "A realistic small cloud inventory, no credentials (config sizes, ratios, seed, generation, failSteps)",
   config: SyntheticConfig,
-  steps: [
+  steps: (step) => [
     step("policies", "IAM policies: a catalogue of managed policies, then customer policies")
       .entities({ type: TYPES.policy, class: "AccessPolicy" })
-      .run<SyntheticConfig>((ctx) =>
+      .run((ctx) =>
         emitAll(
           ctx,
           range(ctx.config.policies).map((i) => policy(ctx.config, i))
@@ -70,7 +69,7 @@ export const synthetic = Connector.make({
       ),
     step("security-groups", "Security groups and their ingress rules")
       .entities({ type: TYPES.securityGroup, class: "Firewall" })
-      .run<SyntheticConfig>((ctx) =>
+      .run((ctx) =>
         emitAll(
           ctx,
           range(ctx.config.securityGroups).map((i) => securityGroup(ctx.config, i))
@@ -78,7 +77,7 @@ export const synthetic = Connector.make({
       ),
     step("users", "IAM users, some without MFA")
       .entities({ type: TYPES.user, class: "User" })
-      .run<SyntheticConfig>((ctx) =>
+      .run((ctx) =>
         emitAll(
           ctx,
           alive(ctx.config, "user", ctx.config.users).map((i) => user(ctx.config, i))
@@ -86,7 +85,7 @@ export const synthetic = Connector.make({
       ),
     step("buckets", "Storage buckets, some public")
       .entities({ type: TYPES.bucket, class: "DataStore" })
-      .run<SyntheticConfig>((ctx) =>
+      .run((ctx) =>
         emitAll(
           ctx,
           alive(ctx.config, "bucket", ctx.config.buckets).map((i) => bucket(ctx.config, i))
@@ -96,7 +95,7 @@ export const synthetic = Connector.make({
       .dependsOn("policies")
       .entities({ type: TYPES.role, class: "AccessRole" })
       .relationships({ from: TYPES.role, verb: "ASSIGNED", to: TYPES.policy })
-      .run<SyntheticConfig>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const policies = priorKeys(ctx, TYPES.policy).filter((key) => key !== ADMIN_POLICY)
           const adminPolicy = ctx.prior.hasEntity(TYPES.policy, ADMIN_POLICY)
@@ -114,7 +113,7 @@ export const synthetic = Connector.make({
     step("user-roles", "Which roles each user is ASSIGNED")
       .dependsOn("users", "roles")
       .relationships({ from: TYPES.user, verb: "ASSIGNED", to: TYPES.role })
-      .run<SyntheticConfig>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const roles = priorKeys(ctx, TYPES.role)
           for (const key of priorKeys(ctx, TYPES.user)) {
@@ -132,7 +131,7 @@ export const synthetic = Connector.make({
         { from: TYPES.instance, verb: "USES", to: TYPES.role },
         { from: TYPES.instance, verb: "HAS", to: TYPES.securityGroup }
       )
-      .run<SyntheticConfig>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const roles = priorKeys(ctx, TYPES.role)
           const groups = priorKeys(ctx, TYPES.securityGroup)
@@ -153,7 +152,7 @@ export const synthetic = Connector.make({
       .dependsOn("instances")
       .entities({ type: TYPES.agent, class: "Agent" })
       .relationships({ from: TYPES.agent, verb: "PROTECTS", to: TYPES.instance })
-      .run<SyntheticConfig>((ctx) =>
+      .run((ctx) =>
         Effect.gen(function* () {
           const instances = Array.from(ctx.prior.entities(TYPES.instance)).sort((a, b) => (a.key < b.key ? -1 : 1))
           for (const host of instances) {

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { Connector, entity, step } from "parallax-connect"
+import { awaitable, Connector, entity, step } from "parallax-connect"
 import type { TrialStore } from "../Backend.ts"
 
 /**
@@ -50,11 +50,13 @@ export const recordingTargets = (connector: AnyConnector, registry: TargetRegist
       inner.run({
         ...ctx,
         emitRelationship: (builder) =>
-          Effect.tap(ctx.emitRelationship(builder), (record) => {
-            if (record.toAccount !== undefined) {
-              registry.add({ account: record.toAccount, type: record.toType, key: record.toKey })
-            }
-          })
+          awaitable(
+            Effect.tap(ctx.emitRelationship(builder), (record) => {
+              if (record.toAccount !== undefined) {
+                registry.add({ account: record.toAccount, type: record.toType, key: record.toKey })
+              }
+            })
+          )
       })
   }))
 })

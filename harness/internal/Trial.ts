@@ -108,6 +108,7 @@ export const syncOnce = <S>(
     readonly account?: string
     readonly concurrency?: number
     readonly config?: unknown
+    readonly steps?: ReadonlyArray<string>
     readonly onEvent?: EventSink
     readonly beforeWrite?: (index: number) => void
   }
@@ -119,6 +120,7 @@ export const syncOnce = <S>(
       config: options.config ?? own.config,
       layer: own.layer,
       concurrency: options.concurrency ?? target.concurrency,
+      steps: options.steps,
       onEvent: options.onEvent,
       beforeWrite: options.beforeWrite
     })

@@ -3,11 +3,13 @@ import fc from "fast-check"
 import {
   ApiError,
   AuthFailed,
+  awaitable,
   type Connector,
   type DuplicateKey,
   entity,
   type Step,
   type StepContext,
+  stepEffect,
   type Timeout,
   ValidationFailed
 } from "parallax-connect"
@@ -79,7 +81,7 @@ const faulty = (step: AnyStep, fault: StepFault): AnyStep => {
     case "fail-before":
       return { ...step, run: () => Effect.fail(injectedFailure(step.id)) }
     case "fail-after":
-      return { ...step, run: (ctx) => Effect.zipRight(step.run(ctx), Effect.fail(injectedFailure(step.id))) }
+      return { ...step, run: (ctx) => Effect.zipRight(stepEffect(step, ctx), Effect.fail(injectedFailure(step.id))) }
     case "flaky": {
       const attempted = new Set<string>()
       return {
@@ -87,9 +89,9 @@ const faulty = (step: AnyStep, fault: StepFault): AnyStep => {
         retry: Schedule.recurs(2),
         run: (ctx) =>
           Effect.suspend(() => {
-            if (attempted.has(ctx.syncId)) return step.run(ctx)
+            if (attempted.has(ctx.syncId)) return stepEffect(step, ctx)
             attempted.add(ctx.syncId)
-            return step.run(ctx).pipe(
+            return stepEffect(step, ctx).pipe(
               Effect.zipRight(ctx.emitEntity(entity(PROBE_TYPE, step.id).class("Host"))),
               Effect.zipRight(
                 Effect.fail(
@@ -105,7 +107,11 @@ const faulty = (step: AnyStep, fault: StepFault): AnyStep => {
       }
     }
     case "timeout":
-      return { ...step, timeout: `${TIMEOUT_MS} millis`, run: (ctx) => Effect.zipRight(step.run(ctx), Effect.never) }
+      return {
+        ...step,
+        timeout: `${TIMEOUT_MS} millis`,
+        run: (ctx) => Effect.zipRight(stepEffect(step, ctx), Effect.never)
+      }
   }
 }
 
@@ -121,6 +127,17 @@ export const emptied = (connector: AnyConnector): AnyConnector => ({
   steps: connector.steps.map((step) => ({ ...step, run: () => Effect.void }))
 })
 
+/** Why the harness disables a step. */
+export const HARNESS_DISABLED = "disabled by the harness"
+
+/** The connector with the steps `mask` marks disabled by config, as `enabledWhen` would. */
+export const disabling = (connector: AnyConnector, mask: ReadonlyArray<boolean>): AnyConnector => ({
+  ...connector,
+  steps: connector.steps.map((step, index) =>
+    mask[index] ? { ...step, enabled: { when: () => false, reason: HARNESS_DISABLED } } : step
+  )
+})
+
 /** The connector with discovery refusing the credentials, so nothing is collected. */
 export const failingDiscovery = (connector: AnyConnector): AnyConnector => ({
   ...connector,
@@ -132,8 +149,8 @@ const yielding = (ctx: StepContext<unknown>, times: number): StepContext<unknown
   const pause = Effect.forEach(Array.from({ length: times }), () => Effect.yieldNow(), { discard: true })
   return {
     ...ctx,
-    emitEntity: (builder) => Effect.zipRight(pause, ctx.emitEntity(builder)),
-    emitRelationship: (builder) => Effect.zipRight(pause, ctx.emitRelationship(builder))
+    emitEntity: (builder) => awaitable(Effect.zipRight(pause, ctx.emitEntity(builder))),
+    emitRelationship: (builder) => awaitable(Effect.zipRight(pause, ctx.emitRelationship(builder)))
   }
 }
 
@@ -155,20 +172,31 @@ const shuffle = <A>(items: ReadonlyArray<A>, seed: number): ReadonlyArray<A> => 
  */
 const reordering = (ctx: StepContext<unknown>, seed: number) => {
   const staged: Array<Effect.Effect<unknown, ValidationFailed | DuplicateKey | Timeout>> = []
+  /** Validated now (the step sees the record or the error), staged at the end. */
+  const deferred = <A>(
+    record: () => A | ValidationFailed,
+    stage: () => Effect.Effect<unknown, ValidationFailed | DuplicateKey | Timeout>
+  ) =>
+    awaitable(
+      Effect.suspend(() => {
+        const validated = record()
+        if (validated instanceof ValidationFailed) return Effect.fail(validated)
+        staged.push(stage())
+        return Effect.succeed(validated)
+      })
+    )
   const context: StepContext<unknown> = {
     ...ctx,
-    emitEntity: (builder) => {
-      const record = builder.toRecord(ctx.account)
-      if (record instanceof ValidationFailed) return Effect.fail(record)
-      staged.push(ctx.emitEntity(builder))
-      return Effect.succeed(record)
-    },
-    emitRelationship: (builder) => {
-      const record = builder.toRecord(ctx.account)
-      if (record instanceof ValidationFailed) return Effect.fail(record)
-      staged.push(ctx.emitRelationship(builder))
-      return Effect.succeed(record)
-    }
+    emitEntity: (builder) =>
+      deferred(
+        () => builder.toRecord(ctx.account),
+        () => ctx.emitEntity(builder)
+      ),
+    emitRelationship: (builder) =>
+      deferred(
+        () => builder.toRecord(ctx.account),
+        () => ctx.emitRelationship(builder)
+      )
   }
   return {
     context,
@@ -184,14 +212,14 @@ export const scheduled = (connector: AnyConnector, plan: RunSchedule): AnyConnec
     const seed = plan.shuffles[index] ?? 0
     const body: AnyStep["run"] =
       seed === 0
-        ? (ctx) => step.run(yielding(ctx, yields))
+        ? (ctx) => stepEffect(step, yielding(ctx, yields))
         : (ctx) =>
             Effect.suspend(() => {
               const { context, flush } = reordering(yielding(ctx, yields), seed)
-              return Effect.zipRight(step.run(context), flush)
+              return Effect.tap(stepEffect(step, context), () => flush)
             })
     const run: AnyStep["run"] = (ctx) =>
-      Effect.zipRight(delay === 0 ? Effect.yieldNow() : Effect.sleep(delay), body(ctx))
+      Effect.zipRight(delay === 0 ? Effect.yieldNow() : Effect.sleep(delay), stepEffect({ ...step, run: body }, ctx))
     return [{ ...step, run }, plan.order[index] ?? 0]
   })
   const ordered = steps

@@ -4,6 +4,7 @@ import type { TrialStore } from "../Backend.ts"
 import { blameFairly, outcomesOf } from "../internal/Determinism.ts"
 import { canonical, rowsOf } from "../internal/Dump.ts"
 import { integrityHint } from "../internal/Integrity.ts"
+import { byKey, lostRows, missingRows, rowName } from "../internal/Kept.ts"
 import { defineProperty, scopeOf, sourceArbitrary, sourcePart } from "../internal/Property.ts"
 import { committed, runTrial, syncOnce, Violation, violate } from "../internal/Trial.ts"
 import {
@@ -21,9 +22,6 @@ interface Input {
   readonly after: unknown
   readonly plan: FaultPlan
 }
-
-const rowName = (row: { kind: string; id: string; step: string }) =>
-  `${row.kind} ${row.id} (owned by step "${row.step}")`
 
 /**
  * C06 and C07: steps made to fail or time out do not stop the steps that do not depend on them, which
@@ -58,7 +56,7 @@ export const faultIsolation = defineProperty<Input>({
             baseline,
             violation
           )
-        const expected = new Map(rowsOf(yield* reference.dump, scope).map((row) => [`${row.kind} ${row.id}`, row]))
+        const expected = byKey(rowsOf(yield* reference.dump, scope))
         const store = yield* open
         yield* syncOnce(target, store, { source: input.before })
         const before = rowsOf(yield* store.dump, scope)
@@ -66,7 +64,7 @@ export const faultIsolation = defineProperty<Input>({
         const result = yield* Effect.flatMap(syncOnce(target, store, { source: input.after, connector }), (o) =>
           committed(o, "a sync with failing steps (C06: the other steps' data must still be committed)", true)
         )
-        const after = new Map(rowsOf(yield* store.dump, scope).map((row) => [`${row.kind} ${row.id}`, row]))
+        const after = byKey(rowsOf(yield* store.dump, scope))
         const probes = [...after.values()].filter((row) => canonical(row.raw).includes(PROBE_TYPE))
         if (probes.length > 0) {
           return yield* violate(
@@ -106,35 +104,19 @@ export const faultIsolation = defineProperty<Input>({
         if (bad.size > 0 && result.status === "succeeded") {
           return yield* violate(`steps [${[...bad].join(", ")}] did not succeed, yet the sync says succeeded (C07)`)
         }
-        const lost: Array<string> = []
-        for (const row of before) {
-          if (!bad.has(row.step)) continue
-          const key = `${row.kind} ${row.id}`
-          const now = after.get(key)
-          if (now === undefined) lost.push(`deleted: ${rowName(row)}`)
-          else if (canonical(now.raw) !== canonical(row.raw) && now.hash !== expected.get(key)?.hash) {
-            lost.push(`changed: ${rowName(row)} ${canonical(row.raw)} -> ${canonical(now.raw)}`)
-          }
-        }
+        const lost = lostRows(before, after, expected, (step) => bad.has(step))
         if (lost.length > 0) {
           return yield* violate(
             `rows owned by steps that failed, timed out or were skipped ([${[...bad].join(", ")}]) were not kept as they were (C07)`,
             lost.slice(0, 8)
           )
         }
-        const missing: Array<string> = []
-        for (const [key, row] of expected) {
-          if (bad.has(row.step) || status.get(row.step) !== "succeeded") continue
-          const now = after.get(key)
-          if (now === undefined || now.hash !== row.hash) {
-            missing.push(
-              now === undefined
-                ? `missing: ${rowName(row)} ${canonical(row.raw)}`
-                : `stale: ${rowName(row)} is ${canonical(now.raw)}`,
-              ...(now === undefined ? [] : [`  without faults it is ${canonical(row.raw)}`])
-            )
-          }
-        }
+        const missing = missingRows(
+          expected,
+          after,
+          (step) => !bad.has(step) && status.get(step) === "succeeded",
+          "without faults"
+        )
         if (missing.length > 0) {
           return yield* unlessNondeterministic(
             new Violation(

@@ -111,6 +111,13 @@ const sync = Command.make(
     config: configFile,
     set: settings,
     db,
+    steps: Options.text("step").pipe(
+      Options.repeated,
+      Options.optional,
+      Options.withDescription(
+        "run only this step and the steps it depends on (repeatable); the others' rows are kept (not_selected)"
+      )
+    ),
     dryRun: Options.boolean("dry-run").pipe(Options.withDescription("compute and show the change; write nothing")),
     json,
     force: Options.boolean("force").pipe(
@@ -143,6 +150,7 @@ const sync = Command.make(
       ...args,
       config: optional(args.config),
       set: optional(args.set) ?? [],
+      steps: optional(args.steps) ?? [],
       progress: progressMode(args.json, args.logFormat)
     })
   )

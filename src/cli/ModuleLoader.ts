@@ -1,5 +1,6 @@
 /**
- * Lets an outside connector module import `parallax-connect`, `parallax-connect/harness`, `effect` (and
+ * Lets an outside connector module import `parallax-connect`, `parallax-connect/runtime`,
+ * `parallax-connect/harness`, `effect` (and
  * its `effect/<Module>` subpaths) and `@effect/platform` from any directory, with no node_modules next
  * to it: a runtime Bun plugin registers them as virtual modules that hand out the binary's own
  * instances, so tags, schemas and errors are the very ones the runtime uses (DESIGN §8). The only
@@ -36,7 +37,12 @@ const install = async (): Promise<void> => {
       for (const [specifier, exports] of modules) {
         build.module(specifier, () => ({ exports: { ...exports, default: exports }, loader: "object" }))
       }
-      // The harness (and fast-check under it) is loaded only by a module that imports it.
+      // The runtime (stores, sync) and the harness (and fast-check under it) are loaded only by a module
+      // that imports them.
+      build.module("parallax-connect/runtime", async () => {
+        const runtime = (await import("../runtime.ts")) as unknown as Namespace
+        return { exports: { ...runtime, default: runtime }, loader: "object" }
+      })
       build.module("parallax-connect/harness", async () => {
         const harness = (await import("../../harness/index.ts")) as unknown as Namespace
         return { exports: { ...harness, default: harness }, loader: "object" }

@@ -33,7 +33,7 @@ const statusColor = (status: string) =>
     ? pc.green(status)
     : status === "running"
       ? pc.cyan(status)
-      : status === "skipped" || status === "waiting"
+      : status === "skipped" || status === "waiting" || status === "disabled" || status === "not_selected"
         ? pc.dim(status)
         : pc.red(status)
 
@@ -121,7 +121,7 @@ export const progress = (
           update(event.step, { status: "failed", durationMs: event.durationMs, note: event.error.message })
           break
         case "StepSkipped":
-          update(event.step, { status: "skipped", note: event.because })
+          update(event.step, { status: event.status, note: event.because })
           break
         case "StepRetrying":
           update(event.step, {
@@ -199,7 +199,7 @@ const eventText = (event: SyncEvent): string => {
     case "StepFailed":
       return `step ${event.step}: failed after ${event.durationMs} ms: ${event.error.message}`
     case "StepSkipped":
-      return `step ${event.step}: skipped, ${event.because}`
+      return `step ${event.step}: ${event.status.replace("_", " ")}, ${event.because}`
     case "StepRetrying":
       return `step ${event.step}: retrying in ${formatDelay(event.delayMs)} (attempt ${event.attempt} failed: ${event.error.message})`
     case "SyncFinished": {

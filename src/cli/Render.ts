@@ -1,6 +1,6 @@
 import Table from "cli-table3"
 import pc from "picocolors"
-import type { StepOutcome, WarningSummary } from "../model/Events.ts"
+import { LEFT_OUT, type StepOutcome, type WarningSummary } from "../model/Events.ts"
 import type { EntityRef, KindPreview, RelationshipRef, SyncPreview, SyncResult } from "../model/Outcome.ts"
 import { printable } from "./Printable.ts"
 
@@ -100,7 +100,7 @@ export const syncSummary = (result: SyncResult): string => {
         : pc.red(result.status)
   const heading = `${result.dryRun ? "dry run of " : ""}${printable(result.connector)} (account ${printable(result.account)}): ${status}, generation ${result.generation}, ${result.durationMs} ms`
   const problems = result.steps
-    .filter((step) => step.status !== "succeeded")
+    .filter((step) => step.status !== "succeeded" && !LEFT_OUT.has(step.status))
     .map((step) =>
       printable(
         `  ${step.id}: ${step.status}${step.error ? `: ${step.error.message}` : step.skippedBecause ? `: ${step.skippedBecause}` : ""}`
@@ -111,8 +111,21 @@ export const syncSummary = (result: SyncResult): string => {
     change.toString(),
     ...(result.dryRun && result.preview !== undefined ? previewLines(result.preview) : []),
     ...(problems.length ? ["steps that did not succeed (their rows were kept):", ...problems] : []),
+    ...leftOutLines(result.steps),
     ...warningLines(result.warnings)
   ].join("\n")
+}
+
+/** The steps left out on purpose: disabled ones with their reasons, the unselected ones in one line. */
+const leftOutLines = (steps: ReadonlyArray<StepOutcome>): ReadonlyArray<string> => {
+  const disabled = steps.filter((step) => step.status === "disabled")
+  const unselected = steps.filter((step) => step.status === "not_selected").map((step) => step.id)
+  if (disabled.length === 0 && unselected.length === 0) return []
+  return [
+    "steps left out (their rows were kept):",
+    ...disabled.map((step) => `  ${step.id}: disabled: ${step.skippedBecause ?? ""}`),
+    ...(unselected.length === 0 ? [] : [`  not selected: ${unselected.join(", ")}`])
+  ]
 }
 
 /** A plain table for read commands; control characters in a cell are shown escaped (`\n`, `\x1b`). */

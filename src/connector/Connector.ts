@@ -1,9 +1,9 @@
 import type { Layer } from "effect"
 import { Effect, Either, ParseResult, Schema, SchemaAST } from "effect"
 import { ConfigInvalid, ConfigIssue, type ConnectorError, type DefinitionError } from "../model/Errors.ts"
-import { checkGraph } from "../scheduler/Dag.ts"
+import { checkGraph } from "./Dag.ts"
 import { holdsSecret } from "./SecretFields.ts"
-import type { Step } from "./Step.ts"
+import { type Step, type StepFactory, step } from "./Step.ts"
 
 /** What `discover` receives: the decoded config and the account being synced. */
 export interface DiscoverContext<C> {
@@ -32,7 +32,11 @@ interface Definition<C, I, R> {
   readonly config?: Schema.Schema<C, I>
   /** Checks credentials and reachability before any step runs. */
   readonly discover?: (ctx: DiscoverContext<C>) => Effect.Effect<void, ConnectorError, R>
-  readonly steps: ReadonlyArray<Step<C, R>>
+  /**
+   * The steps: a list, or a function of a `step` factory that types every step's `ctx.config` from
+   * `config` (and checks that the services the steps use are the ones `layer` builds).
+   */
+  readonly steps: ReadonlyArray<Step<C, R>> | ((step: StepFactory<C>) => ReadonlyArray<Step<C, R>>)
 }
 
 const NAME_PATTERN = /^[a-z][a-z0-9-]*$/
@@ -53,12 +57,18 @@ const NoSettings = Schema.Struct({}).pipe(
 
 /**
  * Defines a connector. Steps that need services (an API client) get them from `layer`, built from the
- * decoded config; tests and the harness may swap it for a fake.
+ * decoded config; tests and the harness may swap it for a fake. Given as a function, `steps` receives
+ * a `step` factory that types each step's `ctx.config` from `config`, with no type written.
  *
  * @example
  * export default Connector.make({
  *   name: "my-connector",
- *   steps: [step("hosts", "Collect hosts").run((ctx) => ctx.emitEntity(entity("host", "web-01").class("Host")))]
+ *   config: Schema.Struct({ hosts: Schema.Number }),
+ *   steps: (step) => [
+ *     step("hosts", "Collect hosts").run(async (ctx) => {
+ *       for (let i = 0; i < ctx.config.hosts; i++) await ctx.emitEntity(entity("host", `web-${i}`).class("Host"))
+ *     })
+ *   ]
  * })
  */
 function make<C = unknown, I = unknown, R = never>(
@@ -76,7 +86,10 @@ function make<C = unknown, I = unknown, R = never>(
     // No schema: no settings, so an unknown key (`--set typo=1`) is an error rather than ignored.
     config: definition.config ?? (NoSettings as unknown as Schema.Schema<C>),
     discover: definition.discover,
-    steps: definition.steps,
+    steps:
+      typeof definition.steps === "function"
+        ? definition.steps(step as unknown as StepFactory<C>)
+        : (definition.steps as ReadonlyArray<Step<C, R>>),
     layer: definition.layer
   }
 }

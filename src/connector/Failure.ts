@@ -1,25 +1,5 @@
 import { Cause } from "effect"
-import { type ConnectorError, ConnectorFailed } from "../model/Errors.ts"
-
-/** Every tag of `ConnectorError` (the compiler checks that none is missing). */
-const CONNECTOR_ERRORS: Readonly<Record<ConnectorError["_tag"], true>> = {
-  AuthFailed: true,
-  ApiError: true,
-  RateLimited: true,
-  ValidationFailed: true,
-  DuplicateKey: true,
-  ConfigInvalid: true,
-  Timeout: true,
-  ConnectorFailed: true,
-  MissingEndpoints: true
-}
-
-const isConnectorError = (error: unknown): error is ConnectorError =>
-  typeof error === "object" &&
-  error !== null &&
-  "_tag" in error &&
-  typeof error._tag === "string" &&
-  Object.hasOwn(CONNECTOR_ERRORS, error._tag)
+import { type ConnectorError, ConnectorFailed, isConnectorError } from "../model/Errors.ts"
 
 /**
  * What a thrown, rejected or failed value says: an `UnknownException` (an `Effect.tryPromise` or

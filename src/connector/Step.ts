@@ -1,10 +1,22 @@
 import type { Duration, Effect, Schedule } from "effect"
 import type { ConnectorError } from "../model/Errors.ts"
 import { TYPE_PATTERN, VERB_PATTERN } from "../model/Validate.ts"
-import type { StepContext } from "./StepContext.ts"
+import type { StepContext, StepRef } from "./StepContext.ts"
 
-/** A step's collection program: emits through the context, fails with a typed `ConnectorError`. */
-export type StepRun<C, R> = (ctx: StepContext<C>) => Effect.Effect<void, ConnectorError, R>
+/**
+ * What a step's program returns: an Effect, or a Promise (an `async` function). Its value is the step's
+ * output, which the steps that depend on it read with `ctx.prior.output(step)`.
+ */
+export type StepResult<O, R> = Effect.Effect<O, ConnectorError, R> | PromiseLike<O>
+
+/** A step's collection program: emits through the context, fails with a typed `ConnectorError` (or throws). */
+export type StepRun<C, R = never, O = unknown> = (ctx: StepContext<C>) => StepResult<O, R>
+
+/** When a step runs: `when(config)` false disables it, reported `disabled` with `reason`. */
+export interface StepCondition<C> {
+  readonly when: (config: C) => boolean
+  readonly reason: string | ((config: C) => string)
+}
 
 /**
  * An entity a step declares it emits: its type and class.
@@ -35,7 +47,7 @@ export interface RelationshipDeclaration {
  * (an undeclared type, class or edge shape is a warning, an error under `strict`); a step that declares
  * nothing is not checked.
  */
-export interface Step<C = unknown, R = never> {
+export interface Step<C = unknown, R = never, O = unknown> {
   readonly id: string
   readonly description: string
   readonly dependsOn: ReadonlyArray<string>
@@ -43,8 +55,13 @@ export interface Step<C = unknown, R = never> {
   readonly relationships: ReadonlyArray<RelationshipDeclaration>
   readonly timeout: Duration.DurationInput | undefined
   readonly retry: Schedule.Schedule<unknown, ConnectorError> | undefined
-  readonly run: StepRun<C, R>
+  /** Disables the step by config (its rows are kept, its dependents do not run); none: always enabled. */
+  readonly enabled: StepCondition<C> | undefined
+  readonly run: StepRun<C, R, O>
 }
+
+/** What the builder collects before `.run` finishes the step. */
+type StepOptions<C> = Omit<Step<C>, "id" | "description" | "run">
 
 /** `declarations` with `more` appended, each once, in the order first given. */
 const appended = <A>(declarations: ReadonlyArray<A>, more: ReadonlyArray<A>, key: (a: A) => string) => {
@@ -82,27 +99,32 @@ const checkRelationship = (stepId: string, declaration: RelationshipDeclaration)
   return { from: declaration.from, verb: declaration.verb, to: declaration.to }
 }
 
-/** Builds a step; `.run(fn)` finishes it. */
-export class StepBuilder {
+/**
+ * Builds a step; `.run(fn)` finishes it. `C` is the connector's config type: the `step` that
+ * `Connector.make({ steps: (step) => [...] })` hands out knows it, so `ctx.config` is typed.
+ */
+export class StepBuilder<C = unknown> {
   constructor(
     readonly id: string,
     readonly description: string,
-    private readonly options: {
-      readonly dependsOn: ReadonlyArray<string>
-      readonly entities: ReadonlyArray<EntityDeclaration>
-      readonly relationships: ReadonlyArray<RelationshipDeclaration>
-      readonly timeout: Duration.DurationInput | undefined
-      readonly retry: Schedule.Schedule<unknown, ConnectorError> | undefined
-    } = { dependsOn: [], entities: [], relationships: [], timeout: undefined, retry: undefined }
+    private readonly options: StepOptions<C> = {
+      dependsOn: [],
+      entities: [],
+      relationships: [],
+      timeout: undefined,
+      retry: undefined,
+      enabled: undefined
+    }
   ) {}
 
-  private with(patch: Partial<StepBuilder["options"]>): StepBuilder {
+  private with(patch: Partial<StepOptions<C>>): StepBuilder<C> {
     return new StepBuilder(this.id, this.description, { ...this.options, ...patch })
   }
 
-  /** Steps that must finish before this one starts; their output is readable through `ctx.prior`. */
-  dependsOn(...stepIds: ReadonlyArray<string>): StepBuilder {
-    return this.with({ dependsOn: [...this.options.dependsOn, ...stepIds] })
+  /** Steps that must finish before this one starts (ids, or the steps themselves); read them through `ctx.prior`. */
+  dependsOn(...steps: ReadonlyArray<string | StepRef<unknown>>): StepBuilder<C> {
+    const ids = steps.map((dependency) => (typeof dependency === "string" ? dependency : dependency.id))
+    return this.with({ dependsOn: [...this.options.dependsOn, ...ids] })
   }
 
   /**
@@ -113,7 +135,7 @@ export class StepBuilder {
    * @example
    * step("hosts", "Collect hosts").entities({ type: "host", class: "Host" })
    */
-  entities(...declarations: ReadonlyArray<EntityDeclaration>): StepBuilder {
+  entities(...declarations: ReadonlyArray<EntityDeclaration>): StepBuilder<C> {
     const checked = declarations.map((declaration) => checkEntity(this.id, declaration))
     return this.with({
       entities: appended(this.options.entities, checked, (d) => `${d.type}\u0000${d.class}`)
@@ -128,7 +150,7 @@ export class StepBuilder {
    * @example
    * step("services", "Collect services").relationships({ from: "host", verb: "RUNS", to: "service" })
    */
-  relationships(...declarations: ReadonlyArray<RelationshipDeclaration>): StepBuilder {
+  relationships(...declarations: ReadonlyArray<RelationshipDeclaration>): StepBuilder<C> {
     const checked = declarations.map((declaration) => checkRelationship(this.id, declaration))
     return this.with({
       relationships: appended(this.options.relationships, checked, (d) => `${d.from}\u0000${d.verb}\u0000${d.to}`)
@@ -136,7 +158,7 @@ export class StepBuilder {
   }
 
   /** Fails the step with `Timeout` when it runs longer than `duration` (each attempt). */
-  timeout(duration: Duration.DurationInput): StepBuilder {
+  timeout(duration: Duration.DurationInput): StepBuilder<C> {
     return this.with({ timeout: duration })
   }
 
@@ -145,18 +167,37 @@ export class StepBuilder {
    * retryable error (`RateLimited`, `ApiError` with `retryable`). A `RateLimited` error's retry-after is
    * always honoured. The default is three jittered exponential retries from 200 ms.
    */
-  retry(schedule: Schedule.Schedule<unknown, ConnectorError>): StepBuilder {
+  retry(schedule: Schedule.Schedule<unknown, ConnectorError>): StepBuilder<C> {
     return this.with({ retry: schedule })
   }
 
-  /** Finishes the step with its program. */
-  run<C = unknown, R = never>(run: StepRun<C, R>): Step<C, R> {
-    return { id: this.id, description: this.description, ...this.options, run }
+  /**
+   * Runs the step only when `when(config)` holds. Otherwise it is reported `disabled` with `reason`, the
+   * rows it owned are kept as they were (as for a skipped step: C07) and the steps that depend on it are
+   * disabled too. A step made into a no-op by config would instead succeed with nothing, and lose its rows.
+   *
+   * @example
+   * step("audit-logs", "Audit logs").enabledWhen((config) => config.auditLogs, "auditLogs is off")
+   */
+  enabledWhen(when: (config: C) => boolean, reason: string | ((config: C) => string)): StepBuilder<C> {
+    return this.with({ enabled: { when, reason } })
+  }
+
+  /**
+   * Finishes the step with its program: a function of the step's context returning an Effect or a
+   * Promise (an `async` function). What it returns is the step's output.
+   */
+  run<O = void, R = never, Ctx extends C = C>(run: (ctx: StepContext<Ctx>) => StepResult<O, R>): Step<Ctx, R, O> {
+    return { id: this.id, description: this.description, ...(this.options as StepOptions<Ctx>), run }
   }
 }
 
+/** Starts a step whose context has config `C` (what `Connector.make`'s `steps: (step) => [...]` receives). */
+export type StepFactory<C> = (id: string, description: string) => StepBuilder<C>
+
 /**
- * Starts a step.
+ * Starts a step. Inside `Connector.make({ config, steps: (step) => [...] })` use the `step` given there:
+ * it types `ctx.config` from the config schema.
  *
  * @example
  * step("services", "Collect services")

@@ -129,6 +129,17 @@ export class DuplicateStep extends Schema.TaggedError<DuplicateStep>()("Duplicat
   }
 }
 
+/** A step was asked for (`--step`, `runConnector(c, { steps })`) that the connector does not have. */
+export class UnknownStep extends Schema.TaggedError<UnknownStep>()("UnknownStep", {
+  connector: Schema.String,
+  step: Schema.String,
+  known: Schema.Array(Schema.String)
+}) {
+  override get message(): string {
+    return `connector "${this.connector}" has no step "${this.step}" (its steps: ${this.known.join(", ")})`
+  }
+}
+
 /** The general error for connector authors: anything else that made a step or discovery fail. */
 export class ConnectorFailed extends Schema.TaggedError<ConnectorFailed>()("ConnectorFailed", {
   reason: Schema.String,
@@ -174,6 +185,30 @@ export type ConnectorError =
   | Timeout
   | ConnectorFailed
   | MissingEndpoints
+
+/** Every tag of `ConnectorError` (the compiler checks that none is missing). */
+const CONNECTOR_ERRORS: Readonly<Record<ConnectorError["_tag"], true>> = {
+  AuthFailed: true,
+  ApiError: true,
+  RateLimited: true,
+  ValidationFailed: true,
+  DuplicateKey: true,
+  ConfigInvalid: true,
+  Timeout: true,
+  ConnectorFailed: true,
+  MissingEndpoints: true
+}
+
+/**
+ * Whether `value` is one of the typed errors a step may fail with (by its tag): a thrown `RateLimited`
+ * in an `async` step keeps its tag (and is retried) instead of becoming a `ConnectorFailed`.
+ */
+export const isConnectorError = (value: unknown): value is ConnectorError =>
+  typeof value === "object" &&
+  value !== null &&
+  "_tag" in value &&
+  typeof value._tag === "string" &&
+  Object.hasOwn(CONNECTOR_ERRORS, value._tag)
 
 /** A connector that cannot be loaded: its step graph is not a DAG. */
 export type DefinitionError = DependencyCycle | UnknownDependency | DuplicateStep

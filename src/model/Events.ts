@@ -1,36 +1,7 @@
 import type { ConnectorError } from "./Errors.ts"
-import type { SyncStats, SyncStatus } from "./Outcome.ts"
-import type { ValidationWarning } from "./Records.ts"
+import type { NotRunStatus, StepOutcome, SyncStats, SyncStatus } from "./Outcome.ts"
 
-/** How a step ended. */
-export type StepStatus = "succeeded" | "failed" | "timed_out" | "skipped"
-
-/** The outcome of one step in a run. */
-export interface StepOutcome {
-  readonly id: string
-  readonly status: StepStatus
-  readonly entities: number
-  readonly relationships: number
-  /** Identical re-emits of objects already staged in this sync (by this step or another): kept once, counted here. */
-  readonly duplicates: number
-  readonly attempts: number
-  readonly durationMs: number
-  /** Why it failed or timed out. */
-  readonly error?: ConnectorError
-  /** Why it was skipped: the dependency that did not succeed. */
-  readonly skippedBecause?: string
-}
-
-/**
- * The warnings of one kind a run raised: same step, same message (unknown class or verb outside strict
- * mode), counted, with the first few subjects. `subject` is the first of them.
- */
-export interface WarningSummary extends ValidationWarning {
-  /** How many emits raised this warning. */
-  readonly count: number
-  /** The first subjects that raised it (a few at most). */
-  readonly samples: ReadonlyArray<string>
-}
+export { LEFT_OUT, type NotRunStatus, type StepOutcome, type StepStatus, type WarningSummary } from "./Outcome.ts"
 
 /** What happens during a run, in order, as the CLI renders it and as JSON logs carry it (DESIGN §5). */
 export type SyncEvent =
@@ -44,7 +15,13 @@ export type SyncEvent =
       readonly durationMs: number
     }
   | { readonly _tag: "StepFailed"; readonly step: string; readonly error: ConnectorError; readonly durationMs: number }
-  | { readonly _tag: "StepSkipped"; readonly step: string; readonly because: string }
+  | {
+      readonly _tag: "StepSkipped"
+      readonly step: string
+      /** `skipped`, `disabled` or `not_selected`. */
+      readonly status: NotRunStatus
+      readonly because: string
+    }
   | {
       readonly _tag: "StepRetrying"
       readonly step: string

@@ -1,4 +1,45 @@
-import type { StepOutcome, WarningSummary } from "./Events.ts"
+import type { ConnectorError } from "./Errors.ts"
+import type { ValidationWarning } from "./Records.ts"
+
+/**
+ * How a step ended. Only `succeeded` replaces the rows the step owned; after any other status they are
+ * kept as they were (C07): `failed`, `timed_out`; `skipped` (a dependency did not succeed); `disabled`
+ * (by config, `enabledWhen`, or a dependency is disabled); `not_selected` (`--step` asked for others).
+ */
+export type StepStatus = "succeeded" | "failed" | "timed_out" | "skipped" | "disabled" | "not_selected"
+
+/** The statuses of a step that did not run: a dependency did not succeed, disabled by config, or not selected. */
+export type NotRunStatus = "skipped" | "disabled" | "not_selected"
+
+/** Statuses that do not make a sync `partial`: the step was left out on purpose (config or `--step`). */
+export const LEFT_OUT: ReadonlySet<StepStatus> = new Set<StepStatus>(["disabled", "not_selected"])
+
+/** The outcome of one step in a run. */
+export interface StepOutcome {
+  readonly id: string
+  readonly status: StepStatus
+  readonly entities: number
+  readonly relationships: number
+  /** Identical re-emits of objects already staged in this sync (by this step or another): kept once, counted here. */
+  readonly duplicates: number
+  readonly attempts: number
+  readonly durationMs: number
+  /** Why it failed or timed out. */
+  readonly error?: ConnectorError
+  /** Why it did not run: the dependency that did not succeed, the reason it is disabled, or not selected. */
+  readonly skippedBecause?: string
+}
+
+/**
+ * The warnings of one kind a run raised: same step, same message (unknown class or verb outside strict
+ * mode), counted, with the first few subjects. `subject` is the first of them.
+ */
+export interface WarningSummary extends ValidationWarning {
+  /** How many emits raised this warning. */
+  readonly count: number
+  /** The first subjects that raised it (a few at most). */
+  readonly samples: ReadonlyArray<string>
+}
 
 /** The change a sync made (or, in a dry run, would make) to its scope; equal to the store's difference (C11). */
 export interface SyncStats {

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { StepOutcome } from "../model/Events.ts"
+import { LEFT_OUT, type StepOutcome } from "../model/Events.ts"
 import { emptyStats, type SyncPreview, type SyncStats, type SyncStatus } from "../model/Outcome.ts"
 import { checkEdges } from "./Edges.ts"
 import type { RunStep } from "./Graph.ts"
@@ -61,24 +61,29 @@ export interface FailedRun {
 }
 
 /**
- * The status of a run from its step outcomes: every step succeeded: `succeeded`; none did (and there
- * were steps): `failed`, with nothing deleted or changed; otherwise `partial`, the rows of the steps
- * that did not succeed kept as they were (C07).
+ * The status of a run from its step outcomes, counting only the steps meant to run (a step disabled by
+ * config or not selected was left out on purpose): each of those succeeded: `succeeded`; none did (and
+ * there were some): `failed`, with nothing deleted or changed; otherwise `partial`. The rows of every step
+ * that did not succeed are kept as they were (C07).
  */
 export const statusOf = (steps: ReadonlyArray<StepOutcome>): SyncStatus => {
-  const succeeded = steps.filter((step) => step.status === "succeeded").length
-  if (succeeded === steps.length) return "succeeded"
+  const meant = steps.filter((step) => !LEFT_OUT.has(step.status))
+  const succeeded = meant.filter((step) => step.status === "succeeded").length
+  if (succeeded === meant.length) return "succeeded"
   return succeeded === 0 ? "failed" : "partial"
 }
 
-/** Steps whose rows a commit keeps (C07): every step that did not succeed. */
+/** Steps whose rows a commit keeps (C07): every step that did not succeed (also those left out on purpose). */
 const keeper =
   (testing: StoreTesting) =>
   (steps: ReadonlyArray<StepOutcome>): ReadonlySet<string> =>
     new Set(
       testing.mutant === "delete-failed-steps"
         ? []
-        : steps.filter((step) => step.status !== "succeeded").map((step) => step.id)
+        : steps
+            .filter((step) => step.status !== "succeeded")
+            .filter((step) => testing.mutant !== "delete-left-out-steps" || !LEFT_OUT.has(step.status))
+            .map((step) => step.id)
     )
 
 const statsOf = (plan: CommitPlan): SyncStats => {

@@ -162,8 +162,10 @@ export interface BeginOptions {
 
 /**
  * Deliberate bugs, for proving that the property tests and the harness catch them; never set outside
- * tests. The core plays the first four, every driver the last three:
+ * tests. The core plays the first five, every driver the last three:
  * - `delete-failed-steps`: rows of failed/skipped steps are deleted as if the step emitted nothing (C07).
+ * - `delete-left-out-steps`: rows of steps disabled by config or not selected are deleted (C07), those of
+ *   failed, timed-out and skipped steps kept.
  * - `rewrite-unchanged`: unchanged rows are rewritten with the new generation (C08, C11).
  * - `no-deletes`: nothing is ever deleted (C09).
  * - `stale-digest`: a diffed commit leaves the per-step checksums of the commit before, so a later sync
@@ -174,6 +176,7 @@ export interface BeginOptions {
  */
 export type Mutant =
   | "delete-failed-steps"
+  | "delete-left-out-steps"
   | "rewrite-unchanged"
   | "no-deletes"
   | "stale-digest"

@@ -1,13 +1,5 @@
 import { Effect, Option } from "effect"
 import type { Connector } from "../connector/Connector.ts"
-import {
-  type Collected,
-  collectConfigured,
-  configure,
-  type RunError,
-  type RunOptions,
-  type RunOutput
-} from "../connector/Run.ts"
 import { StagingFailed } from "../model/Errors.ts"
 import type { EventSink, StepOutcome } from "../model/Events.ts"
 import type { SyncResult } from "../model/Outcome.ts"
@@ -21,6 +13,7 @@ import {
   type MassDeletionPolicy,
   recordFailure
 } from "./Commit.ts"
+import { type Collected, collectConfigured, configure, type RunError, type RunOptions, type RunOutput } from "./Run.ts"
 import { type ScopeRef, Store, type StoreDriver, type WriteSession } from "./Store.ts"
 import type { MassDeletion, ScopeLocked, StoreFailure } from "./StoreErrors.ts"
 import { diskStaging } from "./staging/Disk.ts"
@@ -237,8 +230,13 @@ export const commitSync = (
           Effect.gen(function* () {
             yield* stagingFailures(
               Effect.sync(() => {
-                for (const { step, ...record } of output.entities) staging.putEntity(step, record)
-                for (const { step, ...record } of output.relationships) staging.putRelationship(step, record)
+                // The owner first, then the steps that emitted identical copies (they take over if it fails).
+                for (const { step, alsoBy, ...record } of output.entities) {
+                  for (const by of [step, ...(alsoBy ?? [])]) staging.putEntity(by, record)
+                }
+                for (const { step, alsoBy, ...record } of output.relationships) {
+                  for (const by of [step, ...(alsoBy ?? [])]) staging.putRelationship(by, record)
+                }
               })
             )
             return yield* publish(commitTo, staging, output, options)

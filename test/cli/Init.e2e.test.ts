@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test"
-import { readFileSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { join, resolve } from "node:path"
 import { EXAMPLE_BASE_URL } from "../../src/cli/commands/InitTemplates.ts"
 import { parallax, tempDir } from "./support/Binary.ts"
 import { serveInventory } from "./support/InventoryServer.ts"
@@ -30,7 +30,7 @@ describe("parallax init's recorded HTTP fixture (the compiled binary)", () => {
     // The test replays the new recording with no server: every property holds.
     const checked = await parallax(["check", "./connector.ts", "--runs", "2", "--seed", "3"], { cwd: project })
     expect(checked.code).toBe(0)
-    expect(checked.stdout).toContain("7 passed, 0 failed")
+    expect(checked.stdout).toContain("8 passed, 0 failed")
   }, 120_000)
 
   test("a request the recording lacks fails the test and names the request", async () => {
@@ -51,4 +51,84 @@ describe("parallax init's recorded HTTP fixture (the compiled binary)", () => {
       `no recorded exchange for GET ${EXAMPLE_BASE_URL}/hosts/web-01/services in ${fixture}`
     )
   }, 120_000)
+})
+
+// `parallax init` writes a project that the real TypeScript compiler checks under --strict with nothing
+// but what init wrote (no node_modules anywhere up the tree): tsconfig.json and parallax.d.ts, the bundled
+// declarations of parallax-connect, parallax-connect/harness, effect and @effect/platform.
+
+const tsc = join(resolve(import.meta.dir, "../.."), "node_modules/typescript/bin/tsc")
+
+const typeCheck = async (project: string) => {
+  const child = Bun.spawn([process.execPath, tsc, "-p", project], { cwd: project, stdout: "pipe", stderr: "pipe" })
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited
+  ])
+  return { code, output: `${stdout}${stderr}` }
+}
+
+describe("parallax init's types (the compiled binary)", () => {
+  test("the project type-checks under tsc --strict without node_modules, and a type error is reported", async () => {
+    const dir = tempDir("parallax-init-types-")
+    expect((await parallax(["init", "typed"], { cwd: dir })).code).toBe(0)
+    const project = join(dir, "typed")
+    expect(readdirSync(project).sort()).toEqual([
+      "README.md",
+      "connector.ts",
+      "fixtures",
+      "parallax.d.ts",
+      "record.ts",
+      "test.sh",
+      "tsconfig.json"
+    ])
+    for (let up = project; up !== "/"; up = resolve(up, "..")) expect(existsSync(join(up, "node_modules"))).toBe(false)
+    const tsconfig = JSON.parse(readFileSync(join(project, "tsconfig.json"), "utf8"))
+    expect(tsconfig.compilerOptions).toMatchObject({ strict: true, types: [] })
+    const declarations = readFileSync(join(project, "parallax.d.ts"), "utf8")
+    for (const name of [
+      "parallax-connect",
+      "parallax-connect/harness",
+      "effect",
+      "effect/Schema",
+      "@effect/platform"
+    ]) {
+      expect(declarations).toContain(`declare module "${name}" {`)
+    }
+    // The scaffold's steps are typed from its config with no type written anywhere.
+    const source = readFileSync(join(project, "connector.ts"), "utf8")
+    expect(source).toContain("steps: (step) => [")
+    expect(source).not.toContain(".run<")
+
+    const clean = await typeCheck(project)
+    expect(clean.output).toBe("")
+    expect(clean.code).toBe(0)
+    // Skipping the declarations' own checks hides a module missing from the bundle (it would type as any):
+    // checked, effect's internals report their own quirks, but no module may be missing.
+    const tsconfigPath = join(project, "tsconfig.json")
+    const strictLib = { ...tsconfig, compilerOptions: { ...tsconfig.compilerOptions, skipLibCheck: false } }
+    writeFileSync(tsconfigPath, JSON.stringify(strictLib))
+    expect((await typeCheck(project)).output).not.toMatch(/TS2307|TS2305/)
+    writeFileSync(tsconfigPath, JSON.stringify(tsconfig))
+
+    // ctx.config is the decoded config (not any): reading a setting type-checks, a misspelt one does not.
+    const emitting = '.property("os", host.os))'
+    expect(source).toContain(emitting)
+    const reads = (expression: string) =>
+      source.replace(emitting, `.property("os", host.os).property("api", ${expression}))`)
+    writeFileSync(join(project, "connector.ts"), reads("ctx.config.baseUrl.length"))
+    expect(await typeCheck(project)).toEqual({ code: 0, output: "" })
+    writeFileSync(join(project, "connector.ts"), reads("ctx.config.baseURL.length"))
+    const misspelt = await typeCheck(project)
+    expect(misspelt.code).not.toBe(0)
+    expect(misspelt.output).toContain(
+      "error TS2551: Property 'baseURL' does not exist on type '{ readonly baseUrl: string; readonly token: Redacted<string>; }'. Did you mean 'baseUrl'?"
+    )
+    // And the SDK's own types hold: a property value must be flat.
+    writeFileSync(join(project, "connector.ts"), reads("{ nested: true }"))
+    const nested = await typeCheck(project)
+    expect(nested.code).not.toBe(0)
+    expect(nested.output).toContain("connector.ts(")
+  }, 180_000)
 })

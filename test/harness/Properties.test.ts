@@ -44,7 +44,7 @@ describe("a correct connector", () => {
       seed: SEED
     })
     assertHolds(report)
-    expect(statusOf(report)).toEqual(Array.from({ length: 7 }, () => "passed"))
+    expect(statusOf(report)).toEqual(Array.from({ length: 8 }, () => "passed"))
   }, 60_000)
 })
 
@@ -87,6 +87,21 @@ describe("fault isolation (C06, C07) catches", () => {
       seed: SEED
     })
     expectCaught(report, "declare the dependency")
+  }, 60_000)
+})
+
+describe("selection (C07) catches", () => {
+  test("a store that keeps the rows of failed, timed-out and skipped steps only (disabled and unselected ones lose theirs)", async () => {
+    expectCaught(
+      await check(Inventory.inventory, "selection", { deleteLeftOutSteps: true }),
+      "rows owned by steps disabled or not selected were not kept as they were (C07)"
+    )
+  }, 60_000)
+  test("a store that deletes the rows of every step that did not succeed", async () => {
+    expectCaught(await check(Inventory.inventory, "selection", { deleteFailedSteps: true }), "(C07)")
+  }, 60_000)
+  test("the same broken store passes fault-isolation: only selection sees steps left out on purpose", async () => {
+    assertHolds(await check(Inventory.inventory, "fault-isolation", { deleteLeftOutSteps: true }))
   }, 60_000)
 })
 

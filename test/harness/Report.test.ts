@@ -31,9 +31,9 @@ const silent = Connector.make({ name: "silent", steps: [step("hosts", "Collect n
 const sometimesFailing = Connector.make({
   name: "sometimes",
   config: Schema.Struct({ n: Schema.Number }),
-  steps: [
+  steps: (step) => [
     step("hosts", "Collect hosts").run((ctx) => ctx.emitEntity(entity("host", "web").class("Host"))),
-    step("users", "Collect users").run<{ readonly n: number }>((ctx) =>
+    step("users", "Collect users").run((ctx) =>
       ctx.config.n % 2 === 1
         ? new ApiError({ service: "users", reason: "unavailable", retryable: false })
         : ctx.emitEntity(entity("user", `u${ctx.config.n}`).class("User"))

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import { Effect, Redacted, Schema } from "effect"
-import { ApiError, Connector, entity, step } from "parallax-connect"
+import { ApiError, Connector, entity } from "parallax-connect"
 import { type HarnessReport, verifyConnector } from "parallax-connect/harness"
 import { leakSites, secretForms } from "../../harness/internal/Secrets.ts"
 import BasicAuthLog, { harness as basicAuthSetup } from "./fixtures/BasicAuthLog.ts"
@@ -52,8 +52,8 @@ const storing = (name: string, leak: (config: Config) => string) =>
   Connector.make({
     name,
     config: Config,
-    steps: [
-      step("hosts", "Collect hosts").run<Config>((ctx) =>
+    steps: (step) => [
+      step("hosts", "Collect hosts").run((ctx) =>
         ctx.emitEntity(entity("host", "web").class("Host").property("request", leak(ctx.config)))
       )
     ]
@@ -63,8 +63,8 @@ const storing = (name: string, leak: (config: Config) => string) =>
 const urlInError = Connector.make({
   name: "url-in-error",
   config: Config,
-  steps: [
-    step("hosts", "Collect hosts").run<Config>((ctx) =>
+  steps: (step) => [
+    step("hosts", "Collect hosts").run((ctx) =>
       Effect.gen(function* () {
         yield* ctx.emitEntity(entity("host", "web").class("Host"))
         const query = new URLSearchParams({ key: Redacted.value(ctx.config.token) })

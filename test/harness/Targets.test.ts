@@ -24,7 +24,7 @@ describe("a connector with `.toAccount` relationships", () => {
   test("keeps every invariant on SQLite (the targets are seeded)", async () => {
     const report = await verifyConnector(ToAccount, { ...toAccountSetup, runs: 20, seed: SEED })
     assertHolds(report)
-    expect(report.properties.filter((property) => property.status === "passed").length).toBe(6)
+    expect(report.properties.filter((property) => property.status === "passed").length).toBe(7)
   }, 60_000)
 
   test("with a fixed source too", async () => {

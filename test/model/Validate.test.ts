@@ -264,7 +264,9 @@ describe("at emit", () => {
       name: "bad-values",
       steps: [
         step("s", "emits a bad value").run((ctx) =>
-          emit === "entity" ? ctx.emitEntity(host(value)) : ctx.emitRelationship(runs(value))
+          emit === "entity"
+            ? Effect.asVoid(ctx.emitEntity(host(value)))
+            : Effect.asVoid(ctx.emitRelationship(runs(value)))
         )
       ]
     })

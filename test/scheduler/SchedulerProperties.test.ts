@@ -7,9 +7,10 @@ import {
   type ConnectorError,
   ConnectorFailed,
   type Step,
-  type StepOutcome
+  type StepOutcome,
+  stepEffect
 } from "parallax-connect"
-import { ancestors } from "../../src/scheduler/Dag.ts"
+import { ancestors } from "../../src/connector/Dag.ts"
 import { runSteps } from "../../src/scheduler/Scheduler.ts"
 import { MemorySpill } from "../../src/sync/staging/MemorySpill.ts"
 import { CoreStaging } from "../../src/sync/staging/Staging.ts"
@@ -37,7 +38,7 @@ const ignoresDependencies: Runner = (steps, concurrency) =>
 const ignoresBound: Runner = (steps) => scheduler(steps, 1_000)
 const runsTwice: Runner = (steps, concurrency) =>
   scheduler(
-    steps.map((s) => ({ ...s, run: (ctx) => Effect.zipRight(s.run(ctx), s.run(ctx)) })),
+    steps.map((s) => ({ ...s, run: (ctx) => Effect.zipRight(stepEffect(s, ctx), stepEffect(s, ctx)) })),
     concurrency
   )
 /** Runs steps one at a time in dependency order and gives up on everything after the first failure. */
@@ -123,6 +124,7 @@ const observe = (runner: Runner, s: Scenario): Promise<Trace> => {
     relationships: [],
     timeout: undefined,
     retry: undefined,
+    enabled: undefined,
     run: () =>
       Effect.gen(function* () {
         starts.set(n.id, (starts.get(n.id) ?? 0) + 1)

@@ -53,7 +53,7 @@ export const connectorModule = (
   name: string
 ): string => `import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
 import { Context, Effect, Layer, Redacted, Schema } from "effect"
-import { ApiError, Connector, entity, relationship, step } from "parallax-connect"
+import { ApiError, Connector, entity, relationship } from "parallax-connect"
 import { type HarnessSetup, HttpFixtures } from "parallax-connect/harness"
 
 const Config = Schema.Struct({
@@ -117,8 +117,9 @@ export default Connector.make({
   name: "${name}",
   description: "Hosts and the services they run, from an inventory API (config baseUrl, token)",
   config: Config,
-  layer: (config: Config) => apiLayer(config).pipe(Layer.provide(FetchHttpClient.layer)),
-  steps: [
+  layer: (config) => apiLayer(config).pipe(Layer.provide(FetchHttpClient.layer)),
+  // A function of \`step\`: every step's ctx.config is typed from Config.
+  steps: (step) => [
     step("hosts", "Hosts, from GET /hosts")
       .entities({ type: "${prefix(name)}_host", class: "Host" })
       .run((ctx) =>
@@ -183,6 +184,9 @@ It reads an inventory API: \`GET /hosts\` (\`[{ id, name, os }]\`) and \`GET /ho
 - \`parallax plan ./connector.ts\`: its steps and waves; \`parallax document ./connector.ts\`: its data model.
 - \`parallax sync ./connector.ts --set baseUrl=https://... --set token=...\`: one sync into \`./parallax.db\`
   (or \`PARALLAX_${prefix(name).toUpperCase()}_TOKEN\` for the token).
+- \`tsc\` (TypeScript 5.4 or later): type-checks the project under \`--strict\` (\`tsconfig.json\`). The types of
+  \`parallax-connect\`, \`parallax-connect/harness\`, \`effect\` and \`@effect/platform\` come from
+  \`parallax.d.ts\`, written by \`parallax init\` for this version of parallax: no \`npm install\` needed.
 - \`./test.sh\` (\`parallax check ./connector.ts\`): the property-based harness (idempotency, source scoping,
   fault isolation, atomicity, ...) against the API's answers recorded in \`fixtures/inventory.json\`,
   replayed without a network. It needs only the \`parallax\` binary.
@@ -193,3 +197,28 @@ It reads an inventory API: \`GET /hosts\` (\`[{ id, name, os }]\`) and \`GET /ho
 
 export const testScript = (): string =>
   '#!/bin/sh\n# The connector\'s test: the property-based harness on the recorded API answers; nothing but the parallax binary needed.\nexec parallax check ./connector.ts --seed 1 "$@"\n'
+
+/**
+ * `tsconfig.json`: `tsc --strict` with no node_modules; the declarations in `parallax.d.ts` are all the
+ * project needs (`types: []` keeps any `@types` up the tree out).
+ */
+export const tsconfig = (): string =>
+  `${JSON.stringify(
+    {
+      compilerOptions: {
+        strict: true,
+        target: "ES2022",
+        module: "Preserve",
+        moduleResolution: "bundler",
+        lib: ["ES2022", "DOM", "DOM.Iterable"],
+        types: [],
+        noEmit: true,
+        skipLibCheck: true,
+        verbatimModuleSyntax: true,
+        allowImportingTsExtensions: true
+      },
+      include: ["**/*.ts"]
+    },
+    null,
+    2
+  )}\n`

@@ -1,7 +1,7 @@
 import type { FileSystem, Path } from "@effect/platform"
 import { Console, Effect } from "effect"
+import { waves } from "../../connector/Dag.ts"
 import type { Step } from "../../connector/Step.ts"
-import { waves } from "../../scheduler/Dag.ts"
 import type { CliError } from "../CliError.ts"
 import { table } from "../Render.ts"
 import { resolveConnector } from "../ResolveConnector.ts"

@@ -207,10 +207,22 @@ export const runExport = (args: { readonly db: string; readonly format: ExportFo
     Effect.gen(function* () {
       const format = formatters[args.format]
       const store = yield* Store
-      const out = (text: string) => Effect.sync(() => process.stdout.write(text))
+      /** Writes `text`, waiting while the reader is behind, so that memory stays bounded. */
+      const out = (text: string) =>
+        Effect.async<void>((resume) => {
+          if (process.stdout.write(text)) resume(Effect.void)
+          else process.stdout.once("drain", () => resume(Effect.void))
+        })
       yield* out(format.head)
       let index = 0
-      yield* store.exportGraph().pipe(Stream.runForEach((item) => out(format.item(item, index++))))
+      // One write per chunk of items: a write per item cost more than reading the store.
+      yield* store.exportGraph().pipe(
+        Stream.runForEachChunk((chunk) => {
+          let text = ""
+          for (const item of chunk) text += format.item(item, index++)
+          return out(text)
+        })
+      )
       yield* out(format.tail)
       // Wait until the output is handed over, so that a failed write (a full disk) is reported, not lost.
       yield* Effect.async<void>((resume) => {

@@ -1,6 +1,7 @@
 import { FileSystem, Path } from "@effect/platform"
 import { Console, Duration, Effect, Either } from "effect"
 import { Connector } from "../../connector/Connector.ts"
+import { UnknownStep } from "../../model/Errors.ts"
 import type { StepOutcome, SyncEvent } from "../../model/Events.ts"
 import { emptyStats } from "../../model/Outcome.ts"
 import { sync } from "../../sync/Sync.ts"
@@ -18,6 +19,8 @@ export interface SyncArgs {
   readonly account: string
   readonly config: string | undefined
   readonly set: ReadonlyArray<string>
+  /** `--step`: only these steps and what they depend on (empty: every step). */
+  readonly steps: ReadonlyArray<string>
   readonly db: string
   readonly dryRun: boolean
   readonly json: boolean
@@ -31,7 +34,13 @@ export interface SyncArgs {
 
 const exitCodeOf = { succeeded: ExitCode.ok, partial: ExitCode.partial, failed: ExitCode.failed } as const
 
-const definitionErrors = new Set(["ConfigInvalid", "DependencyCycle", "UnknownDependency", "DuplicateStep"])
+const definitionErrors = new Set([
+  "ConfigInvalid",
+  "DependencyCycle",
+  "UnknownDependency",
+  "DuplicateStep",
+  "UnknownStep"
+])
 
 /**
  * Prints the report; when standard output cannot take it (a full disk), fails with `whatHappened` and
@@ -75,6 +84,11 @@ export const runSync = (args: SyncArgs): Effect.Effect<number, CliError, FileSys
     yield* Connector.decodeConfig(connector, config.raw).pipe(
       Effect.mapError((error) => usageError(configErrorMessage(error, connector, config)))
     )
+    const known = connector.steps.map((step) => step.id)
+    const unknownStep = args.steps.find((id) => !known.includes(id))
+    if (unknownStep !== undefined) {
+      return yield* usageError(new UnknownStep({ connector: connector.name, step: unknownStep, known }).message)
+    }
     const syncId = crypto.randomUUID()
     const startedAt = Date.now()
     let steps: ReadonlyArray<StepOutcome> = []
@@ -100,6 +114,7 @@ export const runSync = (args: SyncArgs): Effect.Effect<number, CliError, FileSys
         force: args.force,
         strict: args.strict,
         concurrency: args.concurrency,
+        ...(args.steps.length === 0 ? {} : { steps: args.steps }),
         stepTimeout: Duration.millis(args.stepTimeout),
         onEvent
       }).pipe(Effect.either)

@@ -39,8 +39,6 @@ const compare = (a: string, b: string): number => {
   return Buffer.compare(left, right)
 }
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.compare(a, b) === 0
-
 const source = (row: Row): Source => ({
   connector: row.connector as string,
   account: row.account as string,
@@ -49,7 +47,7 @@ const source = (row: Row): Source => ({
 })
 
 const entityOf = (row: Row, sources: ReadonlyArray<Source>): GraphEntity => ({
-  id: toHex(row.id as Uint8Array),
+  id: row.id as string,
   type: row.type as string,
   key: row.key as string,
   class: row.class as string,
@@ -59,12 +57,12 @@ const entityOf = (row: Row, sources: ReadonlyArray<Source>): GraphEntity => ({
 })
 
 const relationshipOf = (row: Row, sources: ReadonlyArray<Source>): GraphRelationship => ({
-  id: toHex(row.id as Uint8Array),
+  id: row.id as string,
   verb: row.verb as string,
-  fromId: toHex(row.from_id as Uint8Array),
+  fromId: row.from_id as string,
   fromType: row.from_type as string,
   fromKey: row.from_key as string,
-  toId: toHex(row.to_id as Uint8Array),
+  toId: row.to_id as string,
   toType: row.to_type as string,
   toKey: row.to_key as string,
   ...(row.to_account === null ? {} : { toAccount: row.to_account as string }),
@@ -82,14 +80,14 @@ const bySource = (a: Row, b: Row): number =>
  */
 function* merged<A>(rows: Iterable<Row>, make: (first: Row, sources: ReadonlyArray<Source>) => A): Generator<A> {
   let group: Array<Row> = []
-  let groupId: Uint8Array | undefined
+  let groupId: string | undefined
   const done = () => {
-    group.sort(bySource)
+    if (group.length > 1) group.sort(bySource)
     return make(group[0] as Row, group.map(source))
   }
   for (const row of rows) {
-    const id = row.id as Uint8Array
-    if (groupId !== undefined && !sameBytes(id, groupId)) {
+    const id = row.id as string
+    if (groupId !== undefined && id !== groupId) {
       yield done()
       group = []
     }
@@ -115,7 +113,8 @@ const entitySql = (filter: EntityFilter) => {
     ["s.account = ?", filter.account]
   ])
   return {
-    sql: `SELECT e.*, s.connector, s.account FROM entities e INDEXED BY entities_by_id
+    sql: `SELECT lower(hex(e.id)) AS id, e.type, e.key, e.class, e.display_name, e.properties, e.step, e.generation,
+          s.connector, s.account FROM entities e INDEXED BY entities_by_id
           CROSS JOIN scopes s ON s.scope_id = e.scope_id ${sql} ORDER BY e.id`,
     params
   }
@@ -131,7 +130,9 @@ const relationshipSql = (filter: RelationshipFilter) => {
     [LIVE_EDGE]
   )
   return {
-    sql: `SELECT r.*, s.connector, s.account FROM relationships r INDEXED BY relationships_by_id
+    sql: `SELECT lower(hex(r.id)) AS id, r.verb, lower(hex(r.from_id)) AS from_id, r.from_type, r.from_key,
+          lower(hex(r.to_id)) AS to_id, r.to_type, r.to_key, r.to_account, r.rel_key, r.properties, r.step,
+          r.generation, s.connector, s.account FROM relationships r INDEXED BY relationships_by_id
           CROSS JOIN scopes s ON s.scope_id = r.scope_id ${sql} ORDER BY r.id`,
     params
   }

@@ -107,7 +107,7 @@ class Table {
     const pending = this.pending
     for (const value of values) pending[this.filled++] = value
     if (this.filled === pending.length) {
-      this.insertMany.run(...(pending as Array<string>))
+      this.insertMany.run(pending as Array<string>)
       this.filled = 0
     }
   }
@@ -116,7 +116,7 @@ class Table {
   settle(): void {
     const width = COLUMNS[this.kind].length
     for (let at = 0; at < this.filled; at += width) {
-      this.insertOne.run(...(this.pending.slice(at, at + width) as Array<string>))
+      this.insertOne.run(this.pending.slice(at, at + width) as Array<string>)
     }
     this.filled = 0
   }

@@ -179,6 +179,12 @@ export class CoreStaging implements Staging {
     }
   }
 
+  /** The other steps that emitted an identical copy of the staged object `id` (its owner aside). */
+  coEmitters(kind: Kind, id: string): ReadonlyArray<string> {
+    const seq = this.kinds[kind].find(id)
+    return seq < 0 ? [] : (this.kinds[kind].also.get(seq) ?? [])
+  }
+
   /** Ends collection: the spill is sealed and no more puts are taken. */
   seal(): void {
     if (this.broken !== undefined) throw this.broken

@@ -8,21 +8,26 @@ let built: Promise<string> | undefined
 
 /**
  * The real compiled `parallax` binary, built once per test run into a temporary directory by the
- * very command of `npm run build` (only the output path differs).
+ * very commands of `npm run build` (only the output path differs): the type declarations `init` embeds,
+ * then the compiled binary.
  */
 export const binary = (): Promise<string> => {
   built ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), "parallax-bin-"))
     const out = join(dir, "parallax")
-    // Exactly `npm run build`, into the temporary directory: the script's arguments, with another --outfile.
     const script = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: { build: string } })
       .scripts.build
-    const args = script.split(/\s+/).slice(1)
-    const at = args.indexOf("--outfile")
-    if (args[0] !== "build" || at < 0) throw new Error(`unexpected build script: ${script}`)
-    args[at + 1] = out
-    const build = Bun.spawn([process.execPath, ...args], { cwd: root, stdout: "pipe", stderr: "pipe" })
-    if ((await build.exited) !== 0) throw new Error(`build failed: ${await new Response(build.stderr).text()}`)
+    const commands = script.split("&&").map((command) => command.trim().split(/\s+/))
+    const compile = commands.at(-1) ?? []
+    const at = compile.indexOf("--outfile")
+    if (commands.some((command) => command[0] !== "bun") || compile[1] !== "build" || at < 0) {
+      throw new Error(`unexpected build script: ${script}`)
+    }
+    compile[at + 1] = out
+    for (const command of commands) {
+      const build = Bun.spawn([process.execPath, ...command.slice(1)], { cwd: root, stdout: "pipe", stderr: "pipe" })
+      if ((await build.exited) !== 0) throw new Error(`build failed: ${await new Response(build.stderr).text()}`)
+    }
     process.on("exit", () => rmSync(dir, { recursive: true, force: true }))
     return out
   })()

@@ -78,7 +78,7 @@ export const inventory = make([hosts, services, owners])
 export const randomKeys = make([
   hosts,
   services,
-  step("owners", "Collect owners").run((ctx: Parameters<InventoryStep["run"]>[0]) =>
+  step("owners", "Collect owners").run((ctx) =>
     Effect.gen(function* () {
       const api = yield* Inventory
       for (const owner of new Set(api.hosts.map((host) => host.owner))) {
@@ -91,7 +91,7 @@ export const randomKeys = make([
 let collected = 0
 /** Idempotency (C08) breaker: a property that changes on every sync (a counter, like a timestamp). */
 export const unstableValues = make([
-  step("hosts", "Collect hosts").run((ctx: Parameters<InventoryStep["run"]>[0]) =>
+  step("hosts", "Collect hosts").run((ctx) =>
     Effect.gen(function* () {
       const api = yield* Inventory
       collected++
@@ -110,7 +110,7 @@ const hostsBySync = new Map<string, Array<string>>()
  * without declaring the dependency, so its output depends on which step ran first.
  */
 export const hiddenDependency = make([
-  step("hosts", "Collect hosts").run((ctx: Parameters<InventoryStep["run"]>[0]) =>
+  step("hosts", "Collect hosts").run((ctx) =>
     Effect.gen(function* () {
       const api = yield* Inventory
       const seen: Array<string> = []
@@ -122,7 +122,7 @@ export const hiddenDependency = make([
     })
   ),
   services,
-  step("owners", "Collect owners").run((ctx: Parameters<InventoryStep["run"]>[0]) =>
+  step("owners", "Collect owners").run((ctx) =>
     Effect.gen(function* () {
       const api = yield* Inventory
       const seen = [...(hostsBySync.get(ctx.syncId) ?? [])].sort()
@@ -135,7 +135,7 @@ export const hiddenDependency = make([
 
 /** Secrets (C12) breaker: the token is stored as a property. */
 export const tokenInRows = make([
-  step("hosts", "Collect hosts").run((ctx: Parameters<InventoryStep["run"]>[0]) =>
+  step("hosts", "Collect hosts").run((ctx) =>
     Effect.gen(function* () {
       const api = yield* Inventory
       for (const host of api.hosts) {
@@ -151,7 +151,7 @@ export const tokenInRows = make([
 
 /** The token logged in plain text by a step (the SDK masks it before the line is written). */
 export const tokenInLogs = make([
-  step("hosts", "Collect hosts").run((ctx: Parameters<InventoryStep["run"]>[0]) =>
+  step("hosts", "Collect hosts").run((ctx) =>
     Effect.gen(function* () {
       const api = yield* Inventory
       yield* ctx.log.debug(`calling the API with token ${Redacted.value(ctx.config.token)}`)
@@ -164,7 +164,7 @@ export const tokenInLogs = make([
 
 /** The token quoted in a step's error (the SDK masks it before the error leaves the step). */
 export const tokenInErrors = make([
-  step("hosts", "Collect hosts").run((ctx: Parameters<InventoryStep["run"]>[0]) =>
+  step("hosts", "Collect hosts").run((ctx) =>
     Effect.gen(function* () {
       const api = yield* Inventory
       if (api.hosts.length > 1) {
@@ -187,7 +187,7 @@ export const tokenInErrors = make([
 export const undeclaredEndpoints = make([
   hosts,
   services,
-  step("owners", "Collect owners and what they own").run((ctx: Parameters<InventoryStep["run"]>[0]) =>
+  step("owners", "Collect owners and what they own").run((ctx) =>
     Effect.gen(function* () {
       const api = yield* Inventory
       for (const owner of new Set(api.hosts.map((host) => host.owner))) {

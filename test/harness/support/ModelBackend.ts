@@ -18,6 +18,11 @@ export interface ModelBugs {
   readonly noDeletes?: boolean
   /** Rewrites every emitted row, changed or not (C08). */
   readonly rewriteUnchanged?: boolean
+  /**
+   * Keeps the rows of failed, timed-out and skipped steps only, as a store that lists those statuses
+   * would: steps disabled by config or not selected lose their rows as if they had emitted nothing (C07).
+   */
+  readonly deleteLeftOutSteps?: boolean
 }
 
 const mutantOf = (bugs: ModelBugs): Mutant | undefined =>
@@ -31,7 +36,9 @@ const mutantOf = (bugs: ModelBugs): Mutant | undefined =>
           ? "no-deletes"
           : bugs.rewriteUnchanged
             ? "rewrite-unchanged"
-            : undefined
+            : bugs.deleteLeftOutSteps
+              ? "delete-left-out-steps"
+              : undefined
 
 /**
  * The memory store (the real commit core over the memory driver) as a harness backend, optionally with

@@ -1,14 +1,20 @@
 import { Cause, type Duration, Effect, Exit, Layer, Option, Stream } from "effect"
-import { type ConfigInvalid, type ConnectorError, ConnectorFailed, type DefinitionError } from "../model/Errors.ts"
+import { type Connector, Connector as Connectors } from "../connector/Connector.ts"
+import { asConnectorError, crashed } from "../connector/Failure.ts"
+import { maskSecrets } from "../connector/Secrets.ts"
+import {
+  type ConfigInvalid,
+  type ConnectorError,
+  ConnectorFailed,
+  type DefinitionError,
+  UnknownStep
+} from "../model/Errors.ts"
 import type { EventSink, StepOutcome, SyncEvent, WarningSummary } from "../model/Events.ts"
 import type { EntityRecord, RelationshipRecord, ValidationWarning } from "../model/Records.ts"
 import { runSteps } from "../scheduler/Scheduler.ts"
 import type { Staging } from "../scheduler/Staging.ts"
-import { MemorySpill } from "../sync/staging/MemorySpill.ts"
-import { CoreStaging } from "../sync/staging/Staging.ts"
-import { type Connector, Connector as Connectors } from "./Connector.ts"
-import { asConnectorError, crashed } from "./Failure.ts"
-import { maskSecrets } from "./Secrets.ts"
+import { MemorySpill } from "./staging/MemorySpill.ts"
+import { CoreStaging } from "./staging/Staging.ts"
 
 /** How to run a connector. */
 export interface RunOptions<R = never> {
@@ -22,6 +28,11 @@ export interface RunOptions<R = never> {
   readonly concurrency?: number
   /** Unknown classes and verbs are errors instead of warnings. */
   readonly strict?: boolean
+  /**
+   * Only these steps run, with the steps they depend on (directly or not); every other step is reported
+   * `not_selected` and the rows it owned are kept. None: every step. An unknown id fails with `UnknownStep`.
+   */
+  readonly steps?: ReadonlyArray<string>
   /** The timeout of each attempt of a step that sets none itself (default 1 hour). */
   readonly stepTimeout?: Duration.DurationInput
   /** Replaces the connector's own services (its `layer`): a fake API for tests and the harness. */
@@ -42,13 +53,19 @@ export interface Collected {
 }
 
 /** The output of `runConnector`: the step outcomes and the staged objects, each with its owning step. */
+/**
+ * A staged object with the step that owns it and, when other steps emitted an identical copy, those too
+ * (`alsoBy`): a commit of the output then moves the row to one of them if its owner fails at the commit.
+ */
+export type Owned<A> = A & { readonly step: string; readonly alsoBy?: ReadonlyArray<string> }
+
 export interface RunOutput extends Collected {
-  readonly entities: ReadonlyArray<EntityRecord & { readonly step: string }>
-  readonly relationships: ReadonlyArray<RelationshipRecord & { readonly step: string }>
+  readonly entities: ReadonlyArray<Owned<EntityRecord>>
+  readonly relationships: ReadonlyArray<Owned<RelationshipRecord>>
 }
 
 /** Why a run could not even start collecting. */
-export type RunError = ConfigInvalid | DefinitionError | ConnectorError
+export type RunError = ConfigInvalid | DefinitionError | UnknownStep | ConnectorError
 
 /** The typed failure of a cause (`what` failed: ...), or a `ConnectorFailed` for a crash (`what` crashed: ...). */
 const typedOrCrash = (cause: Cause.Cause<ConnectorError>, what: string): ConnectorError =>
@@ -91,12 +108,24 @@ const warningCounter = () => {
   return { add, all }
 }
 
+/** Fails with `UnknownStep` for the first selected step id the connector does not have. */
+const checkSelection = <C, R>(connector: Connector<C, R>, selected: ReadonlyArray<string> | undefined) => {
+  const known = connector.steps.map((step) => step.id)
+  const unknown = selected?.find((id) => !known.includes(id))
+  return unknown === undefined
+    ? Effect.void
+    : Effect.fail(new UnknownStep({ connector: connector.name, step: unknown, known }))
+}
+
 /**
- * Configure: checks the step graph and decodes the config. Needs no store: a connector that cannot be
- * loaded or configured fails here, before any scope is locked or any run recorded.
+ * Configure: checks the step graph and the selected steps, and decodes the config. Needs no store: a
+ * connector that cannot be loaded or configured fails here, before any scope is locked or any run recorded.
  */
 export const configure = <C, R>(connector: Connector<C, R>, options: RunOptions<R> = {}) =>
-  Effect.zipRight(Connectors.validate(connector), Connectors.decodeConfig(connector, options.config ?? {}))
+  Connectors.validate(connector).pipe(
+    Effect.zipRight(checkSelection(connector, options.steps)),
+    Effect.zipRight(Connectors.decodeConfig(connector, options.config ?? {}))
+  )
 
 /**
  * Discover → Collect into `staging`, with the config `configure` decoded: runs `discover`, then the steps.
@@ -144,6 +173,7 @@ export const collectConfigured = <C, R>(
         staging,
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
         ...(options.strict === undefined ? {} : { strict: options.strict }),
+        ...(options.steps === undefined ? {} : { steps: options.steps }),
         ...(options.stepTimeout === undefined ? {} : { stepTimeout: options.stepTimeout }),
         onEvent: emit,
         onWarning: warnings.add
@@ -173,6 +203,9 @@ export const collect = <C, R>(
 ): Effect.Effect<Collected, RunError> =>
   Effect.flatMap(configure(connector, options), (config) => collectConfigured(connector, config, staging, options))
 
+const owned = <A>(record: A, step: string, also: ReadonlyArray<string>): Owned<A> =>
+  also.length === 0 ? { ...record, step } : { ...record, step, alsoBy: also }
+
 /**
  * Runs a connector and returns everything it emitted, in memory: for tests and small sources. `sync`
  * streams into the store instead.
@@ -189,8 +222,12 @@ export const runConnector = <C, R>(
     const collected = yield* collect(connector, staging, options)
     return {
       ...collected,
-      entities: [...staging.spill.entitiesOfType(undefined)].map(({ record, step }) => ({ ...record, step })),
-      relationships: [...staging.spill.relationships(undefined)].map(({ record, step }) => ({ ...record, step }))
+      entities: [...staging.spill.entitiesOfType(undefined)].map(({ record, step }) =>
+        owned(record, step, staging.coEmitters(0, record.id))
+      ),
+      relationships: [...staging.spill.relationships(undefined)].map(({ record, step }) =>
+        owned(record, step, staging.coEmitters(1, record.id))
+      )
     }
   })
 

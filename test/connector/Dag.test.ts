@@ -2,9 +2,9 @@ import { describe, expect, test } from "bun:test"
 import { Effect, Either } from "effect"
 import fc from "fast-check"
 import { Connector, DependencyCycle, DuplicateStep, runConnector, step, UnknownDependency } from "parallax-connect"
-import { ancestors, checkGraph, waves } from "../../src/scheduler/Dag.ts"
+import { ancestors, checkGraph, waves } from "../../src/connector/Dag.ts"
+import { randomDag } from "../scheduler/support/RandomDag.ts"
 import { effectTest } from "../support/effectTest.ts"
-import { randomDag } from "./support/RandomDag.ts"
 
 const node = (id: string, ...dependsOn: ReadonlyArray<string>) => ({ id, dependsOn })
 const left = <E>(result: Either.Either<void, E>): E => {

@@ -276,7 +276,7 @@ describe("configuration", () => {
     Connector.make({
       name: "configured",
       config: Config,
-      steps: [step("s", "").run<Config>((ctx) => Effect.sync(() => seen.push(ctx.config)))]
+      steps: (step) => [step("s", "").run((ctx) => Effect.sync(() => seen.push(ctx.config)))]
     })
 
   effectTest("is decoded before anything runs; secrets arrive as Redacted", () =>

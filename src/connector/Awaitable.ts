@@ -1,0 +1,75 @@
+import { Cause, Effect, Effectable, Exit, Runtime } from "effect"
+
+/**
+ * An Effect that an `async` step may also `await`: `yield* ctx.emitEntity(e)` in an Effect program,
+ * `await ctx.emitEntity(e)` in an `async` function. Like any Effect it does nothing until it is run
+ * (yielded, or awaited); awaiting runs it once more each time. Awaited, a failure rejects with the typed
+ * error itself (a `ValidationFailed`, not a wrapper).
+ */
+export type Awaitable<A, E = never> = Effect.Effect<A, E> & PromiseLike<A>
+
+/** Runs `effect` and settles like a promise: the value, or the typed error (a defect: the defect). */
+const settle = <A, E>(exit: Exit.Exit<A, E>): Promise<A> =>
+  Exit.isSuccess(exit) ? Promise.resolve(exit.value) : Promise.reject(Cause.squash(exit.cause))
+
+/** An Effect whose `then` runs it on `runtime` (so logs keep the step's logger and annotations). */
+class RuntimeAwaitable<A, E> extends Effectable.Class<A, E> {
+  constructor(
+    private readonly effect: Effect.Effect<A, E>,
+    private readonly runtime: Runtime.Runtime<never>
+  ) {
+    super()
+  }
+  commit(): Effect.Effect<A, E> {
+    return this.effect
+  }
+  // biome-ignore lint/suspicious/noThenProperty: being awaitable is the point of this type
+  then<B = A, F = never>(
+    onFulfilled?: ((value: A) => B | PromiseLike<B>) | null,
+    onRejected?: ((reason: unknown) => F | PromiseLike<F>) | null
+  ): Promise<B | F> {
+    return Runtime.runPromiseExit(this.runtime)(this.effect).then(settle).then(onFulfilled, onRejected)
+  }
+}
+
+/**
+ * Makes `effect` awaitable as well: `await` runs it on `runtime` (default: the default runtime). For
+ * wrappers of a step context (a test double, the harness) whose emits must stay awaitable.
+ *
+ * @example
+ * const counted: StepContext = { ...ctx, emitEntity: (e) => awaitable(Effect.tap(ctx.emitEntity(e), count)) }
+ */
+export const awaitable = <A, E>(
+  effect: Effect.Effect<A, E>,
+  runtime: Runtime.Runtime<never> = Runtime.defaultRuntime
+): Awaitable<A, E> => new RuntimeAwaitable(effect, runtime)
+
+/**
+ * An awaitable whose work is synchronous (the hot path of emitting): `run` returns the value or the
+ * typed error, and is called when the Effect runs or the awaitable is awaited, never before.
+ */
+export class SyncAwaitable<A, E extends Error> extends Effectable.Class<A, E> {
+  constructor(private readonly run: () => A | E) {
+    super()
+  }
+  commit(): Effect.Effect<A, E> {
+    const result = this.run()
+    return result instanceof Error ? Effect.fail(result as E) : Effect.succeed(result as A)
+  }
+  // biome-ignore lint/suspicious/noThenProperty: being awaitable is the point of this type
+  then<B = A, F = never>(
+    onFulfilled?: ((value: A) => B | PromiseLike<B>) | null,
+    onRejected?: ((reason: unknown) => F | PromiseLike<F>) | null
+  ): Promise<B | F> {
+    let result: A | E
+    try {
+      result = this.run()
+    } catch (defect) {
+      return Promise.reject(defect).then(onFulfilled, onRejected)
+    }
+    return (result instanceof Error ? Promise.reject(result) : Promise.resolve(result as A)).then(
+      onFulfilled,
+      onRejected
+    )
+  }
+}
