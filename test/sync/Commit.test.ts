@@ -11,6 +11,7 @@ import {
   step
 } from "../../src/index.ts"
 import { commitSync, type DumpRow, MemoryStore, Store, type StoreTesting, sync } from "../../src/runtime.ts"
+import { freshPostgresStore, testPostgresUrl } from "../store/support/Postgres.ts"
 import { tempStore } from "./support/Source.ts"
 
 /**
@@ -69,7 +70,10 @@ const connectorOf = (source: Source) =>
 
 const drivers: ReadonlyArray<readonly [string, (testing: StoreTesting) => Layer.Layer<Store, unknown>]> = [
   ["sqlite", (testing) => tempStore({ testing })],
-  ["memory", (testing) => MemoryStore.layerWith({ testing })]
+  ["memory", (testing) => MemoryStore.layerWith({ testing })],
+  ...(testPostgresUrl === undefined
+    ? []
+    : [["postgres", (testing: StoreTesting) => freshPostgresStore({ testing })] as const])
 ]
 
 type Row = Omit<DumpRow, "firstSeenAt" | "generation" | "content">

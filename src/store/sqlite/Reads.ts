@@ -10,16 +10,14 @@ import type {
   RelationshipFilter,
   RunRecord,
   RunStep,
-  Source,
   StoreDump,
   StoreStats,
   TypeCount
 } from "../../sync/Store.ts"
+import { entityOf, merged, type Row, relationshipOf, take } from "../Merged.ts"
 import { toHex } from "./Codec.ts"
 
 /** The store's read queries, synchronous on the reader connection; the adapter wraps them in effects. */
-
-type Row = Record<string, unknown>
 
 /** `WHERE` from the clauses whose parameter is given, plus `always` clauses without parameters. */
 const where = (clauses: ReadonlyArray<[string, string | number | undefined]>, always: ReadonlyArray<string> = []) => {
@@ -29,72 +27,6 @@ const where = (clauses: ReadonlyArray<[string, string | number | undefined]>, al
     sql: sql.length === 0 ? "" : `WHERE ${sql.join(" AND ")}`,
     params: present.map(([, value]) => value) as Array<string | number>
   }
-}
-
-/** SQLite's ordering of text (BINARY: by UTF-8 bytes, which is code point order). */
-const compare = (a: string, b: string): number => {
-  if (a === b) return 0
-  const left = Buffer.from(a)
-  const right = Buffer.from(b)
-  return Buffer.compare(left, right)
-}
-
-const source = (row: Row): Source => ({
-  connector: row.connector as string,
-  account: row.account as string,
-  step: row.step as string,
-  generation: row.generation as number
-})
-
-const entityOf = (row: Row, sources: ReadonlyArray<Source>): GraphEntity => ({
-  id: row.id as string,
-  type: row.type as string,
-  key: row.key as string,
-  class: row.class as string,
-  displayName: row.display_name as string,
-  properties: JSON.parse(row.properties as string),
-  sources
-})
-
-const relationshipOf = (row: Row, sources: ReadonlyArray<Source>): GraphRelationship => ({
-  id: row.id as string,
-  verb: row.verb as string,
-  fromId: row.from_id as string,
-  fromType: row.from_type as string,
-  fromKey: row.from_key as string,
-  toId: row.to_id as string,
-  toType: row.to_type as string,
-  toKey: row.to_key as string,
-  ...(row.to_account === null ? {} : { toAccount: row.to_account as string }),
-  ...(row.rel_key === null ? {} : { key: row.rel_key as string }),
-  properties: JSON.parse(row.properties as string),
-  sources
-})
-
-const bySource = (a: Row, b: Row): number =>
-  compare(a.connector as string, b.connector as string) || compare(a.account as string, b.account as string)
-
-/**
- * Groups rows ordered by id into merged items: content from the first source by connector, then account
- * (an id has at most one row per scope, so a group is small and sorted here rather than by the query).
- */
-function* merged<A>(rows: Iterable<Row>, make: (first: Row, sources: ReadonlyArray<Source>) => A): Generator<A> {
-  let group: Array<Row> = []
-  let groupId: string | undefined
-  const done = () => {
-    if (group.length > 1) group.sort(bySource)
-    return make(group[0] as Row, group.map(source))
-  }
-  for (const row of rows) {
-    const id = row.id as string
-    if (groupId !== undefined && id !== groupId) {
-      yield done()
-      group = []
-    }
-    groupId = id
-    group.push(row)
-  }
-  if (group.length > 0) yield done()
 }
 
 /** Whether an entity with the edge's `column` id exists in some scope: one probe of `entities_by_id`. */
@@ -135,15 +67,6 @@ const relationshipSql = (filter: RelationshipFilter) => {
           r.generation, s.connector, s.account FROM relationships r INDEXED BY relationships_by_id
           CROSS JOIN scopes s ON s.scope_id = r.scope_id ${sql} ORDER BY r.id`,
     params
-  }
-}
-
-function* take<A>(items: Iterable<A>, limit: number | undefined): Generator<A> {
-  if (limit !== undefined && limit <= 0) return
-  let count = 0
-  for (const item of items) {
-    yield item
-    if (limit !== undefined && ++count >= limit) return
   }
 }
 

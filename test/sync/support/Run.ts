@@ -3,6 +3,7 @@ import type { SyncResult } from "../../../src/model/Outcome.ts"
 import * as MemoryStore from "../../../src/store/memory/MemoryStore.ts"
 import { type Mutant, Store, type StoreDump } from "../../../src/sync/Store.ts"
 import { type SyncOptions, sync } from "../../../src/sync/Sync.ts"
+import { freshPostgresStore, testPostgresUrl } from "../../store/support/Postgres.ts"
 import { type ConnectorOptions, connectorOf, type Source, tempStore } from "./Source.ts"
 
 /** One sync of generated source data, forced past the mass-deletion guard (properties test other things). */
@@ -15,9 +16,14 @@ export const syncSource = (
 
 export const dumpStore: Effect.Effect<StoreDump, unknown, Store> = Effect.flatMap(Store, (store) => store.dump())
 
-/** The drivers every property runs against. */
-export const DRIVERS = ["sqlite", "memory"] as const
-export type DriverName = (typeof DRIVERS)[number]
+export type DriverName = "sqlite" | "memory" | "postgres"
+
+/** The drivers every property runs against: PostgreSQL too where the tests have a server. */
+export const DRIVERS: ReadonlyArray<DriverName> = [
+  "sqlite",
+  "memory",
+  ...(testPostgresUrl === undefined ? [] : (["postgres"] as const))
+]
 
 /** Runs `body` against a fresh store of `driver` (default SQLite), optionally with a deliberate bug. */
 export const withStore = <A>(
@@ -26,6 +32,11 @@ export const withStore = <A>(
   driver: DriverName = "sqlite"
 ): Promise<A> => {
   const testing = mutant === undefined ? {} : { mutant }
-  const layer = driver === "memory" ? MemoryStore.layerWith({ testing }) : tempStore({ testing })
+  const layer =
+    driver === "memory"
+      ? MemoryStore.layerWith({ testing })
+      : driver === "postgres"
+        ? freshPostgresStore({ testing })
+        : tempStore({ testing })
   return Effect.runPromise(body.pipe(Effect.provide(layer), Effect.scoped))
 }

@@ -1,0 +1,280 @@
+import type { SQL } from "bun"
+import type { SyncStats, SyncStatus } from "../../model/Outcome.ts"
+import type {
+  DumpRow,
+  EntityFilter,
+  GraphEntity,
+  GraphItem,
+  GraphRelationship,
+  HistoryFilter,
+  RelationshipFilter,
+  RunRecord,
+  RunStep,
+  StoreDump,
+  StoreStats,
+  TypeCount
+} from "../../sync/Store.ts"
+import { entityOf, merged, mergeGroup, type Row, relationshipOf, take } from "../Merged.ts"
+
+/** The store's read queries on PostgreSQL, each in one snapshot (the caller's transaction). */
+
+/** `WHERE` from the clauses whose parameter is given (`$n` numbered from `first`), plus `always` clauses. */
+const where = (
+  clauses: ReadonlyArray<[string, string | number | undefined]>,
+  always: ReadonlyArray<string> = [],
+  first = 1
+) => {
+  const present = clauses.filter(([, value]) => value !== undefined)
+  const sql = [...present.map(([clause], index) => clause.replace("?", `$${first + index}`)), ...always]
+  return {
+    sql: sql.length === 0 ? "" : `WHERE ${sql.join(" AND ")}`,
+    params: present.map(([, value]) => value) as Array<string | number>
+  }
+}
+
+const EXISTS = (column: string) => `EXISTS (SELECT 1 FROM entities x WHERE x.id = r.${column})`
+
+/** An edge whose endpoints both exist in some scope (see the SQLite driver's `LIVE_EDGE`). */
+export const LIVE_EDGE = `(r.local OR (${EXISTS("from_id")} AND ${EXISTS("to_id")}))`
+
+const ENTITY_SELECT = `SELECT encode(e.id, 'hex') AS id, e.type, e.key, e.class, e.display_name, e.properties, e.step,
+  e.generation, s.connector, s.account FROM entities e JOIN scopes s ON s.scope_id = e.scope_id`
+
+const RELATIONSHIP_SELECT = `SELECT encode(r.id, 'hex') AS id, r.verb, encode(r.from_id, 'hex') AS from_id, r.from_type,
+  r.from_key, encode(r.to_id, 'hex') AS to_id, r.to_type, r.to_key, r.to_account, r.rel_key, r.properties, r.step,
+  r.generation, s.connector, s.account FROM relationships r JOIN scopes s ON s.scope_id = r.scope_id`
+
+/** A row limit that keeps the first `limit` merged items whole: an id has at most one row per scope. */
+const rowLimit = async (sql: SQL, limit: number | undefined): Promise<string> => {
+  if (limit === undefined) return ""
+  const [row] = (await sql.unsafe("SELECT count(*)::float8 AS n FROM scopes")) as Array<{ n: number }>
+  return ` LIMIT ${Math.max(0, Math.floor(limit)) * Math.max(1, row?.n ?? 1)}`
+}
+
+export const entities = async (sql: SQL, filter: EntityFilter = {}): Promise<ReadonlyArray<GraphEntity>> => {
+  const { sql: clause, params } = where([
+    ["e.type = ?", filter.type],
+    ["s.connector = ?", filter.connector],
+    ["s.account = ?", filter.account]
+  ])
+  const rows = (await sql.unsafe(
+    `${ENTITY_SELECT} ${clause} ORDER BY e.id, e.scope_id${await rowLimit(sql, filter.limit)}`,
+    params
+  )) as Array<Row>
+  return [...take(merged(rows, entityOf), filter.limit)]
+}
+
+export const relationships = async (
+  sql: SQL,
+  filter: RelationshipFilter = {}
+): Promise<ReadonlyArray<GraphRelationship>> => {
+  const { sql: clause, params } = where(
+    [
+      ["r.verb = ?", filter.verb],
+      ["s.connector = ?", filter.connector],
+      ["s.account = ?", filter.account]
+    ],
+    [LIVE_EDGE]
+  )
+  const rows = (await sql.unsafe(
+    `${RELATIONSHIP_SELECT} ${clause} ORDER BY r.id, r.scope_id${await rowLimit(sql, filter.limit)}`,
+    params
+  )) as Array<Row>
+  return [...take(merged(rows, relationshipOf), filter.limit)]
+}
+
+/** Rows per page of the export (keyset paging by (id, scope): results are buffered whole). */
+const PAGE = 10_000
+
+/**
+ * One page of the merged graph after `cursor` (entities, then relationships); `undefined` at the end.
+ * A page ends at an id boundary: the rows of its last id wait for the next page, so no item is split.
+ */
+export interface ExportCursor {
+  readonly kind: 0 | 1
+  readonly after: readonly [Uint8Array, number] | undefined
+  readonly carried: ReadonlyArray<Row>
+}
+
+export const exportPage = async (
+  sql: SQL,
+  cursor: ExportCursor
+): Promise<readonly [ReadonlyArray<GraphItem>, ExportCursor | undefined]> => {
+  const table = cursor.kind === 0 ? "e" : "r"
+  const select = cursor.kind === 0 ? ENTITY_SELECT : RELATIONSHIP_SELECT
+  const conditions = [
+    ...(cursor.kind === 1 ? [LIVE_EDGE] : []),
+    ...(cursor.after === undefined ? [] : [`(${table}.id, ${table}.scope_id) > ($1, $2)`])
+  ]
+  const rows = (await sql.unsafe(
+    `${select.replace("SELECT ", `SELECT ${table}.id AS raw_id, ${table}.scope_id::float8 AS raw_scope, `)}
+     ${conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`}
+     ORDER BY ${table}.id, ${table}.scope_id LIMIT ${PAGE}`,
+    cursor.after === undefined ? [] : [cursor.after[0], cursor.after[1]]
+  )) as Array<Row>
+  const all = [...cursor.carried, ...rows]
+  const make = (group: Array<Row>): GraphItem =>
+    cursor.kind === 0
+      ? { _tag: "Entity", ...mergeGroup(group, entityOf) }
+      : { _tag: "Relationship", ...mergeGroup(group, relationshipOf) }
+  const last = rows.at(-1)
+  const full = rows.length === PAGE && last !== undefined
+  // Keep the last id's rows for the next page unless this is the kind's last page.
+  let end = all.length
+  if (full) while (end > 0 && (all[end - 1] as Row).id === last.id) end--
+  const items: Array<GraphItem> = []
+  let group: Array<Row> = []
+  for (const row of all.slice(0, end)) {
+    if (group.length > 0 && (group[0] as Row).id !== row.id) {
+      items.push(make(group))
+      group = []
+    }
+    group.push(row)
+  }
+  if (group.length > 0) items.push(make(group))
+  const next: ExportCursor | undefined = full
+    ? { kind: cursor.kind, after: [last.raw_id as Uint8Array, last.raw_scope as number], carried: all.slice(end) }
+    : cursor.kind === 0
+      ? { kind: 1, after: undefined, carried: [] }
+      : undefined
+  return [items, next]
+}
+
+/** Counts by scope and type, of what the reads return: an edge whose endpoint is gone is not counted. */
+export const stats = async (sql: SQL): Promise<StoreStats> => {
+  const scopes = (await sql.unsafe(
+    `SELECT s.connector, s.account, s.generation,
+       (SELECT finished_at::float8 FROM runs WHERE scope_id = s.scope_id ORDER BY generation DESC LIMIT 1) AS last_at,
+       (SELECT status FROM runs WHERE scope_id = s.scope_id ORDER BY generation DESC LIMIT 1) AS last_status
+     FROM scopes s ORDER BY s.connector, s.account`
+  )) as Array<Row>
+  const types = (
+    (await sql.unsafe(
+      `SELECT s.connector, s.account, t.kind, t.type, t.count FROM (
+         SELECT scope_id, 'entity' AS kind, type, count(*)::float8 AS count FROM entities GROUP BY scope_id, type
+         UNION ALL
+         SELECT scope_id, 'relationship', verb, count(*)::float8 FROM relationships r WHERE ${LIVE_EDGE}
+         GROUP BY scope_id, verb
+       ) t JOIN scopes s ON s.scope_id = t.scope_id ORDER BY s.connector, s.account, t.kind, t.type COLLATE "C"`
+    )) as Array<Row>
+  ).map(
+    (row): TypeCount => ({
+      connector: row.connector as string,
+      account: row.account as string,
+      kind: row.kind as TypeCount["kind"],
+      type: row.type as string,
+      count: row.count as number
+    })
+  )
+  const total = (scope: Row, kind: TypeCount["kind"]) =>
+    types
+      .filter((type) => type.kind === kind && type.connector === scope.connector && type.account === scope.account)
+      .reduce((sum, type) => sum + type.count, 0)
+  return {
+    scopes: scopes.map((row) => ({
+      connector: row.connector as string,
+      account: row.account as string,
+      generation: row.generation as number,
+      entities: total(row, "entity"),
+      relationships: total(row, "relationship"),
+      ...(row.last_at === null ? {} : { lastSyncAt: new Date(row.last_at as number) }),
+      ...(row.last_status === null ? {} : { lastStatus: row.last_status as SyncStatus })
+    })),
+    types
+  }
+}
+
+const RUN_SELECT = `SELECT r.run_id::float8 AS run_id, r.generation, r.sync_id, r.status, r.stats,
+  r.started_at::float8 AS started_at, r.finished_at::float8 AS finished_at, r.error, s.connector, s.account
+  FROM runs r JOIN scopes s ON s.scope_id = r.scope_id`
+
+/** The runs of these rows, with their steps (one query for all of them). */
+const runsOf = async (sql: SQL, rows: Array<Row>): Promise<Array<RunRecord>> => {
+  const ids = rows.map((row) => row.run_id as number)
+  const steps = (await sql.unsafe(
+    `SELECT run_id::float8 AS run_id, step, status, entities, relationships, duplicates, attempts,
+       duration_ms::float8 AS duration_ms, error, skipped_because
+     FROM run_steps WHERE run_id = ANY($1::bigint[]) ORDER BY run_id, ordinal`,
+    [ids]
+  )) as Array<Row>
+  const byRun = new Map<number, Array<RunStep>>()
+  for (const row of steps) {
+    const list = byRun.get(row.run_id as number) ?? []
+    list.push({
+      id: row.step as string,
+      status: row.status as RunStep["status"],
+      entities: row.entities as number,
+      relationships: row.relationships as number,
+      duplicates: row.duplicates as number,
+      attempts: row.attempts as number,
+      durationMs: row.duration_ms as number,
+      ...(row.error === null ? {} : { error: row.error as string }),
+      ...(row.skipped_because === null ? {} : { skippedBecause: row.skipped_because as string })
+    })
+    byRun.set(row.run_id as number, list)
+  }
+  return rows.map((row) => ({
+    connector: row.connector as string,
+    account: row.account as string,
+    syncId: row.sync_id as string,
+    generation: row.generation as number,
+    status: row.status as SyncStatus,
+    stats: JSON.parse(row.stats as string) as SyncStats,
+    steps: byRun.get(row.run_id as number) ?? [],
+    startedAt: new Date(row.started_at as number),
+    finishedAt: new Date(row.finished_at as number),
+    ...(row.error === null ? {} : { error: row.error as string })
+  }))
+}
+
+export const history = async (sql: SQL, filter: HistoryFilter = {}): Promise<ReadonlyArray<RunRecord>> => {
+  const { sql: clause, params } = where([
+    ["s.connector = ?", filter.connector],
+    ["s.account = ?", filter.account]
+  ])
+  const limit = filter.limit === undefined ? "" : `LIMIT ${Math.max(0, Math.floor(filter.limit))}`
+  const rows = (await sql.unsafe(`${RUN_SELECT} ${clause} ORDER BY r.run_id DESC ${limit}`, params)) as Array<Row>
+  return runsOf(sql, rows)
+}
+
+const hex = (value: unknown): string => Buffer.from(value as Uint8Array).toString("hex")
+
+const dumpRow = (kind: DumpRow["kind"], row: Row): DumpRow => {
+  // `local` is bookkeeping for the reads, not content: the logical dump leaves it out (as on SQLite).
+  const { scope_id, id, hash, step, generation, first_seen_at, connector, account, local, ...rest } = row
+  const content: Record<string, unknown> = {}
+  for (const [column, value] of Object.entries(rest)) content[column] = value instanceof Uint8Array ? hex(value) : value
+  return {
+    kind,
+    connector: connector as string,
+    account: account as string,
+    id: hex(id),
+    step: step as string,
+    hash: hex(hash),
+    generation: generation as number,
+    firstSeenAt: Number(first_seen_at),
+    content
+  }
+}
+
+export const dump = async (sql: SQL): Promise<StoreDump> => {
+  const scopes = (await sql.unsafe(
+    `SELECT connector, account, generation FROM scopes ORDER BY connector, account`
+  )) as Array<{ connector: string; account: string; generation: number }>
+  const rows: Array<DumpRow> = []
+  for (const [kind, table] of [
+    ["entity", "entities"],
+    ["relationship", "relationships"]
+  ] as const) {
+    const found = (await sql.unsafe(
+      `SELECT t.*, s.connector, s.account FROM ${table} t JOIN scopes s ON s.scope_id = t.scope_id
+       ORDER BY s.connector, s.account, t.id`
+    )) as Array<Row>
+    for (const row of found) rows.push(dumpRow(kind, row))
+  }
+  const runs = await runsOf(
+    sql,
+    (await sql.unsafe(`${RUN_SELECT} ORDER BY s.connector, s.account, r.generation`)) as Array<Row>
+  )
+  return { scopes: [...scopes], rows, runs }
+}
