@@ -1,5 +1,6 @@
 import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
-import { Effect, Option } from "effect"
+import { Config, Effect, Option } from "effect"
+import { isPostgresUrl, withPasswordFile } from "../store/postgres/Url.ts"
 import { DEFAULT_STEP_TIMEOUT_MS, parseDuration } from "./Duration.ts"
 import type { ProgressMode } from "./Progress.ts"
 
@@ -22,10 +23,26 @@ const positive = (name: string) =>
     (value: number) => (Number.isSafeInteger(value) && value >= 1 ? Option.some(value) : Option.none()),
     `--${name} must be a positive integer`
   )
-const db = Options.file("db").pipe(
+const dbLocation = Options.text("db").pipe(
   nonEmpty("db"),
+  Options.withFallbackConfig(Config.string("PARALLAX_DB")),
   Options.withDefault("./parallax.db"),
-  Options.withDescription("the SQLite store file (default ./parallax.db)")
+  Options.withDescription(
+    "the store: an SQLite file (default ./parallax.db) or a postgres:// URL (its password masked in every message); also PARALLAX_DB"
+  )
+)
+const dbPasswordFile = Options.file("db-password-file").pipe(
+  Options.optional,
+  Options.withDescription("a file holding the PostgreSQL password, so that it is on no command line")
+)
+const db = Options.all([dbLocation, dbPasswordFile]).pipe(
+  Options.mapEffect(([location, file]) =>
+    Option.isSome(file) && !isPostgresUrl(location)
+      ? Effect.fail(
+          ValidationError.invalidValue(HelpDoc.p("--db-password-file goes with a postgres:// URL in --db, not a file"))
+        )
+      : Effect.succeed(withPasswordFile(location, Option.getOrUndefined(file)))
+  )
 )
 const json = Options.boolean("json").pipe(Options.withDescription("print one JSON object instead of tables"))
 const jsonRows = Options.boolean("json").pipe(

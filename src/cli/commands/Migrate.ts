@@ -1,4 +1,6 @@
 import { Console, Effect } from "effect"
+import { SCHEMA_VERSION as POSTGRES_VERSION } from "../../store/postgres/Migrations.ts"
+import { isPostgresUrl } from "../../store/postgres/Url.ts"
 import { SCHEMA_VERSION } from "../../store/sqlite/Migrations.ts"
 import { Store } from "../../sync/Store.ts"
 import type { CliError } from "../CliError.ts"
@@ -11,6 +13,8 @@ import { storeLayer } from "../StoreAccess.ts"
 export const runMigrate = (args: { readonly db: string }): Effect.Effect<number, CliError> =>
   Effect.gen(function* () {
     const store = yield* Store
-    yield* Console.log(`${store.location} is at schema version ${SCHEMA_VERSION}`)
+    yield* Console.log(
+      `${store.location} is at schema version ${isPostgresUrl(args.db) ? POSTGRES_VERSION : SCHEMA_VERSION}`
+    )
     return 0
   }).pipe(Effect.provide(storeLayer(args.db, { purpose: "migrate" })))

@@ -4,14 +4,17 @@ import { type GraphItem, Store } from "../../sync/Store.ts"
 import { type CliError, failure } from "../CliError.ts"
 import { table } from "../Render.ts"
 import { endAtOnceOnSignal } from "../Signals.ts"
-import { withExistingStore } from "../StoreAccess.ts"
+import { shown, withExistingStore } from "../StoreAccess.ts"
 
 type ReadEffect = Effect.Effect<number, CliError, FileSystem.FileSystem>
 
 const read = <A>(db: string, use: Effect.Effect<A, { readonly message: string }, Store>) =>
   Effect.zipRight(
     endAtOnceOnSignal,
-    withExistingStore(db, use.pipe(Effect.mapError((error) => failure(`reading ${db} failed: ${error.message}`))))
+    withExistingStore(
+      db,
+      use.pipe(Effect.mapError((error) => failure(`reading ${shown(db)} failed: ${error.message}`)))
+    )
   )
 
 const print = (json: boolean, value: unknown, human: () => string) =>

@@ -12,7 +12,7 @@ import { printable } from "../Printable.ts"
 import { type ProgressMode, progress } from "../Progress.ts"
 import { stepJson, syncJson, syncSummary } from "../Render.ts"
 import { resolveConnector } from "../ResolveConnector.ts"
-import { storeLayer } from "../StoreAccess.ts"
+import { storeExists, storeLayer } from "../StoreAccess.ts"
 
 export interface SyncArgs {
   readonly connector: string
@@ -67,8 +67,7 @@ const storeOf = (args: SyncArgs) =>
   Effect.gen(function* () {
     const fs = yield* FileSystem.FileSystem
     if (!args.dryRun) return storeLayer(args.db)
-    if (yield* fs.exists(args.db).pipe(Effect.orElseSucceed(() => false)))
-      return storeLayer(args.db, { readOnly: true, purpose: "dry-run against" })
+    if (yield* storeExists(args.db)) return storeLayer(args.db, { readOnly: true, purpose: "dry-run against" })
     const dir = yield* fs
       .makeTempDirectoryScoped({ prefix: "parallax-dry-run-" })
       .pipe(Effect.mapError((error) => failure(`cannot create a scratch store for the dry run: ${error.message}`)))

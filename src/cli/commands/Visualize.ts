@@ -5,7 +5,7 @@ import { sync } from "../../sync/Sync.ts"
 import { type CliError, failure, usageError } from "../CliError.ts"
 import { configErrorMessage, gatherConfig } from "../ConfigSources.ts"
 import { resolveConnector } from "../ResolveConnector.ts"
-import { storeLayer, withExistingStore } from "../StoreAccess.ts"
+import { shown, storeLayer, withExistingStore } from "../StoreAccess.ts"
 import { EDGES_PER_NODE, type GraphData, type GraphQuery, readGraph } from "../visualize/GraphData.ts"
 import { graphPage } from "../visualize/GraphPage.ts"
 
@@ -102,7 +102,7 @@ export const runVisualize = (args: VisualizeArgs): Effect.Effect<number, CliErro
             args.db,
             Effect.map(read(query, args.db), (graph) => ({
               graph,
-              title: `parallax graph: ${args.db}${filters(args) === "" ? "" : ` (${filters(args)})`}`,
+              title: `parallax graph: ${shown(args.db)}${filters(args) === "" ? "" : ` (${filters(args)})`}`,
               problem: undefined
             }))
           )
