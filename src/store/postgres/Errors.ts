@@ -21,6 +21,15 @@ export const isNotAllowed = (cause: unknown): boolean => sqlState(cause) === "42
 /** Whether the database named by the URL does not exist. */
 export const isMissingDatabase = (cause: unknown): boolean => sqlState(cause) === "3D000"
 
+const hostOf = (location: string): string => {
+  try {
+    const url = new URL(location)
+    return `${url.hostname}:${url.port === "" ? "5432" : url.port}`
+  } catch {
+    return location
+  }
+}
+
 /** One line for a failed connection or statement (`location` is the URL with its password masked). */
 export const describePg = (location: string, cause: unknown): string => {
   const error = cause as PgError
@@ -29,17 +38,17 @@ export const describePg = (location: string, cause: unknown): string => {
     case "ERR_POSTGRES_CONNECTION_REFUSED":
     case "ERR_POSTGRES_CONNECTION_TIMEOUT":
     case "ERR_POSTGRES_CONNECTION_CLOSED":
-      return `cannot reach the PostgreSQL server of ${location} (${message})`
+      return `cannot reach the PostgreSQL server at ${hostOf(location)} (${message})`
     case "ERR_POSTGRES_TLS_NOT_AVAILABLE":
     case "ERR_POSTGRES_TLS_UPGRADE_FAILED":
-      return `TLS with the PostgreSQL server of ${location} failed: ${message}`
+      return `TLS with the PostgreSQL server at ${hostOf(location)} failed: ${message}`
   }
   switch (sqlState(cause)) {
     case "28P01":
     case "28000":
-      return `PostgreSQL refused the credentials for ${location}: ${message}`
+      return `PostgreSQL refused the credentials: ${message}`
     case "3D000":
-      return `${message} (${location}): create it, then run \`parallax migrate --db ${location}\``
+      return `${message}: create it, then run \`parallax migrate --db ${location}\``
     default:
       return message
   }
