@@ -1,5 +1,6 @@
 import { cpus, totalmem } from "node:os"
 import { median } from "./measure.ts"
+import { type PgRow, renderPostgres } from "./pg-report.ts"
 import type { ReadRow } from "./reads.ts"
 import { renderReads } from "./reads-report.ts"
 
@@ -100,6 +101,21 @@ const limits = (rows: ReadonlyArray<Row>): ReadonlyArray<string> => {
   return out
 }
 
+/** The PostgreSQL section of the report, its ratios to the connector and SDK alone taken from `rows`' `sdk-only`. */
+export const postgresSection = (
+  rows: ReadonlyArray<Row>,
+  postgres: { readonly rows: ReadonlyArray<PgRow>; readonly server?: string | undefined },
+  meta: { readonly measuredAt?: string | undefined; readonly commit?: string | undefined; readonly runs: number }
+): ReadonlyArray<string> =>
+  renderPostgres(
+    postgres.rows,
+    (n) => {
+      const sdk = rows.find((row) => row.n === n && row.scenario === "sdk-only")
+      return sdk === undefined ? undefined : median(sdk.wallMs)
+    },
+    { server: postgres.server, measuredAt: meta.measuredAt, commit: meta.commit, runs: meta.runs }
+  )
+
 /** The markdown of `bench/RESULTS.md`. */
 export const renderResults = (input: {
   readonly rows: ReadonlyArray<Row>
@@ -113,6 +129,8 @@ export const renderResults = (input: {
   /** When the measurements were made and on which commit (a report written again keeps them). */
   readonly measuredAt?: string
   readonly commit?: string
+  /** The PostgreSQL scenarios (absent in measurements saved before they were added), and the server, masked. */
+  readonly postgres?: { readonly rows: ReadonlyArray<PgRow>; readonly server?: string | undefined }
 }): string => {
   const { rows, startupMs, runs } = input
   const lines: Array<string> = []
@@ -193,6 +211,7 @@ export const renderResults = (input: {
   for (const note of input.verdicts.notes) lines.push(`- ${note}`)
   const reads = renderReads(input.reads ?? [])
   if (reads.length > 0) lines.push("", ...reads)
+  if (input.postgres !== undefined) lines.push("", ...postgresSection(rows, input.postgres, input))
   const limited = limits(rows)
   if (limited.length > 0) lines.push("", "## What limits the figures", "", ...limited)
   return `${lines.join("\n")}\n`

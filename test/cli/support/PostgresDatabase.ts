@@ -1,4 +1,5 @@
 import { SQL } from "bun"
+import { createDatabase, dropDatabase } from "../../../bench/lib/postgres.ts"
 
 /** The PostgreSQL server the tests may use (`bash .ci/postgres` prints one); tests that need it skip without it. */
 export const testPostgresUrl: string | undefined = process.env.PARALLAX_TEST_PG_URL || undefined
@@ -20,15 +21,7 @@ export interface FreshDatabase {
  */
 export const freshDatabase = async (server: string, prefix = "parallax_e2e"): Promise<FreshDatabase> => {
   const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`
-  const admin = new SQL(server, { max: 1 })
-  try {
-    await admin.unsafe(`CREATE DATABASE "${name}"`)
-  } finally {
-    await admin.close()
-  }
-  const address = new URL(server)
-  address.pathname = `/${name}`
-  const url = address.toString()
+  const url = await createDatabase(server, name)
   const sql = new SQL(url, { max: 2 })
   return {
     url,
@@ -36,12 +29,7 @@ export const freshDatabase = async (server: string, prefix = "parallax_e2e"): Pr
     sql,
     drop: async () => {
       await sql.close()
-      const again = new SQL(server, { max: 1 })
-      try {
-        await again.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
-      } finally {
-        await again.close()
-      }
+      await dropDatabase(server, name)
     }
   }
 }
