@@ -1,15 +1,8 @@
 import { resolve } from "node:path"
 import { type ExpectedStats, expectedStats } from "./expected.ts"
 import { lastJson, type Measured, measure } from "./measure.ts"
-import {
-  createDatabase,
-  databaseBytes,
-  dropDatabase,
-  type TableWrites,
-  tableWrites,
-  writesAfter
-} from "./postgres.ts"
 import { pgScopeDigest } from "./pg-scope.ts"
+import { createDatabase, databaseBytes, dropDatabase, type TableWrites, tableWrites, writesAfter } from "./postgres.ts"
 
 /**
  * The four scenarios of WORKLOAD.md on PostgreSQL (issue 11, point 9), through the compiled binary with

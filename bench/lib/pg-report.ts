@@ -124,7 +124,13 @@ export const renderPostgres = (
       }
       failures.push(...row.problems)
       const verdict =
-        row.scenario === "pg-floor" ? "" : failures.length === 0 ? (n === 1_000_000 ? "met" : "ok") : failures.join("; ")
+        row.scenario === "pg-floor"
+          ? ""
+          : failures.length === 0
+            ? n === 1_000_000
+              ? "met"
+              : "ok"
+            : failures.join("; ")
       lines.push(
         `| ${row.scenario} | ${spread(row.wallMs, seconds)} | ${(wall / floorMs).toFixed(2)} | ${(wall / sdkMs).toFixed(2)} | ` +
           `${spread(row.peakRssKiB, (k) => `${(k / 1024).toFixed(0)} MiB`)} | ` +
