@@ -17,11 +17,23 @@ import { databaseDigest, sessionsGone, untilBlocked } from "./support/PostgresWa
  */
 
 const HOSTS = 16
+/** Packages added to each generated machine, so that the sixteen commits are large enough to overlap. */
+const PACKAGES = 2000
 const env = { TMPDIR: process.env.TMPDIR ?? "/tmp" }
 
-const trees: ReadonlyArray<HostTree> = fc
-  .sample(hostTreeArbitrary, { seed: 11, numRuns: HOSTS })
-  .map((tree, i) => ({ ...tree, hostname: `host-${String(i).padStart(2, "0")}` }))
+const trees: ReadonlyArray<HostTree> = fc.sample(hostTreeArbitrary, { seed: 11, numRuns: HOSTS }).map((tree, i) => ({
+  ...tree,
+  hostname: `host-${String(i).padStart(2, "0")}`,
+  // Names with a dot: the generated ones never have one, so these never collide with them.
+  packages: [
+    ...tree.packages,
+    ...Array.from({ length: PACKAGES }, (_, j) => ({
+      name: `fleet.pkg.${j}`,
+      version: `1.${i}-${j % 7}`,
+      architecture: "amd64"
+    }))
+  ]
+}))
 
 /** Writes each tree under `root/<hostname>`; returns the directories. */
 const writeTrees = (root: string, list: ReadonlyArray<HostTree>): ReadonlyArray<string> =>
