@@ -1,3 +1,4 @@
+import { MIB, RSS_TARGET_KIB, seconds, spread, statsCell } from "./format.ts"
 import { median } from "./measure.ts"
 import type { PgSample, PgScenario } from "./pg-bench.ts"
 import { PG_SCENARIOS } from "./pg-bench.ts"
@@ -33,14 +34,6 @@ export const pgRows = (n: number, runs: ReadonlyArray<Record<PgScenario, PgSampl
     }
   })
 
-const MIB = 1024 * 1024
-const RSS_TARGET_KIB = 512 * 1024
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
-const spread = (values: ReadonlyArray<number>, format: (v: number) => string) =>
-  values.length === 1
-    ? `**${format(values[0] as number)}**`
-    : `**${format(median(values))}** (${format(Math.min(...values))}–${format(Math.max(...values))})`
-
 /** The targets of issue 11 at n = 1,000,000, as ratios to the baselines measured in the same run. */
 const TARGETS: Record<PgScenario, { readonly floor?: number; readonly sdk?: number; readonly label: string }> = {
   "pg-floor": { label: "(baseline)" },
@@ -49,12 +42,6 @@ const TARGETS: Record<PgScenario, { readonly floor?: number; readonly sdk?: numb
   churn: { floor: 2, label: "≤ 2× PG floor" },
   scoped: { label: "a untouched" }
 }
-
-const statsCell = (stats: Record<string, number> | undefined | null): string =>
-  stats === undefined || stats === null
-    ? "–"
-    : `+${stats.entitiesCreated} ~${stats.entitiesUpdated} −${stats.entitiesDeleted} / ` +
-      `+${stats.relationshipsCreated} ~${stats.relationshipsUpdated} −${stats.relationshipsDeleted}`
 
 const rowsWrittenCell = (written: ReadonlyArray<Record<string, TableWrites> | undefined | null>): string => {
   const measured = written.filter((w): w is Record<string, TableWrites> => w !== undefined && w !== null)

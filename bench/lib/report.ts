@@ -1,4 +1,5 @@
 import { cpus, totalmem } from "node:os"
+import { MIB, RSS_TARGET_KIB, seconds, spread, statsCell } from "./format.ts"
 import { median } from "./measure.ts"
 import { type PgRow, renderPostgres } from "./pg-report.ts"
 import type { ReadRow } from "./reads.ts"
@@ -22,13 +23,6 @@ export interface Verdicts {
   readonly notes: Array<string>
 }
 
-const MIB = 1024 * 1024
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
-const spread = (values: ReadonlyArray<number>, format: (v: number) => string) =>
-  values.length === 1
-    ? format(values[0] as number)
-    : `**${format(median(values))}** (${format(Math.min(...values))}–${format(Math.max(...values))})`
-
 const targets: Record<string, { readonly wallMs?: number; readonly floorRatio?: number; readonly label: string }> = {
   first: { wallMs: 30_000, floorRatio: 1.3, label: "≤ 30 s, ≤ 1.3× floor" },
   same: { wallMs: 8_000, label: "≤ 8 s, 0 rows written" },
@@ -38,14 +32,6 @@ const targets: Record<string, { readonly wallMs?: number; readonly floorRatio?: 
   floor: { label: "(baseline)" },
   "floor-sorted": { label: "(baseline)" }
 }
-const RSS_TARGET_KIB = 512 * 1024
-
-// `undefined` in a list saved as JSON comes back as `null` (`--render`).
-const statsCell = (stats: Record<string, number> | undefined | null): string =>
-  stats === undefined || stats === null
-    ? "–"
-    : `+${stats.entitiesCreated} ~${stats.entitiesUpdated} −${stats.entitiesDeleted} / ` +
-      `+${stats.relationshipsCreated} ~${stats.relationshipsUpdated} −${stats.relationshipsDeleted}`
 
 const git = (...args: ReadonlyArray<string>) =>
   Bun.spawnSync(["git", ...args])
