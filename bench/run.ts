@@ -5,20 +5,27 @@
  *   npm run bench -- --quick      # n = 10,000, one run: fast iteration (writes bench/out/RESULTS-quick.md)
  *   npm run bench -- --sizes 100000 --runs 3 --no-build
  *   npm run bench -- --render      # write bench/RESULTS.md again from bench/out/RESULTS.json, measuring nothing
+ *   npm run bench -- --stores postgres --pg postgres://...  # only the PostgreSQL scenarios (and sdk-only)
  *
  * For each n and run: the floor (bench/floor.ts, bare bun:sqlite), then on a fresh store `first`
  * (generation 0 of account a), `same` (generation 0 again: must change and write nothing), `churn`
  * (generation 1 on top of 0) and `scoped` (generation 0 of account b into a store holding a's generation
  * 0; a must be untouched). Each is a separate process measured for wall time and peak RSS.
  * Right after `first`, the read commands run on its store beside their floors (bench/lib/reads.ts).
+ * Then, when a PostgreSQL server is given (`--pg URL`, else `PARALLAX_BENCH_PG_URL`, else `PARALLAX_TEST_PG_URL`),
+ * the same four scenarios on it beside a PostgreSQL floor (bench/lib/pg-bench.ts); without one they are
+ * skipped with a message. `--stores sqlite|postgres|sqlite,postgres` (default both) picks the stores.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { basename, dirname, join, resolve } from "node:path"
 import { type ExpectedStats, expectedStats } from "./lib/expected.ts"
 import { hasGnuTime, lastJson, type Measured, measure, median, storeBytes } from "./lib/measure.ts"
 import { changedPages, snapshotPages } from "./lib/pages.ts"
+import { measurePostgres, type PgSample, type PgScenario } from "./lib/pg-bench.ts"
+import { type PgRow, pgRows, withPostgresSection } from "./lib/pg-report.ts"
+import { benchPostgresUrl, masked } from "./lib/postgres.ts"
 import { measureReads, type ReadRow, type ReadSamples, readRows } from "./lib/reads.ts"
-import { commitNow, type Row, renderResults, type Verdicts } from "./lib/report.ts"
+import { commitNow, postgresSection, type Row, renderResults, type Verdicts } from "./lib/report.ts"
 import { scopeDigest } from "./lib/scope.ts"
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), "..")
@@ -36,11 +43,17 @@ const binary = resolve(root, option("bin") ?? "dist/parallax")
 const out = resolve(root, "bench/out")
 const resultsFile = resolve(root, option("out") ?? (quick ? "bench/out/RESULTS-quick.md" : "bench/RESULTS.md"))
 const keep = flag("keep")
+const stores = (option("stores") ?? "sqlite,postgres").split(",")
+const onSqlite = stores.includes("sqlite")
+const pgServer = stores.includes("postgres") ? benchPostgresUrl(option("pg")) : undefined
 
 const log = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`)
 
-/** The measurements behind a report, kept beside it so that `--render` can write the report again. */
-const rawFile = resolve(out, `${basename(resultsFile, ".md")}.json`)
+/**
+ * The measurements behind a report, kept beside it so that `--render` can write the report again (those of a
+ * PostgreSQL-only run apart, since that run rewrites only the report's PostgreSQL section).
+ */
+const rawFile = resolve(out, `${basename(resultsFile, ".md")}${onSqlite ? "" : "-postgres"}.json`)
 
 // `--render`: write the report again from the measurements of the last run, measuring nothing.
 if (flag("render")) {
@@ -103,6 +116,7 @@ const BASELINES: ReadonlySet<string> = new Set(["sdk-only", "floor", "floor-sort
 const measuredCommit = commitNow()
 const rows: Array<Row> = []
 const reads: Array<ReadRow> = []
+const postgres: Array<PgRow> = []
 const save = () => {
   const input = {
     rows,
@@ -113,16 +127,25 @@ const save = () => {
     gnuTime: hasGnuTime,
     verdicts,
     measuredAt: new Date().toISOString(),
-    commit: measuredCommit
+    commit: measuredCommit,
+    postgres: { rows: postgres, server: pgServer === undefined ? undefined : masked(pgServer) }
   }
   writeFileSync(rawFile, `${JSON.stringify(input, null, 1)}\n`)
-  writeFileSync(resultsFile, renderResults(input))
+  if (onSqlite || !existsSync(resultsFile)) writeFileSync(resultsFile, renderResults(input))
+  else {
+    // Only PostgreSQL was measured: replace that section of the report and keep the rest as it was.
+    const section = postgresSection(rows, input.postgres, input)
+    writeFileSync(resultsFile, withPostgresSection(readFileSync(resultsFile, "utf8"), section))
+  }
 }
 const verdicts: Verdicts = { notes: [] }
 
 log(`peak RSS from ${hasGnuTime ? "GNU time -v" : "/proc/<pid>/status VmHWM sampling"}`)
 const startup = await versionStartup()
 log(`parallax --version: median ${median(startup).toFixed(1)} ms`)
+if (stores.includes("postgres") && pgServer === undefined) {
+  log("PostgreSQL skipped: no server given (--pg URL, PARALLAX_BENCH_PG_URL or PARALLAX_TEST_PG_URL)")
+} else if (pgServer !== undefined) log(`PostgreSQL: ${masked(pgServer)}`)
 
 for (const n of sizes) {
   const expectFirst = expectedStats(n, undefined, 0)
@@ -139,6 +162,7 @@ for (const n of sizes) {
   }
   const checks: Record<string, Array<string>> = { first: [], same: [], churn: [], scoped: [] }
   const readSamples: ReadSamples = new Map()
+  const pgSamples: Array<Record<PgScenario, PgSample>> = []
   for (let r = 1; r <= runs; r++) {
     const dir = join(out, `n${n}`, `run${r}`)
     rmSync(dir, { recursive: true, force: true })
@@ -149,6 +173,19 @@ for (const n of sizes) {
     const sdk = await measure([process.execPath, resolve(root, "bench/collect.ts"), "--n", String(n)])
     if (sdk.exitCode !== 0) throw new Error(`sdk-only failed: ${sdk.stderr}`)
     samples["sdk-only"]?.push({ ...sdk, result: lastJson(sdk.stdout) as Record<string, unknown>, storeBytes: 0 })
+
+    if (pgServer !== undefined) {
+      pgSamples.push(
+        await measurePostgres({
+          binary,
+          server: pgServer,
+          n,
+          run: r,
+          log: (message) => log(`n=${n} run ${r}/${runs}: postgres ${message}`)
+        })
+      )
+    }
+    if (!onSqlite) continue
 
     // The floor twice: rows inserted as generated (a plain script), and all held and sorted by id first.
     let floor: Measured | undefined
@@ -232,6 +269,7 @@ for (const n of sizes) {
   }
   for (const scenario of ["sdk-only", "floor", "floor-sorted", "first", "same", "churn", "scoped"] as const) {
     const list = samples[scenario] ?? []
+    if (list.length === 0) continue
     rows.push({
       n,
       scenario,
@@ -244,6 +282,7 @@ for (const n of sizes) {
     })
   }
   reads.push(...readRows(n, readSamples))
+  postgres.push(...pgRows(n, pgSamples))
   save()
   log(`wrote ${resultsFile}`)
 }

@@ -1,5 +1,7 @@
 import { cpus, totalmem } from "node:os"
+import { MIB, RSS_TARGET_KIB, seconds, spread, statsCell } from "./format.ts"
 import { median } from "./measure.ts"
+import { type PgRow, renderPostgres } from "./pg-report.ts"
 import type { ReadRow } from "./reads.ts"
 import { renderReads } from "./reads-report.ts"
 
@@ -21,13 +23,6 @@ export interface Verdicts {
   readonly notes: Array<string>
 }
 
-const MIB = 1024 * 1024
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
-const spread = (values: ReadonlyArray<number>, format: (v: number) => string) =>
-  values.length === 1
-    ? format(values[0] as number)
-    : `**${format(median(values))}** (${format(Math.min(...values))}–${format(Math.max(...values))})`
-
 const targets: Record<string, { readonly wallMs?: number; readonly floorRatio?: number; readonly label: string }> = {
   first: { wallMs: 30_000, floorRatio: 1.3, label: "≤ 30 s, ≤ 1.3× floor" },
   same: { wallMs: 8_000, label: "≤ 8 s, 0 rows written" },
@@ -37,14 +32,6 @@ const targets: Record<string, { readonly wallMs?: number; readonly floorRatio?: 
   floor: { label: "(baseline)" },
   "floor-sorted": { label: "(baseline)" }
 }
-const RSS_TARGET_KIB = 512 * 1024
-
-// `undefined` in a list saved as JSON comes back as `null` (`--render`).
-const statsCell = (stats: Record<string, number> | undefined | null): string =>
-  stats === undefined || stats === null
-    ? "–"
-    : `+${stats.entitiesCreated} ~${stats.entitiesUpdated} −${stats.entitiesDeleted} / ` +
-      `+${stats.relationshipsCreated} ~${stats.relationshipsUpdated} −${stats.relationshipsDeleted}`
 
 const git = (...args: ReadonlyArray<string>) =>
   Bun.spawnSync(["git", ...args])
@@ -100,6 +87,21 @@ const limits = (rows: ReadonlyArray<Row>): ReadonlyArray<string> => {
   return out
 }
 
+/** The PostgreSQL section of the report, its ratios to the connector and SDK alone taken from `rows`' `sdk-only`. */
+export const postgresSection = (
+  rows: ReadonlyArray<Row>,
+  postgres: { readonly rows: ReadonlyArray<PgRow>; readonly server?: string | undefined },
+  meta: { readonly measuredAt?: string | undefined; readonly commit?: string | undefined; readonly runs: number }
+): ReadonlyArray<string> =>
+  renderPostgres(
+    postgres.rows,
+    (n) => {
+      const sdk = rows.find((row) => row.n === n && row.scenario === "sdk-only")
+      return sdk === undefined ? undefined : median(sdk.wallMs)
+    },
+    { server: postgres.server, measuredAt: meta.measuredAt, commit: meta.commit, runs: meta.runs }
+  )
+
 /** The markdown of `bench/RESULTS.md`. */
 export const renderResults = (input: {
   readonly rows: ReadonlyArray<Row>
@@ -113,6 +115,8 @@ export const renderResults = (input: {
   /** When the measurements were made and on which commit (a report written again keeps them). */
   readonly measuredAt?: string
   readonly commit?: string
+  /** The PostgreSQL scenarios (absent in measurements saved before they were added), and the server, masked. */
+  readonly postgres?: { readonly rows: ReadonlyArray<PgRow>; readonly server?: string | undefined }
 }): string => {
   const { rows, startupMs, runs } = input
   const lines: Array<string> = []
@@ -193,6 +197,7 @@ export const renderResults = (input: {
   for (const note of input.verdicts.notes) lines.push(`- ${note}`)
   const reads = renderReads(input.reads ?? [])
   if (reads.length > 0) lines.push("", ...reads)
+  if (input.postgres !== undefined) lines.push("", ...postgresSection(rows, input.postgres, input))
   const limited = limits(rows)
   if (limited.length > 0) lines.push("", "## What limits the figures", "", ...limited)
   return `${lines.join("\n")}\n`

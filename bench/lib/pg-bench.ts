@@ -1,0 +1,129 @@
+import { resolve } from "node:path"
+import { type ExpectedStats, expectedStats } from "./expected.ts"
+import { lastJson, type Measured, measure } from "./measure.ts"
+import { pgScopeDigest } from "./pg-scope.ts"
+import { createDatabase, databaseBytes, dropDatabase, type TableWrites, tableWrites, writesAfter } from "./postgres.ts"
+
+/**
+ * The four scenarios of WORKLOAD.md on PostgreSQL (issue 11, point 9), through the compiled binary with
+ * `--db postgres://...`, beside the PostgreSQL floor (bench/floor-postgres.ts: the same rows bulk-loaded
+ * by COPY into the same schema in one transaction). Every scenario runs in a database of its own on the
+ * server, migrated first by `parallax migrate` (not timed) and dropped afterwards: `first` (generation 0
+ * of account a into an empty schema), `same` (generation 0 again: must write no entity or relationship
+ * row, by the server's own counters), `churn` (generation 1 on top of 0) and `scoped` (generation 0 of
+ * account b into a copy of the database `first` left; a must be untouched).
+ */
+
+/** The PostgreSQL scenarios, in the order they run and are reported. */
+export const PG_SCENARIOS = ["pg-floor", "first", "same", "churn", "scoped"] as const
+export type PgScenario = (typeof PG_SCENARIOS)[number]
+
+/** One scenario's measurement in one run. */
+export interface PgSample extends Measured {
+  readonly databaseBytes: number
+  readonly stats: Record<string, number> | undefined
+  /** What the floor script printed (its timings). */
+  readonly detail: unknown
+  /** `same`: the rows the server counted as written to the entity and relationship tables. */
+  readonly rowsWritten?: Record<string, TableWrites>
+  readonly problems: ReadonlyArray<string>
+}
+
+const FLOOR = resolve(import.meta.dir, "..", "floor-postgres.ts")
+
+const statsOf = (result: unknown): Record<string, number> | undefined => {
+  const stats = (result as { stats?: unknown } | undefined)?.stats
+  return typeof stats === "object" && stats !== null ? (stats as Record<string, number>) : undefined
+}
+
+const wrongStats = (run: Measured, stats: Record<string, number> | undefined, expected: ExpectedStats) => {
+  if (run.exitCode !== 0) return [`exit ${run.exitCode}: ${(run.stderr || run.stdout).trim().slice(-500)}`]
+  if (stats === undefined) return ["no stats in --json output"]
+  const wrong = Object.entries(expected).filter(([key, value]) => stats[key] !== value)
+  return wrong.length === 0 ? [] : [wrong.map(([key, value]) => `${key}=${stats[key]} (want ${value})`).join(", ")]
+}
+
+/** Tables holding entity or relationship rows (the ones `same` must not write). */
+const ROW_TABLES = /(^|\.)(entit|relationship)/
+/** The tables a run record goes to: once the server counts a write there, the sync's counters are in. */
+const RUN_TABLES = /(^|\.)runs$/
+
+/** Runs the PostgreSQL scenarios once at size `n` on `server`; every sample, keyed by scenario. */
+export const measurePostgres = async (options: {
+  readonly binary: string
+  readonly server: string
+  readonly n: number
+  readonly run: number
+  readonly log: (message: string) => void
+}): Promise<Record<PgScenario, PgSample>> => {
+  const { binary, server, n, log } = options
+  const prefix = `parallax_bench_${process.pid}_${n}_${options.run}`
+  const names = { floor: `${prefix}_floor`, main: `${prefix}_main`, scoped: `${prefix}_scoped` }
+  const migrate = async (url: string) => {
+    const ran = await measure([binary, "migrate", "--db", url])
+    if (ran.exitCode !== 0) throw new Error(`parallax migrate failed: ${ran.stderr}`)
+  }
+  const sync = async (url: string, account: string, generation: number, expected: ExpectedStats) => {
+    const argv = [binary, "sync", "bench", "--account", account, "--db", url, "--set", `n=${n}`]
+    const ran = await measure([...argv, "--set", `generation=${generation}`, "--json"])
+    const result = lastJson(ran.stdout)
+    const stats = statsOf(result)
+    const problems = wrongStats(ran, stats, expected)
+    if (problems.length > 0) log(`sync ${account} g${generation}: ${problems.join("; ")}`)
+    return { ...ran, databaseBytes: await databaseBytes(url), stats, detail: undefined, problems }
+  }
+  try {
+    log("pg-floor")
+    const floorUrl = await createDatabase(server, names.floor)
+    await migrate(floorUrl)
+    const floorRun = await measure([process.execPath, FLOOR, "--n", String(n), "--url", floorUrl])
+    if (floorRun.exitCode !== 0) throw new Error(`the PostgreSQL floor failed: ${floorRun.stderr}`)
+    const floor: PgSample = {
+      ...floorRun,
+      databaseBytes: await databaseBytes(floorUrl),
+      stats: undefined,
+      detail: lastJson(floorRun.stdout),
+      problems: []
+    }
+    await dropDatabase(server, names.floor)
+
+    const url = await createDatabase(server, names.main)
+    await migrate(url)
+    log("first")
+    const first = await sync(url, "a", 0, expectedStats(n, undefined, 0))
+    // `scoped` starts from a copy of what `first` left (nobody is connected to it now).
+    const scopedUrl = await createDatabase(server, names.scoped, names.main)
+
+    log("same")
+    const before = await tableWrites(url)
+    const sameRun = await sync(url, "a", 0, expectedStats(n, 0, 0))
+    const written = await writesAfter(url, before, RUN_TABLES)
+    const rowsWritten = Object.fromEntries(Object.entries(written).filter(([name]) => ROW_TABLES.test(name)))
+    const sameProblems = [...sameRun.problems]
+    if (!Object.keys(written).some((name) => RUN_TABLES.test(name))) {
+      sameProblems.push("the server's counters never showed the run record: rows written unknown")
+    }
+    if (Object.keys(rowsWritten).length > 0) sameProblems.push(`wrote rows: ${JSON.stringify(rowsWritten)}`)
+    const same: PgSample = { ...sameRun, rowsWritten, problems: sameProblems }
+
+    log("churn")
+    const churn = await sync(url, "a", 1, expectedStats(n, 0, 1))
+    await dropDatabase(server, names.main)
+
+    log("scoped")
+    const digestBefore = await pgScopeDigest(scopedUrl, "a")
+    const scopedRun = await sync(scopedUrl, "b", 0, expectedStats(n, undefined, 0))
+    const digestAfter = await pgScopeDigest(scopedUrl, "a")
+    const scoped: PgSample = {
+      ...scopedRun,
+      detail: { digest: digestAfter },
+      problems: [
+        ...scopedRun.problems,
+        ...(digestBefore === digestAfter ? [] : [`account a changed (${digestBefore} → ${digestAfter})`])
+      ]
+    }
+    return { "pg-floor": floor, first, same, churn, scoped }
+  } finally {
+    for (const name of Object.values(names)) await dropDatabase(server, name)
+  }
+}
