@@ -1,5 +1,6 @@
 import { Console, Effect } from "effect"
 import type { Connector } from "parallax-connect"
+import type { HarnessBackend } from "./Backend.ts"
 import { isPropertyName, type PropertyName, type VerifyOptions } from "./Options.ts"
 import { formatProperty, type HarnessReport, type PropertyReport } from "./Report.ts"
 import { verify } from "./Verify.ts"
@@ -17,6 +18,8 @@ export interface CheckFlags {
   readonly path?: string | undefined
   readonly properties?: ReadonlyArray<string> | undefined
   readonly json?: boolean | undefined
+  /** Where the trials run (default: a fresh SQLite file each); `postgresBackend(url)` for PostgreSQL. */
+  readonly backend?: HarnessBackend | undefined
   /**
    * Raw config from `--config`, `PARALLAX_*` variables and `--set`: merged over the setup's `config` and
    * over what its `configFor` gives for each source state (these settings win).
@@ -86,6 +89,7 @@ export const runCheck = <C, R, S>(
       ...configured(setup, flags.config),
       checkCommand: [`parallax check ${reference}`, ...(flags.configFlags ?? [])].join(" "),
       ...(flags.load === undefined ? {} : { load: flags.load }),
+      ...(flags.backend === undefined ? {} : { backend: flags.backend }),
       ...(runs === undefined ? {} : { runs }),
       ...(flags.seed === undefined ? {} : { seed: flags.seed }),
       ...(flags.path === undefined ? {} : { path: flags.path }),

@@ -32,6 +32,7 @@ export {
   UnrecordedRequest
 } from "./HttpFixtures.ts"
 export { isPropertyName, PROPERTY_NAMES, type PropertyName, type VerifyOptions } from "./Options.ts"
+export { postgresBackend } from "./PostgresBackend.ts"
 export {
   assertHolds,
   type CounterexamplePart,

@@ -21,6 +21,7 @@ export {
   type SyncStatus
 } from "./model/Outcome.ts"
 export * as MemoryStore from "./store/memory/MemoryStore.ts"
+export * as PostgresStore from "./store/postgres/PostgresStore.ts"
 export * as SqliteStore from "./store/sqlite/SqliteStore.ts"
 export {
   type CommitOutcome,

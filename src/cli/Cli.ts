@@ -201,10 +201,28 @@ const check = Command.make(
     ),
     config: configFile,
     set: settings,
-    json
+    json,
+    db: Options.all([
+      Options.text("db").pipe(
+        Options.optional,
+        Options.withDescription("run every trial in a fresh schema of this PostgreSQL database (postgres:// URL)")
+      ),
+      dbPasswordFile
+    ]).pipe(
+      Options.mapEffect(([location, file]) =>
+        Option.isSome(location) && !isPostgresUrl(location.value)
+          ? Effect.fail(
+              ValidationError.invalidValue(
+                HelpDoc.p("check --db takes a postgres:// URL (on SQLite every trial has a fresh file of its own)")
+              )
+            )
+          : Effect.succeed(Option.map(location, (url) => withPasswordFile(url, Option.getOrUndefined(file))))
+      )
+    )
   },
   lazy(Check, (module, args) =>
     module.runCheck({
+      db: optional(args.db),
       connector: args.connector,
       runs: optional(args.runs),
       seed: optional(args.seed),

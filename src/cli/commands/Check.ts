@@ -1,7 +1,12 @@
 import { type FileSystem, Path } from "@effect/platform"
 import { Effect } from "effect"
 import { builtinHarness } from "../../../connectors/index.ts"
-import { type HarnessSetup, PROPERTY_NAMES, runCheck as verifyAndPrint } from "../../../harness/index.ts"
+import {
+  type HarnessSetup,
+  PROPERTY_NAMES,
+  postgresBackend,
+  runCheck as verifyAndPrint
+} from "../../../harness/index.ts"
 import { Connector } from "../../connector/Connector.ts"
 import { secretsOf } from "../../connector/Secrets.ts"
 import { type CliError, usageError } from "../CliError.ts"
@@ -84,6 +89,8 @@ export interface CheckArgs {
   readonly config?: string | undefined
   /** `--set key=value`, repeatable, as for `parallax sync`. */
   readonly set?: ReadonlyArray<string> | undefined
+  /** `--db postgres://...`: every trial in a fresh schema of that database instead of a fresh SQLite file. */
+  readonly db?: string | undefined
 }
 
 /**
@@ -119,7 +126,8 @@ export const runCheck = (args: CheckArgs): Effect.Effect<number, CliError, FileS
       json: args.json,
       config: Object.keys(config).length === 0 ? undefined : config,
       configFlags: yield* configFlags(connector, config, args.config, set),
-      load: yield* loaderOf(args.connector)
+      load: yield* loaderOf(args.connector),
+      ...(args.db === undefined ? {} : { backend: postgresBackend(args.db) })
     }).pipe(Effect.mapError((error) => usageError(`${error.message}: properties are ${PROPERTY_NAMES.join(", ")}`)))
     return exitCode
   })
