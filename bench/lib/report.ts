@@ -2,6 +2,7 @@ import { cpus, totalmem } from "node:os"
 import { median } from "./measure.ts"
 import type { ReadRow } from "./reads.ts"
 import { renderReads } from "./reads-report.ts"
+import { renderStartup, type StartupResult } from "./startup.ts"
 
 /** One scenario at one size: every run's measurements. */
 export interface Row {
@@ -103,7 +104,8 @@ const limits = (rows: ReadonlyArray<Row>): ReadonlyArray<string> => {
 /** The markdown of `bench/RESULTS.md`. */
 export const renderResults = (input: {
   readonly rows: ReadonlyArray<Row>
-  readonly startupMs: ReadonlyArray<number>
+  /** Start-up against the compiled floors (absent in measurements saved before it was added). */
+  readonly startup?: StartupResult
   readonly runs: number
   readonly quick: boolean
   readonly gnuTime: boolean
@@ -114,7 +116,7 @@ export const renderResults = (input: {
   readonly measuredAt?: string
   readonly commit?: string
 }): string => {
-  const { rows, startupMs, runs } = input
+  const { rows, runs } = input
   const lines: Array<string> = []
   lines.push("# Benchmark results", "")
   lines.push(
@@ -126,12 +128,7 @@ export const renderResults = (input: {
       "db + wal after the process exits. Stats: entities created ~updated −deleted / relationships likewise.",
     ""
   )
-  const startup = median(startupMs)
-  lines.push(
-    `\`parallax --version\` start-up: **${startup.toFixed(1)} ms** median of ${startupMs.length} ` +
-      `(target ≤ 100 ms: ${startup <= 100 ? "met" : "NOT met"}).`,
-    ""
-  )
+  if (input.startup !== undefined) lines.push(...renderStartup(input.startup), "")
   for (const n of [...new Set(rows.map((row) => row.n))]) {
     const sized = rows.filter((row) => row.n === n)
     const floor = sized.find((row) => row.scenario === "floor")
