@@ -58,7 +58,7 @@ await Effect.runPromise(
     Effect.provide(
       SqliteStore.layerWith({
         path,
-        testing: { onPhase: (phase, ms) => console.log(`         ${phase}: ${(ms / 1000).toFixed(1)} s`) }
+        testing: { onPhase: (phase, ms) => console.log(`         ${phase}: ${(ms / 1000).toFixed(2)} s`) }
       })
     )
   )

@@ -39,7 +39,16 @@ export const storeFailure = (operation: string, location: string, cause: unknown
           location,
           reason: `the file is corrupt or not an SQLite database (SQLite: "${describe(cause)}" during ${operation}); restore it from a backup or move it aside`
         })
-      : new StoreError({ operation, location, cause })
+      : new StoreError({ operation, location, cause: isFull(cause) ? new Error(diskFull(location, cause)) : cause })
+
+/** SQLite's out-of-space error (SQLITE_FULL), or the operating system's. */
+const isFull = (error: unknown): boolean => /database or disk is full|no space left on device/i.test(String(error))
+
+/** What a full disk means for a store: the commit needs room for the rows and, beside them, the write-ahead log. */
+const diskFull = (location: string, cause: unknown): string =>
+  `${describe(cause)}: the disk holding ${location} ran out of space. A commit needs room for the rows it writes ` +
+  `and as much again for the write-ahead log beside the database (${location}-wal; about 0.8 GiB for a first ` +
+  "sync of a million objects); nothing was committed: free space there, or move the store, and sync again"
 
 const configure = (db: Database, options: ConnectionOptions): void => {
   db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`)

@@ -120,10 +120,7 @@ export const transaction = (
   const committed = (kind: Kind): Stream.Stream<CommittedRow, StoreFailure> =>
     Stream.unwrapScoped(
       Effect.gen(function* () {
-        const columns =
-          kind === 0
-            ? "id, hash, step, 0 AS local, id AS from_id, id AS to_id"
-            : "id, hash, step, local, from_id, to_id"
+        const columns = kind === 0 ? "id, hash, step" : "id, hash, step, local, from_id, to_id"
         const statement: Statement = yield* Effect.acquireRelease(
           attempt("read committed rows", () => {
             readScope()
@@ -135,9 +132,9 @@ export const transaction = (
           id: Uint8Array
           hash: Uint8Array
           step: string
-          local: number
-          from_id: Uint8Array
-          to_id: Uint8Array
+          local?: number
+          from_id?: Uint8Array
+          to_id?: Uint8Array
         }>
         return Stream.repeatEffectChunkOption(
           attempt("read committed rows", () => {
@@ -149,8 +146,9 @@ export const transaction = (
                 hash: row.hash,
                 step: row.step,
                 local: row.local === 1,
-                fromId: row.from_id,
-                toId: row.to_id
+                // Entities: the id again (unused), not read twice more from SQLite.
+                fromId: row.from_id ?? row.id,
+                toId: row.to_id ?? row.id
               })
               if (chunk.length >= CHUNK) break
             }
