@@ -1,11 +1,10 @@
-import { stripVTControlCharacters } from "node:util"
 import { ValidationError } from "@effect/cli"
 import { BunContext, BunRuntime } from "@effect/platform-bun"
 import { Cause, Console, Effect, Exit, Logger, type LogLevel } from "effect"
 import { cli } from "./Cli.ts"
 import { ExitCode } from "./CliError.ts"
 import { cliLogger, flagValue, LOG_LEVEL_NAMES, parseLogLevel, withoutFlag } from "./Logging.ts"
-import { jsonLine, printableLines } from "./Printable.ts"
+import { jsonLine, printableLines, stripAnsi } from "./Printable.ts"
 
 /**
  * The composition root (loaded by `bin.ts`): parses the command line, runs the command with the
@@ -58,7 +57,7 @@ process.stdout.on("error", (error: { readonly code?: string }) => {
 /** `NO_COLOR` (https://no-color.org), or output to a file or a pipe: help and tables without ANSI codes. */
 const colorless = (process.env.NO_COLOR ?? "") !== "" || !process.stdout.isTTY
 
-const plain = (value: unknown) => (typeof value === "string" && colorless ? stripVTControlCharacters(value) : value)
+const plain = (value: unknown) => (typeof value === "string" && colorless ? stripAnsi(value) : value)
 
 /** @effect/cli ends its paragraphs (`--version`, help) with a newline of their own; `console.log` adds one. */
 const oneNewline = (args: ReadonlyArray<unknown>) =>
@@ -96,7 +95,7 @@ const cliConsole = (console: Console.Console): Console.Console => ({
     ),
   error: (...args) =>
     jsonLogs
-      ? Effect.sync(() => printError(stripVTControlCharacters(oneNewline(args).map(String).join(" ")).trim(), 2))
+      ? Effect.sync(() => printError(stripAnsi(oneNewline(args).map(String).join(" ")).trim(), 2))
       : console.error(...oneNewline(args).map((arg) => (typeof arg === "string" ? usageText(arg) : arg)))
 })
 
