@@ -27,6 +27,7 @@ import { benchPostgresUrl, masked } from "./lib/postgres.ts"
 import { measureReads, type ReadRow, type ReadSamples, readRows } from "./lib/reads.ts"
 import { commitNow, postgresSection, type Row, renderResults, type Verdicts } from "./lib/report.ts"
 import { scopeDigest } from "./lib/scope.ts"
+import { measureStartup } from "./lib/startup.ts"
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), "..")
 const args = process.argv.slice(2)
@@ -100,16 +101,6 @@ const statsMatch = (run: SyncRun, expected: ExpectedStats): string | undefined =
   return wrong.length === 0 ? undefined : wrong.map(([key, value]) => `${key}=${stats[key]} (want ${value})`).join(", ")
 }
 
-const versionStartup = async (): Promise<ReadonlyArray<number>> => {
-  const times: Array<number> = []
-  for (let i = 0; i < 11; i++) {
-    const run = await measure([binary, "--version"])
-    if (run.exitCode !== 0) throw new Error(`parallax --version exited ${run.exitCode}: ${run.stderr}`)
-    times.push(run.wallMs)
-  }
-  return times
-}
-
 /** Measurements that are not syncs: what the scenarios are compared with. */
 const BASELINES: ReadonlySet<string> = new Set(["sdk-only", "floor", "floor-sorted"])
 
@@ -121,7 +112,7 @@ const save = () => {
   const input = {
     rows,
     reads,
-    startupMs: startup,
+    startup,
     runs,
     quick,
     gnuTime: hasGnuTime,
@@ -141,8 +132,9 @@ const save = () => {
 const verdicts: Verdicts = { notes: [] }
 
 log(`peak RSS from ${hasGnuTime ? "GNU time -v" : "/proc/<pid>/status VmHWM sampling"}`)
-const startup = await versionStartup()
-log(`parallax --version: median ${median(startup).toFixed(1)} ms`)
+// Start-up against a hello-world compiled by the same Bun, before the syncs load the machine's caches.
+const startup = await measureStartup({ root, binary, rounds: quick ? 7 : 21, log })
+for (const row of startup.rows) log(`start-up: ${row.name}: median ${median(row.wallMs).toFixed(1)} ms`)
 if (stores.includes("postgres") && pgServer === undefined) {
   log("PostgreSQL skipped: no server given (--pg URL, PARALLAX_BENCH_PG_URL or PARALLAX_TEST_PG_URL)")
 } else if (pgServer !== undefined) log(`PostgreSQL: ${masked(pgServer)}`)

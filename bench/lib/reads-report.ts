@@ -5,7 +5,7 @@ import { type ReadRow, SHORT_SAMPLES } from "./reads.ts"
 export const READ_TARGETS = {
   /** `stats` and `export`: wall time at most this many times their floor's. */
   floorRatio: 2,
-  /** A `--limit 100` read: wall time at most this many ms more than `parallax --version`'s. */
+  /** A `--limit 100` read: wall time at most this many ms more than `parallax --help`'s. */
   overStartupMs: 50
 } as const
 
@@ -49,7 +49,7 @@ const judge = (row: ReadRow, sized: ReadonlyArray<ReadRow>) => {
 
 /**
  * What a read command costs beyond start-up whatever it reads: `history --limit 100` on a store of one run
- * reads one row, so its time beyond `--version` is the command's fixed cost (loading the read path,
+ * reads one row, so its time beyond `--help` is the command's fixed cost (loading the read path,
  * opening the store); the other `--limit` reads are set against it.
  */
 const fixedCost = (sized: ReadonlyArray<ReadRow>): string | undefined => {
@@ -77,7 +77,7 @@ export const renderReads = (rows: ReadonlyArray<ReadRow>): ReadonlyArray<string>
   lines.push(
     "Each read is a separate process of the compiled binary (`--db` the store of `first`: generation 0 of " +
       "account a), standard output to a pipe read by the bench, except `export` and its floor (`> /dev/null`). " +
-      "`parallax --version` (start-up) and each `--limit` read run " +
+      "`parallax --help` (start-up) and each `--limit` read run " +
       `${SHORT_SAMPLES} times in each run, the others once; \`− start-up\` = median wall time − median start-up. ` +
       "Floors (bench/floor-reads.ts, `bun` with `bun:sqlite`, the same file opened read-only): " +
       "`floor: stats` runs `SELECT scope_id, type, count(*) FROM entities GROUP BY scope_id, type` and the same " +

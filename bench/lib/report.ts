@@ -4,6 +4,7 @@ import { median } from "./measure.ts"
 import { type PgRow, renderPostgres } from "./pg-report.ts"
 import type { ReadRow } from "./reads.ts"
 import { renderReads } from "./reads-report.ts"
+import { renderStartup, type StartupResult } from "./startup.ts"
 
 /** One scenario at one size: every run's measurements. */
 export interface Row {
@@ -105,7 +106,8 @@ export const postgresSection = (
 /** The markdown of `bench/RESULTS.md`. */
 export const renderResults = (input: {
   readonly rows: ReadonlyArray<Row>
-  readonly startupMs: ReadonlyArray<number>
+  /** Start-up against the compiled floors (absent in measurements saved before it was added). */
+  readonly startup?: StartupResult
   readonly runs: number
   readonly quick: boolean
   readonly gnuTime: boolean
@@ -118,7 +120,7 @@ export const renderResults = (input: {
   /** The PostgreSQL scenarios (absent in measurements saved before they were added), and the server, masked. */
   readonly postgres?: { readonly rows: ReadonlyArray<PgRow>; readonly server?: string | undefined }
 }): string => {
-  const { rows, startupMs, runs } = input
+  const { rows, runs } = input
   const lines: Array<string> = []
   lines.push("# Benchmark results", "")
   lines.push(
@@ -130,12 +132,7 @@ export const renderResults = (input: {
       "db + wal after the process exits. Stats: entities created ~updated −deleted / relationships likewise.",
     ""
   )
-  const startup = median(startupMs)
-  lines.push(
-    `\`parallax --version\` start-up: **${startup.toFixed(1)} ms** median of ${startupMs.length} ` +
-      `(target ≤ 100 ms: ${startup <= 100 ? "met" : "NOT met"}).`,
-    ""
-  )
+  if (input.startup !== undefined) lines.push(...renderStartup(input.startup), "")
   for (const n of [...new Set(rows.map((row) => row.n))]) {
     const sized = rows.filter((row) => row.n === n)
     const floor = sized.find((row) => row.scenario === "floor")

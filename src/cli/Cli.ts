@@ -3,6 +3,7 @@ import { Config, Effect, Option } from "effect"
 import { isPostgresUrl, withPasswordFile } from "../store/postgres/Url.ts"
 import { DEFAULT_STEP_TIMEOUT_MS, parseDuration } from "./Duration.ts"
 import type { ProgressMode } from "./Progress.ts"
+import { VERSION } from "./Version.ts"
 
 /**
  * The command line (DESIGN §8): the spec of every command and option, each handler a thin call into
@@ -428,4 +429,4 @@ const root = Command.make("parallax", {}, () => noCommand).pipe(
 )
 
 /** The whole command line, given `process.argv`. */
-export const cli = Command.run(root, { name: "parallax", version: "0.1.0" })
+export const cli = Command.run(root, { name: "parallax", version: VERSION })

@@ -20,8 +20,8 @@ const namespaces = (prefix: string, root: Namespace) =>
 
 const install = async (): Promise<void> => {
   const [Effect, Platform, Sdk] = (await Promise.all([
-    import("effect"),
-    import("@effect/platform"),
+    import("./virtual/Effect.ts"),
+    import("./virtual/Platform.ts"),
     import("../index.ts")
   ])) as unknown as [Namespace, Namespace, Namespace]
   const modules: ReadonlyArray<readonly [string, Namespace]> = [

@@ -30,3 +30,16 @@ export const escapeJsonControls = (json: string): string =>
 
 /** `value` as one JSON line, every control character escaped. */
 export const jsonLine = (value: unknown): string => escapeJsonControls(JSON.stringify(value))
+
+/**
+ * ANSI escape sequences (SGR colours, cursor moves, OSC hyperlinks): the pattern of Node's
+ * `util.stripVTControlCharacters`, whose module costs milliseconds to load at start-up.
+ */
+const ANSI = new RegExp(
+  "[\\u001B\\u009B][[\\]()#;?]*(?:(?:(?:(?:;[-a-zA-Z\\d\\/\\#&.:=?%@~_]+)*|[a-zA-Z\\d]+(?:;[-a-zA-Z\\d\\/\\#&.:=?%@~_]*)*)?" +
+    "(?:\\u0007|\\u001B\\u005C|\\u009C))|(?:(?:\\d{1,4}(?:;\\d{0,4})*)?[\\dA-PR-TZcf-nq-uy=><~]))",
+  "g"
+)
+
+/** `text` without ANSI escape sequences (colours, for output that is not a terminal or under `NO_COLOR`). */
+export const stripAnsi = (text: string): string => text.replace(ANSI, "")

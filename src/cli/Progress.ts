@@ -64,14 +64,25 @@ export const progress = (
   write: (line: string) => void
 ): ProgressView => {
   if (mode === "none") return { onEvent: () => {}, log: plainLog, finish: () => {} }
+  // A running step's counts come several times a second: the live frame shows them, a log does not.
   if (mode === "json") {
     return {
-      onEvent: (event) => write(jsonLine({ time: new Date().toISOString(), ...eventFields(event) })),
+      onEvent: (event) => {
+        if (event._tag !== "StepProgress") write(jsonLine({ time: new Date().toISOString(), ...eventFields(event) }))
+      },
       log: plainLog,
       finish: () => {}
     }
   }
-  if (mode === "lines") return { onEvent: (event) => write(eventLine(event)), log: plainLog, finish: () => {} }
+  if (mode === "lines") {
+    return {
+      onEvent: (event) => {
+        if (event._tag !== "StepProgress") write(eventLine(event))
+      },
+      log: plainLog,
+      finish: () => {}
+    }
+  }
   const lines = new Map<string, StepLine>(
     stepIds.map((id) => [
       id,
@@ -86,7 +97,9 @@ export const progress = (
       .map(([id, line]) => {
         const duration = line.durationMs ?? (line.status === "running" ? now - line.startedAt : undefined)
         const counts =
-          line.status === "succeeded" ? `${line.entities} entities, ${line.relationships} relationships` : ""
+          line.status === "succeeded" || (line.status === "running" && line.entities + line.relationships > 0)
+            ? `${line.entities} entities, ${line.relationships} relationships`
+            : ""
         const retries = line.retries > 0 ? pc.yellow(` (${line.retries} retries)`) : ""
         const time = duration === undefined ? "" : `${(duration / 1000).toFixed(1)}s`
         return `  ${printable(id).padEnd(24)} ${statusColor(line.status).padEnd(20)} ${time.padStart(7)}  ${counts}${retries}${line.note ? pc.dim(` ${printable(line.note)}`) : ""}`
@@ -106,7 +119,10 @@ export const progress = (
     onEvent: (event) => {
       switch (event._tag) {
         case "StepStarted":
-          update(event.step, { status: "running", startedAt: performance.now() })
+          update(event.step, { status: "running", startedAt: performance.now(), entities: 0, relationships: 0 })
+          break
+        case "StepProgress":
+          update(event.step, { entities: event.entities, relationships: event.relationships })
           break
         case "StepCompleted":
           update(event.step, {
@@ -132,6 +148,9 @@ export const progress = (
         case "SyncFinished":
           footer = pc.cyan("validating, diffing and committing…")
           committingSince = performance.now()
+          break
+        case "CommitProgress":
+          footer = pc.cyan(commitText(event))
           break
         case "SyncCommitted":
           footer = `${event.dryRun ? "dry run: would commit" : "committed"} generation ${event.generation}`
@@ -210,10 +229,32 @@ const eventText = (event: SyncEvent): string => {
       const s = event.stats
       return `${event.dryRun ? "dry run" : "committed"} generation ${event.generation} (${event.status}): entities +${s.entitiesCreated} ~${s.entitiesUpdated} -${s.entitiesDeleted} =${s.entitiesUnchanged}, relationships +${s.relationshipsCreated} ~${s.relationshipsUpdated} -${s.relationshipsDeleted} =${s.relationshipsUnchanged}`
     }
+    case "StepProgress":
+      return `step ${event.step}: ${event.entities} entities, ${event.relationships} relationships so far`
+    case "CommitProgress":
+      return commitText(event)
     case "ScopeLockWaiting":
       return lockWaitText(event)
     case "SyncFailed":
       return `sync failed${event.generation === null ? "" : ` (run recorded as generation ${event.generation})`}: ${event.error}`
+  }
+}
+
+const count = (n: number): string => n.toLocaleString("en-US")
+
+/** Where a commit is: `writing 1,200,000 of 3,500,000 rows`. */
+const commitText = (event: Extract<SyncEvent, { readonly _tag: "CommitProgress" }>): string => {
+  switch (event.phase) {
+    case "staging":
+      return `staging ${count(event.total)} objects`
+    case "checking":
+      return `checking the relationships' endpoints (${count(event.total)} objects)`
+    case "diff":
+      return `diffing ${count(event.total)} objects against the store`
+    case "writing":
+      return `writing ${count(event.done)} of ${count(event.total)} rows`
+    case "committing":
+      return `committing ${count(event.total)} rows`
   }
 }
 

@@ -14,6 +14,16 @@ export type SyncEvent =
       readonly relationships: number
       readonly durationMs: number
     }
+  | {
+      /**
+       * A running step's counts so far: sent while it emits, at most every `STEP_PROGRESS_INTERVAL_MS` per
+       * step (from the emit itself, so it comes even from a loop that never gives the event loop a turn).
+       */
+      readonly _tag: "StepProgress"
+      readonly step: string
+      readonly entities: number
+      readonly relationships: number
+    }
   | { readonly _tag: "StepFailed"; readonly step: string; readonly error: ConnectorError; readonly durationMs: number }
   | {
       readonly _tag: "StepSkipped"
@@ -46,6 +56,17 @@ export type SyncEvent =
       readonly error: string
     }
   | {
+      /**
+       * Where the commit is: `staging` (sealing what was emitted), `checking` (referential integrity,
+       * C04), `diff` (the batch against the scope's committed rows), `writing` (`done` of `total` rows
+       * written, sent before each write and when all are done), `committing` (the transaction's end).
+       */
+      readonly _tag: "CommitProgress"
+      readonly phase: CommitPhase
+      readonly done: number
+      readonly total: number
+    }
+  | {
       readonly _tag: "SyncCommitted"
       readonly syncId: string
       readonly generation: number
@@ -53,6 +74,12 @@ export type SyncEvent =
       readonly dryRun: boolean
       readonly stats: SyncStats
     }
+
+/** The phases of a commit, in order (`CommitProgress`). */
+export type CommitPhase = "staging" | "checking" | "diff" | "writing" | "committing"
+
+/** How often, at most, a running step's counts are sent (`StepProgress`), per step. */
+export const STEP_PROGRESS_INTERVAL_MS = 100
 
 /** Receives events as they happen. */
 export type EventSink = (event: SyncEvent) => void

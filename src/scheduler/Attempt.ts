@@ -22,6 +22,8 @@ export interface Counts {
   relationships: number
   duplicates: number
   deadline: number
+  /** When (in the `Clock`'s milliseconds) the counts are next sent as progress. */
+  progressAt: number
 }
 
 /** What every attempt of a run shares: where it stages, what it reads, how it logs. */
@@ -42,6 +44,8 @@ export interface RunEnvironment<C> {
   readonly steps: ReadonlyArray<Step<any, any>>
   /** The outputs of the steps that succeeded in this run, by step id (never shared between runs). */
   readonly outputs: Map<string, unknown>
+  /** Sends a running step's counts (`StepProgress`), called from its emits when `counts.progressAt` is due. */
+  readonly progress: (stepId: string, counts: Counts, now: number) => void
 }
 
 /**
@@ -109,7 +113,8 @@ export const makeAttempt = <C, R, O>(env: RunEnvironment<C>, step: Step<C, R, O>
         throw new ConnectorFailed({ reason: `step "${step.id}" was stopped; it emitted ${builder.subject} too late` })
       }
       // A step that emits past its deadline fails at once, even in a loop that never waits.
-      if (env.clock.unsafeCurrentTimeMillis() > counts.deadline) return env.timedOut(step)
+      const now = env.clock.unsafeCurrentTimeMillis()
+      if (now > counts.deadline) return env.timedOut(step)
       const staged = builder.toStaged(account)
       if (staged instanceof ValidationFailed) return staged
       const record = staged.record
@@ -129,6 +134,7 @@ export const makeAttempt = <C, R, O>(env: RunEnvironment<C>, step: Step<C, R, O>
       }
       if (result._tag === "Added") added()
       else counts.duplicates++
+      if (now >= counts.progressAt) env.progress(step.id, counts, now)
       return record
     })
   }

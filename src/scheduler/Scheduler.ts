@@ -11,7 +11,13 @@ import {
   Timeout,
   ValidationFailed
 } from "../model/Errors.ts"
-import type { EventSink, NotRunStatus, StepOutcome, StepStatus } from "../model/Events.ts"
+import {
+  type EventSink,
+  type NotRunStatus,
+  STEP_PROGRESS_INTERVAL_MS,
+  type StepOutcome,
+  type StepStatus
+} from "../model/Events.ts"
 import type { ValidationWarning } from "../model/Records.ts"
 import { type Counts, makeAttempt, type RunEnvironment } from "./Attempt.ts"
 import { declarationCheck } from "./Declarations.ts"
@@ -102,7 +108,11 @@ export const runSteps = <C, R>(
       clock,
       timedOut,
       steps,
-      outputs: new Map()
+      outputs: new Map(),
+      progress: (stepId, counts, now) => {
+        counts.progressAt = now + STEP_PROGRESS_INTERVAL_MS
+        emit({ _tag: "StepProgress", step: stepId, entities: counts.entities, relationships: counts.relationships })
+      }
     }
 
     const attempt = (step: Step<C, R>, counts: Counts, number: number) =>
@@ -112,6 +122,7 @@ export const runSteps = <C, R>(
         counts.relationships = 0
         counts.duplicates = 0
         counts.deadline = clock.unsafeCurrentTimeMillis() + Duration.toMillis(limit)
+        counts.progressAt = clock.unsafeCurrentTimeMillis() + STEP_PROGRESS_INTERVAL_MS
         emit({ _tag: "StepStarted", step: step.id, attempt: number })
         const run = makeAttempt(env, step, counts).program.pipe(
           // A thrown ConnectorError (an `async` step's, or a defect) keeps its tag, so RateLimited is retried.
@@ -168,7 +179,13 @@ export const runSteps = <C, R>(
           })
         )
       )
-      const counts: Counts = { entities: 0, relationships: 0, duplicates: 0, deadline: Number.POSITIVE_INFINITY }
+      const counts: Counts = {
+        entities: 0,
+        relationships: 0,
+        duplicates: 0,
+        deadline: Number.POSITIVE_INFINITY,
+        progressAt: Number.POSITIVE_INFINITY
+      }
       return {
         counts,
         attempts: () => attempts,

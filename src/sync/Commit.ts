@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { LEFT_OUT, type StepOutcome } from "../model/Events.ts"
+import { type CommitPhase, type EventSink, LEFT_OUT, type StepOutcome } from "../model/Events.ts"
 import { emptyStats, type SyncPreview, type SyncStats, type SyncStatus } from "../model/Outcome.ts"
 import { checkEdges } from "./Edges.ts"
 import type { RunStep } from "./Graph.ts"
@@ -37,6 +37,8 @@ export interface CommitRequest {
   readonly steps: ReadonlyArray<StepOutcome>
   readonly startedAt: Date
   readonly massDeletion: MassDeletionPolicy
+  /** Receives the commit's `CommitProgress` events. */
+  readonly onEvent?: EventSink
 }
 
 /** What a commit did (or, for a dry run, would do). */
@@ -118,6 +120,26 @@ const guard = (scope: ScopeRef, state: ScopeState, stats: SyncStats, policy: Mas
   )
 }
 
+/** Sends a `CommitProgress` event for `request`. */
+const progressOf =
+  (request: CommitRequest) =>
+  (phase: CommitPhase, done: number, total: number): Effect.Effect<void> =>
+    Effect.sync(() => request.onEvent?.({ _tag: "CommitProgress", phase, done, total }))
+
+/** How many rows a write touches (what `writing` progress counts). */
+const rowsOf = (staging: CoreStaging, write: Write): number => {
+  switch (write._tag) {
+    case "Delete":
+    case "Locality":
+      return write.ids.length
+    case "Update":
+    case "Insert":
+      return write.rows === "all" ? staging.kinds[write.kind].rows : write.rows.length
+    default:
+      return 0
+  }
+}
+
 /** Times the phases of a commit for `onPhase` (benchmarks). */
 const phases = (testing: StoreTesting) => {
   let clock = performance.now()
@@ -150,8 +172,12 @@ const prepare = (
 ): Effect.Effect<Prepared, MassDeletion | StoreFailure> =>
   Effect.gen(function* () {
     const keptOf = keeper(testing)
+    const progress = progressOf(request)
+    const staged = staging.kinds[0].rows + staging.kinds[1].rows
+    yield* progress("checking", 0, staged)
     const checked = yield* checkEdges(tx, staging, request.steps, keptOf)
     yield* phase("referential integrity")
+    yield* progress("diff", 0, staged)
     const state = yield* tx.state
     const plan = yield* planCommit(tx, state, staging.kinds, keptOf(checked.steps), checked.nonLocal, testing)
     yield* phase(`plan ${plan.plan}`)
@@ -204,27 +230,42 @@ const writesOf = (prepared: Prepared, run: Write & { _tag: "Run" }) => {
 const describeWrite = (write: Write): string =>
   "kind" in write ? `${write._tag} ${KIND_NAMES[write.kind]}` : write._tag
 
-/** Applies `writes` in order, each after its fault point, yielding between them (Ctrl-C stops there). */
+/**
+ * Applies `writes` in order, each after its fault point, yielding between them (Ctrl-C stops there).
+ * `rows` counts each write's rows, for `progress` (`writing`, then `committing` when all are written).
+ */
 const apply = (
   tx: WriteTransaction,
   writes: ReadonlyArray<Write>,
   location: string,
   testing: StoreTesting,
-  phase: (name: string) => Effect.Effect<void>
+  phase: (name: string) => Effect.Effect<void>,
+  rows: (write: Write) => number = () => 0,
+  progress: (phase: CommitPhase, done: number, total: number) => Effect.Effect<void> = () => Effect.void
 ) =>
-  Effect.forEach(
-    writes,
-    (write, index) =>
-      Effect.try({
-        try: () => testing.beforeWrite?.(index),
-        catch: (cause) => new StoreError({ operation: "commit", location, cause })
-      }).pipe(
-        Effect.zipRight(tx.write(write)),
-        Effect.zipRight(phase(describeWrite(write))),
-        Effect.zipRight(Effect.yieldNow())
-      ),
-    { discard: true }
-  )
+  Effect.suspend(() => {
+    const total = writes.reduce((sum, write) => sum + rows(write), 0)
+    let done = 0
+    return Effect.forEach(
+      writes,
+      (write, index) =>
+        Effect.try({
+          try: () => testing.beforeWrite?.(index),
+          catch: (cause) => new StoreError({ operation: "commit", location, cause })
+        }).pipe(
+          Effect.zipRight(rows(write) > 0 ? progress("writing", done, total) : Effect.void),
+          Effect.zipRight(tx.write(write)),
+          Effect.zipRight(phase(describeWrite(write))),
+          Effect.zipRight(
+            Effect.sync(() => {
+              done += rows(write)
+            })
+          ),
+          Effect.zipRight(Effect.yieldNow())
+        ),
+      { discard: true }
+    ).pipe(Effect.zipRight(progress("writing", total, total)), Effect.zipRight(progress("committing", total, total)))
+  })
 
 /**
  * Commits what `staging` holds (sealed) into the session's scope, in one write transaction: C04 (steps
@@ -255,7 +296,8 @@ export const commit = (
           error: undefined
         }
       }
-      yield* apply(tx, writesOf(prepared, run), location, testing, phase)
+      const rows = (write: Write) => rowsOf(staging, write)
+      yield* apply(tx, writesOf(prepared, run), location, testing, phase, rows, progressOf(request))
       return {
         generation: prepared.state.generation + 1,
         status,

@@ -137,12 +137,15 @@ const publish = (
   options: CommitOptions
 ) =>
   Effect.gen(function* () {
+    const staged = staging.kinds[0].rows + staging.kinds[1].rows
+    options.onEvent?.({ _tag: "CommitProgress", phase: "staging", done: 0, total: staged })
     yield* Effect.try({ try: () => staging.seal(), catch: (error) => error as StagingFailed })
     const outcome = yield* commitTo(staging, {
       syncId: collected.syncId,
       steps: collected.steps,
       startedAt: collected.startedAt,
-      massDeletion: policy(options)
+      massDeletion: policy(options),
+      ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent })
     })
     const result = resultOf(collected, outcome, options.dryRun ?? false)
     options.onEvent?.({

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test"
-import { escapeJsonControls, jsonLine, printable, printableLines } from "../../src/cli/Printable.ts"
+import { stripVTControlCharacters } from "node:util"
+import { escapeJsonControls, jsonLine, printable, printableLines, stripAnsi } from "../../src/cli/Printable.ts"
 
 /** Any raw control character. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: raw control characters are what the test looks for
@@ -28,4 +29,14 @@ two\x1b[31m\r`)
     expect(JSON.parse(line)).toEqual(value)
     expect(JSON.parse(escapeJsonControls(JSON.stringify(value)))).toEqual(value)
   })
+})
+
+test("stripAnsi removes what Node's stripVTControlCharacters does", () => {
+  const samples = [
+    "\u001b[31mred\u001b[0m and \u001b[1;32mbold green\u001b[39m",
+    "\u001b]8;;https://example.com\u0007link\u001b]8;;\u0007",
+    "cursor \u001b[2J\u001b[H home, \u009b31m C1",
+    "plain text, a \\ backslash"
+  ]
+  for (const sample of samples) expect(stripAnsi(sample)).toBe(stripVTControlCharacters(sample))
 })

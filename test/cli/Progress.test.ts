@@ -15,6 +15,15 @@ describe("progress lines", () => {
     expect(formatDelay(1234.5)).toBe("1.2 s")
   })
 
+  test("the commit's phases say where it is, with the rows counted as people read them", () => {
+    const at = (phase: "staging" | "checking" | "diff" | "writing" | "committing", done: number, total: number) =>
+      eventLine({ _tag: "CommitProgress", phase, done, total })
+    expect(at("staging", 0, 3_500_000)).toBe("staging 3,500,000 objects")
+    expect(at("diff", 0, 3_500_000)).toBe("diffing 3,500,000 objects against the store")
+    expect(at("writing", 1_200_000, 3_500_000)).toBe("writing 1,200,000 of 3,500,000 rows")
+    expect(at("committing", 3_500_000, 3_500_000)).toBe("committing 3,500,000 rows")
+  })
+
   test("the end of collection counts identical re-emits, when there were any", () => {
     const outcome = { status: "succeeded" as const, entities: 1, relationships: 0, attempts: 1, durationMs: 1 }
     const steps = [

@@ -1,0 +1,166 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { measure, median } from "./measure.ts"
+
+/**
+ * Start-up (issue 14, point 3): `parallax --version`, `parallax plan synthetic` and `parallax stats` on an
+ * empty store, each against a hello-world compiled by the same Bun with the same flags as `npm run build`,
+ * measured in the same run, interleaved round by round so that a busy machine slows all of them alike.
+ * A second floor, a compiled program that only runs one @effect/cli command under `BunRuntime.runMain`
+ * with `BunContext.layer`, shows what any command on this stack costs before it does anything.
+ */
+
+/** The flags of `npm run build` (package.json), so that the floors are compiled as the binary is. */
+export const BUILD_FLAGS = [
+  "--compile",
+  "--bytecode",
+  "--format=esm",
+  "--splitting",
+  "--minify-syntax",
+  "--minify-whitespace"
+] as const
+
+/** The target: each command at most this many times the hello-world. */
+export const STARTUP_RATIO_TARGET = 2.5
+
+const HELLO = `console.log("hello")\n`
+
+const EFFECT_CLI = `import { Command } from "@effect/cli"
+import { BunContext, BunRuntime } from "@effect/platform-bun"
+import { Console, Effect } from "effect"
+
+const hello = Command.make("hello", {}, () => Console.log("hello"))
+const cli = Command.run(Command.make("floor").pipe(Command.withSubcommands([hello])), { name: "floor", version: "0" })
+BunRuntime.runMain(cli(process.argv).pipe(Effect.provide(BunContext.layer)))
+`
+
+/** One measured command: its wall times, one per round, in milliseconds. */
+export interface StartupRow {
+  readonly name: string
+  readonly kind: "floor" | "command"
+  readonly wallMs: ReadonlyArray<number>
+}
+
+/** What a start-up run measured. */
+export interface StartupResult {
+  readonly rounds: number
+  readonly rows: ReadonlyArray<StartupRow>
+}
+
+const compile = (root: string, dir: string, name: string, source: string): string => {
+  // Inside the project, so that the floor's imports resolve to the binary's own node_modules.
+  const file = join(dir, `${name}.ts`)
+  writeFileSync(file, source)
+  const outfile = join(dir, name)
+  const build = Bun.spawnSync([process.execPath, "build", ...BUILD_FLAGS, file, "--outfile", outfile], {
+    cwd: root,
+    stdout: "pipe",
+    stderr: "pipe"
+  })
+  if (build.exitCode !== 0) throw new Error(`compiling the ${name} floor failed: ${build.stderr.toString()}`)
+  return outfile
+}
+
+const run = async (argv: ReadonlyArray<string>, expect: (stdout: string) => boolean): Promise<number> => {
+  const measured = await measure(argv)
+  if (measured.exitCode !== 0 || !expect(measured.stdout)) {
+    throw new Error(`${argv.join(" ")} exited ${measured.exitCode}: ${measured.stderr.slice(-500)}`)
+  }
+  return measured.wallMs
+}
+
+/** Compiles the floors into a scratch folder under `root` and measures `rounds` interleaved rounds. */
+export const measureStartup = async (options: {
+  readonly root: string
+  readonly binary: string
+  readonly rounds: number
+  readonly log?: (message: string) => void
+}): Promise<StartupResult> => {
+  const dir = join(options.root, "bench", "out", `startup-${process.pid}`)
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  try {
+    options.log?.(`start-up: compiling the floors with Bun ${Bun.version}`)
+    const hello = compile(options.root, dir, "hello", HELLO)
+    const effectCli = compile(options.root, dir, "effect-cli", EFFECT_CLI)
+    const emptyDb = join(dir, "empty.db")
+    await run([options.binary, "migrate", "--db", emptyDb], () => true)
+    const subjects: ReadonlyArray<{
+      readonly name: string
+      readonly kind: StartupRow["kind"]
+      readonly argv: ReadonlyArray<string>
+      readonly expect: (stdout: string) => boolean
+    }> = [
+      { name: "hello-world", kind: "floor", argv: [hello], expect: (out) => out === "hello\n" },
+      { name: "@effect/cli command", kind: "floor", argv: [effectCli, "hello"], expect: (out) => out === "hello\n" },
+      {
+        name: "parallax --version",
+        kind: "command",
+        argv: [options.binary, "--version"],
+        expect: (out) => /^\d+\.\d+\.\d+\n$/.test(out)
+      },
+      {
+        name: "parallax plan synthetic",
+        kind: "command",
+        argv: [options.binary, "plan", "synthetic"],
+        expect: (out) => out.includes("synthetic")
+      },
+      {
+        name: "parallax stats (empty store)",
+        kind: "command",
+        argv: [options.binary, "stats", "--db", emptyDb],
+        expect: () => true
+      }
+    ]
+    const times = subjects.map(() => [] as Array<number>)
+    // One warm-up round (page cache), not counted.
+    for (const subject of subjects) await run(subject.argv, subject.expect)
+    for (let round = 0; round < options.rounds; round++) {
+      for (const [index, subject] of subjects.entries()) times[index]?.push(await run(subject.argv, subject.expect))
+    }
+    return {
+      rounds: options.rounds,
+      rows: subjects.map((subject, index) => ({ name: subject.name, kind: subject.kind, wallMs: times[index] ?? [] }))
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** The start-up section of the report: a table with each command's median, its ratio and the verdict. */
+export const renderStartup = (result: StartupResult): ReadonlyArray<string> => {
+  const hello = result.rows.find((row) => row.name === "hello-world")
+  const effectCli = result.rows.find((row) => row.name === "@effect/cli command")
+  if (hello === undefined) return []
+  const base = median(hello.wallMs)
+  const lines = [
+    "## Start-up",
+    "",
+    `Median wall time of ${result.rounds} interleaved rounds (bench/startup.ts); the floors are compiled in the same ` +
+      `run by the same Bun with the flags of \`npm run build\`. Target: each command ≤ ${STARTUP_RATIO_TARGET}× ` +
+      "the hello-world.",
+    "",
+    "| program | median | min–max | × hello-world | × @effect/cli command | verdict |",
+    "| --- | --- | --- | --- | --- | --- |"
+  ]
+  const cliBase = effectCli === undefined ? undefined : median(effectCli.wallMs)
+  for (const row of result.rows) {
+    const wall = median(row.wallMs)
+    const ratio = wall / base
+    const verdict =
+      row.kind === "floor" ? "(floor)" : ratio <= STARTUP_RATIO_TARGET ? "met" : `NOT met (${ratio.toFixed(2)}×)`
+    lines.push(
+      `| ${row.name} | **${wall.toFixed(1)} ms** | ${Math.min(...row.wallMs).toFixed(1)}–${Math.max(...row.wallMs).toFixed(1)} ms | ` +
+        `${ratio.toFixed(2)} | ${cliBase === undefined ? "–" : (wall / cliBase).toFixed(2)} | ${verdict} |`
+    )
+  }
+  if (cliBase !== undefined) {
+    lines.push(
+      "",
+      `A program that does nothing but run one @effect/cli command under \`BunRuntime.runMain\` takes ` +
+        `${(cliBase / base).toFixed(2)}× the hello-world: evaluating effect, @effect/cli and @effect/platform-bun ` +
+        "is the least any command but `--version` (answered before any of them is loaded) costs."
+    )
+  }
+  return lines
+}

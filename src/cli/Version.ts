@@ -1,0 +1,2 @@
+/** This parallax's version, as `parallax --version` prints it. */
+export const VERSION = "0.1.0"
