@@ -46,8 +46,20 @@ const counting: Staging = {
   hasEntity: () => true,
   relationshipsOf: function* () {}
 }
+const cpuAtStart = process.cpuUsage()
 const start = performance.now()
 const collected = await Effect.runPromise(collect(bench, counting, { account: "a", config: { n, generation: 0 } }))
 const totalMs = performance.now() - start
+const cpu = process.cpuUsage(cpuAtStart)
+const cpuMs = (cpu.user + cpu.system) / 1000
 if (collected.steps.some((step) => step.status !== "succeeded")) throw new Error("a step failed")
-console.log(JSON.stringify({ n, entities, relationships, totalMs }))
+console.log(
+  JSON.stringify({
+    n,
+    entities,
+    relationships,
+    totalMs,
+    cpuMs,
+    perObjectUs: (1000 * totalMs) / (entities + relationships)
+  })
+)

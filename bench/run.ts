@@ -17,6 +17,7 @@ import { basename, dirname, join, resolve } from "node:path"
 import { type ExpectedStats, expectedStats } from "./lib/expected.ts"
 import { hasGnuTime, lastJson, type Measured, measure, median, storeBytes } from "./lib/measure.ts"
 import { changedPages, snapshotPages } from "./lib/pages.ts"
+import { type Phases, phasesOf } from "./lib/phases.ts"
 import { measureReads, type ReadRow, type ReadSamples, readRows } from "./lib/reads.ts"
 import { commitNow, type Row, renderResults, type Verdicts } from "./lib/report.ts"
 import { scopeDigest } from "./lib/scope.ts"
@@ -62,17 +63,19 @@ mkdirSync(out, { recursive: true })
 interface SyncRun extends Measured {
   readonly result: Record<string, unknown> | undefined
   readonly storeBytes: number
+  /** Where a sync's time went (its `--log-format json` events); none for a baseline. */
+  readonly phases?: Phases | undefined
 }
 
 const sync = async (db: string, account: string, n: number, generation: number): Promise<SyncRun> => {
   const argv = [binary, "sync", "bench", "--account", account, "--db", db]
-  argv.push("--set", `n=${n}`, "--set", `generation=${generation}`, "--json")
+  argv.push("--set", `n=${n}`, "--set", `generation=${generation}`, "--json", "--log-format", "json")
   const measured = await measure(argv)
   const result = lastJson(measured.stdout) as Record<string, unknown> | undefined
   if (measured.exitCode !== 0) {
     log(`sync exited ${measured.exitCode}: ${measured.stderr.slice(-2000)}${measured.stdout.slice(-2000)}`)
   }
-  return { ...measured, result, storeBytes: storeBytes(db) }
+  return { ...measured, result, storeBytes: storeBytes(db), phases: phasesOf(measured.stderr, measured.wallMs) }
 }
 
 const statsOf = (run: SyncRun): Record<string, number> | undefined => {
@@ -89,7 +92,7 @@ const statsMatch = (run: SyncRun, expected: ExpectedStats): string | undefined =
 }
 
 /** Measurements that are not syncs: what the scenarios are compared with. */
-const BASELINES: ReadonlySet<string> = new Set(["sdk-only", "floor", "floor-sorted"])
+const BASELINES: ReadonlySet<string> = new Set(["sdk-only", "floor-emit", "floor", "floor-sorted"])
 
 const measuredCommit = commitNow()
 const rows: Array<Row> = []
@@ -122,6 +125,7 @@ for (const n of sizes) {
   const expectChurn = expectedStats(n, 0, 1)
   const samples: Record<string, Array<SyncRun>> = {
     "sdk-only": [],
+    "floor-emit": [],
     floor: [],
     "floor-sorted": [],
     first: [],
@@ -141,6 +145,12 @@ for (const n of sizes) {
     const sdk = await measure([process.execPath, resolve(root, "bench/collect.ts"), "--n", String(n)])
     if (sdk.exitCode !== 0) throw new Error(`sdk-only failed: ${sdk.stderr}`)
     samples["sdk-only"]?.push({ ...sdk, result: lastJson(sdk.stdout) as Record<string, unknown>, storeBytes: 0 })
+
+    // The emit floor: the same objects built, serialised and hashed by a bare loop, without the SDK.
+    log(`n=${n} run ${r}/${runs}: floor-emit`)
+    const bare = await measure([process.execPath, resolve(root, "bench/floor-emit.ts"), "--n", String(n)])
+    if (bare.exitCode !== 0) throw new Error(`floor-emit failed: ${bare.stderr}`)
+    samples["floor-emit"]?.push({ ...bare, result: lastJson(bare.stdout) as Record<string, unknown>, storeBytes: 0 })
 
     // The floor twice: rows inserted as generated (a plain script), and all held and sorted by id first.
     let floor: Measured | undefined
@@ -222,7 +232,16 @@ for (const n of sizes) {
         `scoped ${(scoped.wallMs / 1000).toFixed(2)} s`
     )
   }
-  for (const scenario of ["sdk-only", "floor", "floor-sorted", "first", "same", "churn", "scoped"] as const) {
+  for (const scenario of [
+    "sdk-only",
+    "floor-emit",
+    "floor",
+    "floor-sorted",
+    "first",
+    "same",
+    "churn",
+    "scoped"
+  ] as const) {
     const list = samples[scenario] ?? []
     rows.push({
       n,
@@ -232,6 +251,7 @@ for (const n of sizes) {
       storeBytes: list.map((s) => s.storeBytes),
       stats: list.map((s) => (BASELINES.has(scenario) ? undefined : statsOf(s))),
       detail: list.map((s) => (BASELINES.has(scenario) ? s.result : undefined)),
+      phases: list.map((s) => s.phases),
       problems: BASELINES.has(scenario) ? [] : (checks[scenario] ?? [])
     })
   }

@@ -1,7 +1,7 @@
 import { ValidationFailed } from "./Errors.ts"
 import { entityId, hashContent, type PropertyValue, relationshipId } from "./Ids.ts"
 import type { RelationshipRecord, Staged } from "./Records.ts"
-import { checkProperties, notAString, setOwn, TYPE_PATTERN, VERB_PATTERN } from "./Validate.ts"
+import { checkProperties, NO_PROPERTIES, notAString, setOwn, TYPE_PATTERN, VERB_PATTERN } from "./Validate.ts"
 
 const SNAKE = "snake_case ([a-z][a-z0-9_]*)"
 
@@ -99,21 +99,38 @@ export class RelationshipBuilder {
     const fromId = entityId(account, this.fromType, this.fromKey)
     const toAccount = this._toAccount === account ? undefined : this._toAccount
     const toId = entityId(toAccount ?? account, this.toType, this.toKey)
-    const json = JSON.stringify(properties)
-    const record: RelationshipRecord = {
-      id: relationshipId(fromId, this.verb, toId, this._key),
-      verb: this.verb,
-      fromId,
-      fromType: this.fromType,
-      fromKey: this.fromKey,
-      toId,
-      toType: this.toType,
-      toKey: this.toKey,
-      ...(toAccount === undefined ? {} : { toAccount }),
-      ...(this._key === undefined ? {} : { key: this._key }),
-      properties,
-      hash: json === "{}" ? emptyHash(this.verb) : hashContent(this.verb, "", json)
-    }
+    const json = properties === NO_PROPERTIES ? "{}" : JSON.stringify(properties)
+    const id = relationshipId(fromId, this.verb, toId, this._key)
+    const hash = json === "{}" ? emptyHash(this.verb) : hashContent(this.verb, "", json)
+    // Most relationships name neither a target account nor a key: one object literal, no spreads.
+    const record: RelationshipRecord =
+      toAccount === undefined && this._key === undefined
+        ? {
+            id,
+            verb: this.verb,
+            fromId,
+            fromType: this.fromType,
+            fromKey: this.fromKey,
+            toId,
+            toType: this.toType,
+            toKey: this.toKey,
+            properties,
+            hash
+          }
+        : {
+            id,
+            verb: this.verb,
+            fromId,
+            fromType: this.fromType,
+            fromKey: this.fromKey,
+            toId,
+            toType: this.toType,
+            toKey: this.toKey,
+            ...(toAccount === undefined ? {} : { toAccount }),
+            ...(this._key === undefined ? {} : { key: this._key }),
+            properties,
+            hash
+          }
     return { record, json }
   }
 
