@@ -11,6 +11,7 @@
  *   bun bench/floor-emit.ts --n 1000000
  */
 import { host, runs, service, user } from "../connectors/bench/Workload.ts"
+import { startTiming } from "./lib/timing.ts"
 
 const args = process.argv.slice(2)
 const n = Number(args[args.indexOf("--n") + 1] ?? 10000)
@@ -127,8 +128,7 @@ if (sdkRuns instanceof Error || sdkRuns.record.id !== floorRuns.id || sdkRuns.re
   throw new Error("bench/floor-emit.ts disagrees with the SDK on relationships")
 }
 
-const cpuAtStart = process.cpuUsage()
-const start = performance.now()
+const stop = startTiming()
 let entities = 0
 let relationships = 0
 for (let i = 0; i < n; i++, entities++) keep(buildHost(i))
@@ -136,17 +136,4 @@ for (let i = 0; i < n; i++, entities++) keep(buildUser(i))
 for (let j = 0; j < n / 2; j++, entities++) keep(buildService(j))
 for (let j = 0; j < n / 2; j++, relationships++) keep(buildRuns(j))
 for (let j = 0; j < n / 2; j++, relationships++) keep(buildUses(j))
-const totalMs = performance.now() - start
-const cpu = process.cpuUsage(cpuAtStart)
-const cpuMs = (cpu.user + cpu.system) / 1000
-console.log(
-  JSON.stringify({
-    n,
-    entities,
-    relationships,
-    totalMs,
-    cpuMs,
-    perObjectUs: (1000 * totalMs) / (entities + relationships),
-    sink
-  })
-)
+stop({ n, entities, relationships }, { sink })

@@ -6,10 +6,13 @@
  *   npm run bench -- --sizes 100000 --runs 3 --no-build
  *   npm run bench -- --render      # write bench/RESULTS.md again from bench/out/RESULTS.json, measuring nothing
  *
- * For each n and run: the floor (bench/floor.ts, bare bun:sqlite), then on a fresh store `first`
+ * For each n and run: the connector and the SDK alone (bench/collect.ts) and the emit floor beside it
+ * (bench/floor-emit.ts, the same objects built, serialised and hashed without the SDK), the floor
+ * (bench/floor.ts, bare bun:sqlite), then on a fresh store `first`
  * (generation 0 of account a), `same` (generation 0 again: must change and write nothing), `churn`
  * (generation 1 on top of 0) and `scoped` (generation 0 of account b into a store holding a's generation
- * 0; a must be untouched). Each is a separate process measured for wall time and peak RSS.
+ * 0; a must be untouched). Each is a separate process measured for wall time and peak RSS; a sync's
+ * `--log-format json` events also say how its time split into collection, sealing, the diff and writes.
  * Right after `first`, the read commands run on its store beside their floors (bench/lib/reads.ts).
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"

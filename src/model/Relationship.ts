@@ -102,35 +102,24 @@ export class RelationshipBuilder {
     const json = properties === NO_PROPERTIES ? "{}" : JSON.stringify(properties)
     const id = relationshipId(fromId, this.verb, toId, this._key)
     const hash = json === "{}" ? emptyHash(this.verb) : hashContent(this.verb, "", json)
-    // Most relationships name neither a target account nor a key: one object literal, no spreads.
-    const record: RelationshipRecord =
+    // Most relationships name neither a target account nor a key: then nothing is spread (spreading `{}` costs).
+    const extra =
       toAccount === undefined && this._key === undefined
-        ? {
-            id,
-            verb: this.verb,
-            fromId,
-            fromType: this.fromType,
-            fromKey: this.fromKey,
-            toId,
-            toType: this.toType,
-            toKey: this.toKey,
-            properties,
-            hash
-          }
-        : {
-            id,
-            verb: this.verb,
-            fromId,
-            fromType: this.fromType,
-            fromKey: this.fromKey,
-            toId,
-            toType: this.toType,
-            toKey: this.toKey,
-            ...(toAccount === undefined ? {} : { toAccount }),
-            ...(this._key === undefined ? {} : { key: this._key }),
-            properties,
-            hash
-          }
+        ? undefined
+        : { ...(toAccount === undefined ? {} : { toAccount }), ...(this._key === undefined ? {} : { key: this._key }) }
+    const record: RelationshipRecord = {
+      id,
+      verb: this.verb,
+      fromId,
+      fromType: this.fromType,
+      fromKey: this.fromKey,
+      toId,
+      toType: this.toType,
+      toKey: this.toKey,
+      ...extra,
+      properties,
+      hash
+    }
     return { record, json }
   }
 
