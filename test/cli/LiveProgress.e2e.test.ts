@@ -32,6 +32,12 @@ const project = (ms: number) => {
   return dir
 }
 
+const jsonLines = (text: string) =>
+  text
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+
 describe("live progress (the compiled binary)", () => {
   test("on a terminal, a step emitting in a tight loop shows its counts and time moving while it runs", async () => {
     const ran = await onTerminal(["sync", "./tight.ts", "--db", "s.db"], { cols: 120, rows: 30, cwd: project(1500) })
@@ -58,10 +64,7 @@ describe("live progress (the compiled binary)", () => {
     const dir = project(0)
     const ran = await parallax(["sync", "./tight.ts", "--db", "s.db", "--log-format", "json"], { cwd: dir })
     expect(ran.code).toBe(0)
-    const events = ran.stderr
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
+    const events = jsonLines(ran.stderr)
     expect(events.filter((event) => event.event === "StepProgress")).toEqual([])
     const commit = events.filter((event) => event.event === "CommitProgress")
     const emitted = 3000
@@ -87,11 +90,9 @@ describe("live progress (the compiled binary)", () => {
     // A second sync of the same data writes no entity row: writing counts none.
     const again = await parallax(["sync", "./tight.ts", "--db", "s.db", "--log-format", "json"], { cwd: dir })
     expect(again.code).toBe(0)
-    const writing = again.stderr
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((event) => event.event === "CommitProgress" && event.phase === "writing")
+    const writing = jsonLines(again.stderr).filter(
+      (event) => event.event === "CommitProgress" && event.phase === "writing"
+    )
     expect(writing.map((event) => [event.done, event.total])).toEqual([[0, 0]])
   }, 120_000)
 })
