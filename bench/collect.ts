@@ -11,6 +11,7 @@ import { bench } from "../connectors/bench/index.ts"
 import { HOST, hostKey, hostname } from "../connectors/bench/Workload.ts"
 import { Added, type Staging } from "../src/scheduler/Staging.ts"
 import { collect } from "../src/sync/Run.ts"
+import { startTiming } from "./lib/timing.ts"
 
 const args = process.argv.slice(2)
 const n = Number(args[args.indexOf("--n") + 1] ?? 10000)
@@ -46,8 +47,7 @@ const counting: Staging = {
   hasEntity: () => true,
   relationshipsOf: function* () {}
 }
-const start = performance.now()
+const stop = startTiming()
 const collected = await Effect.runPromise(collect(bench, counting, { account: "a", config: { n, generation: 0 } }))
-const totalMs = performance.now() - start
 if (collected.steps.some((step) => step.status !== "succeeded")) throw new Error("a step failed")
-console.log(JSON.stringify({ n, entities, relationships, totalMs }))
+stop({ n, entities, relationships })

@@ -7,10 +7,13 @@
  *   npm run bench -- --render      # write bench/RESULTS.md again from bench/out/RESULTS.json, measuring nothing
  *   npm run bench -- --stores postgres --pg postgres://...  # only the PostgreSQL scenarios (and sdk-only)
  *
- * For each n and run: the floor (bench/floor.ts, bare bun:sqlite), then on a fresh store `first`
+ * For each n and run: the connector and the SDK alone (bench/collect.ts) and the emit floor beside it
+ * (bench/floor-emit.ts, the same objects built, serialised and hashed without the SDK), the floor
+ * (bench/floor.ts, bare bun:sqlite), then on a fresh store `first`
  * (generation 0 of account a), `same` (generation 0 again: must change and write nothing), `churn`
  * (generation 1 on top of 0) and `scoped` (generation 0 of account b into a store holding a's generation
- * 0; a must be untouched). Each is a separate process measured for wall time and peak RSS.
+ * 0; a must be untouched). Each is a separate process measured for wall time and peak RSS; a sync's
+ * `--log-format json` events also say how its time split into collection, sealing, the diff and writes.
  * Right after `first`, the read commands run on its store beside their floors (bench/lib/reads.ts).
  * Then, when a PostgreSQL server is given (`--pg URL`, else `PARALLAX_BENCH_PG_URL`, else `PARALLAX_TEST_PG_URL`),
  * the same four scenarios on it beside a PostgreSQL floor (bench/lib/pg-bench.ts); without one they are
@@ -23,6 +26,7 @@ import { hasGnuTime, lastJson, type Measured, measure, median, storeBytes } from
 import { changedPages, snapshotPages } from "./lib/pages.ts"
 import { measurePostgres, type PgSample, type PgScenario } from "./lib/pg-bench.ts"
 import { type PgRow, pgRows, withPostgresSection } from "./lib/pg-report.ts"
+import { type Phases, phasesOf } from "./lib/phases.ts"
 import { benchPostgresUrl, masked } from "./lib/postgres.ts"
 import { measureReads, type ReadRow, type ReadSamples, readRows } from "./lib/reads.ts"
 import { commitNow, postgresSection, type Row, renderResults, type Verdicts } from "./lib/report.ts"
@@ -75,17 +79,19 @@ mkdirSync(out, { recursive: true })
 interface SyncRun extends Measured {
   readonly result: Record<string, unknown> | undefined
   readonly storeBytes: number
+  /** Where a sync's time went (its `--log-format json` events); none for a baseline. */
+  readonly phases?: Phases | undefined
 }
 
 const sync = async (db: string, account: string, n: number, generation: number): Promise<SyncRun> => {
   const argv = [binary, "sync", "bench", "--account", account, "--db", db]
-  argv.push("--set", `n=${n}`, "--set", `generation=${generation}`, "--json")
+  argv.push("--set", `n=${n}`, "--set", `generation=${generation}`, "--json", "--log-format", "json")
   const measured = await measure(argv)
   const result = lastJson(measured.stdout) as Record<string, unknown> | undefined
   if (measured.exitCode !== 0) {
     log(`sync exited ${measured.exitCode}: ${measured.stderr.slice(-2000)}${measured.stdout.slice(-2000)}`)
   }
-  return { ...measured, result, storeBytes: storeBytes(db) }
+  return { ...measured, result, storeBytes: storeBytes(db), phases: phasesOf(measured.stderr, measured.wallMs) }
 }
 
 const statsOf = (run: SyncRun): Record<string, number> | undefined => {
@@ -102,7 +108,7 @@ const statsMatch = (run: SyncRun, expected: ExpectedStats): string | undefined =
 }
 
 /** Measurements that are not syncs: what the scenarios are compared with. */
-const BASELINES: ReadonlySet<string> = new Set(["sdk-only", "floor", "floor-sorted"])
+const BASELINES: ReadonlySet<string> = new Set(["sdk-only", "floor-emit", "floor", "floor-sorted"])
 
 const measuredCommit = commitNow()
 const rows: Array<Row> = []
@@ -145,6 +151,7 @@ for (const n of sizes) {
   const expectChurn = expectedStats(n, 0, 1)
   const samples: Record<string, Array<SyncRun>> = {
     "sdk-only": [],
+    "floor-emit": [],
     floor: [],
     "floor-sorted": [],
     first: [],
@@ -178,6 +185,11 @@ for (const n of sizes) {
       )
     }
     if (!onSqlite) continue
+    // The emit floor: the same objects built, serialised and hashed by a bare loop, without the SDK.
+    log(`n=${n} run ${r}/${runs}: floor-emit`)
+    const bare = await measure([process.execPath, resolve(root, "bench/floor-emit.ts"), "--n", String(n)])
+    if (bare.exitCode !== 0) throw new Error(`floor-emit failed: ${bare.stderr}`)
+    samples["floor-emit"]?.push({ ...bare, result: lastJson(bare.stdout) as Record<string, unknown>, storeBytes: 0 })
 
     // The floor twice: rows inserted as generated (a plain script), and all held and sorted by id first.
     let floor: Measured | undefined
@@ -259,7 +271,16 @@ for (const n of sizes) {
         `scoped ${(scoped.wallMs / 1000).toFixed(2)} s`
     )
   }
-  for (const scenario of ["sdk-only", "floor", "floor-sorted", "first", "same", "churn", "scoped"] as const) {
+  for (const scenario of [
+    "sdk-only",
+    "floor-emit",
+    "floor",
+    "floor-sorted",
+    "first",
+    "same",
+    "churn",
+    "scoped"
+  ] as const) {
     const list = samples[scenario] ?? []
     if (list.length === 0) continue
     rows.push({
@@ -270,6 +291,7 @@ for (const n of sizes) {
       storeBytes: list.map((s) => s.storeBytes),
       stats: list.map((s) => (BASELINES.has(scenario) ? undefined : statsOf(s))),
       detail: list.map((s) => (BASELINES.has(scenario) ? s.result : undefined)),
+      phases: list.map((s) => s.phases),
       problems: BASELINES.has(scenario) ? [] : (checks[scenario] ?? [])
     })
   }

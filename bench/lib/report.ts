@@ -2,6 +2,7 @@ import { cpus, totalmem } from "node:os"
 import { MIB, RSS_TARGET_KIB, seconds, spread, statsCell } from "./format.ts"
 import { median } from "./measure.ts"
 import { type PgRow, renderPostgres } from "./pg-report.ts"
+import { type Phases, renderPhases } from "./phases.ts"
 import type { ReadRow } from "./reads.ts"
 import { renderReads } from "./reads-report.ts"
 import { renderStartup, type StartupResult } from "./startup.ts"
@@ -9,12 +10,14 @@ import { renderStartup, type StartupResult } from "./startup.ts"
 /** One scenario at one size: every run's measurements. */
 export interface Row {
   readonly n: number
-  readonly scenario: "sdk-only" | "floor" | "floor-sorted" | "first" | "same" | "churn" | "scoped"
+  readonly scenario: "sdk-only" | "floor-emit" | "floor" | "floor-sorted" | "first" | "same" | "churn" | "scoped"
   readonly wallMs: ReadonlyArray<number>
   readonly peakRssKiB: ReadonlyArray<number>
   readonly storeBytes: ReadonlyArray<number>
   readonly stats: ReadonlyArray<Record<string, number> | undefined>
   readonly detail: ReadonlyArray<unknown>
+  /** Where each run's time went (syncs only; absent in measurements saved before it was added). */
+  readonly phases?: ReadonlyArray<Phases | undefined>
   readonly problems: ReadonlyArray<string>
 }
 
@@ -30,8 +33,42 @@ const targets: Record<string, { readonly wallMs?: number; readonly floorRatio?: 
   churn: { wallMs: 20_000, label: "≤ 20 s" },
   scoped: { label: "a untouched" },
   "sdk-only": { label: "(baseline: nothing stored)" },
+  "floor-emit": { label: "(baseline: no SDK, nothing stored)" },
   floor: { label: "(baseline)" },
   "floor-sorted": { label: "(baseline)" }
+}
+const BASELINE_ROWS: ReadonlySet<string> = new Set(["sdk-only", "floor-emit", "floor", "floor-sorted"])
+const isNumber = (value: unknown): value is number => typeof value === "number"
+
+/** The ratio issue 14 targets for the connector and the SDK alone, against the bare emit loop. */
+const EMIT_TARGET = 1.5
+
+/**
+ * The connector and the SDK alone against the emit floor, per object (in-process time of each, without
+ * start-up): every run's ratio, paired by run, and the median.
+ */
+const renderEmit = (sized: ReadonlyArray<Row>): ReadonlyArray<string> => {
+  const totals = (scenario: Row["scenario"]) =>
+    (sized.find((row) => row.scenario === scenario)?.detail ?? []).map((d) => d as Record<string, number> | null)
+  const sdk = totals("sdk-only")
+  const bare = totals("floor-emit")
+  const pairs = sdk.flatMap((run, index) => {
+    const floor = bare[index]
+    if (!run || !floor || !run.totalMs || !floor.totalMs) return []
+    const objects = (run.entities ?? 0) + (run.relationships ?? 0)
+    return [{ sdkUs: (1000 * run.totalMs) / objects, floorUs: (1000 * floor.totalMs) / objects }]
+  })
+  if (pairs.length === 0) return []
+  const ratios = pairs.map((p) => p.sdkUs / p.floorUs)
+  const ratio = median(ratios)
+  return [
+    `Connector + SDK alone, per object: **${median(pairs.map((p) => p.sdkUs)).toFixed(2)} µs**, ` +
+      `against **${median(pairs.map((p) => p.floorUs)).toFixed(2)} µs** for a bare loop that builds the same objects' ` +
+      "strings and properties, serialises them and computes the same ids and content hashes (bench/floor-emit.ts): " +
+      `**${ratio.toFixed(2)}×** (runs: ${ratios.map((r) => r.toFixed(2)).join(", ")}; target ≤ ${EMIT_TARGET}×: ` +
+      `${ratio <= EMIT_TARGET ? "met" : "not met"}). In-process time of each, start-up excluded.`,
+    ""
+  ]
 }
 
 const git = (...args: ReadonlyArray<string>) =>
@@ -158,7 +195,7 @@ export const renderResults = (input: {
         failures.push(`> ${target.floorRatio}× floor`)
       }
       failures.push(...row.problems)
-      const isFloor = row.scenario.startsWith("floor") || row.scenario === "sdk-only"
+      const isFloor = BASELINE_ROWS.has(row.scenario)
       if (isFloor) failures.length = 0
       const verdict = isFloor ? "" : failures.length === 0 ? (n === 1_000_000 ? "met" : "ok") : failures.join("; ")
       lines.push(
@@ -169,6 +206,15 @@ export const renderResults = (input: {
       )
     }
     lines.push("")
+    lines.push(...renderEmit(sized))
+    const sdkDetail = sized.find((row) => row.scenario === "sdk-only")?.detail
+    const sdkTotals = (sdkDetail ?? []).map((d) => (d as { totalMs?: number } | null)?.totalMs).filter(isNumber)
+    lines.push(
+      ...renderPhases(
+        sized.filter((row) => !BASELINE_ROWS.has(row.scenario)),
+        sdkTotals.length > 0 ? median(sdkTotals) : undefined
+      )
+    )
     for (const [label, row] of [
       ["Floor (rows inserted as generated)", floor],
       ["Sorted floor (every row held in memory and sorted by id first)", sortedFloor]

@@ -105,10 +105,10 @@ export const serviceKey = (index: number): string => `bench-service:${index}`
 /** The index in a key `bench-<kind>:<index>`. */
 export const indexOf = (key: string): number => Number(key.slice(key.indexOf(":") + 1))
 
-/** `bench-host:<2j>` RUNS `bench-service:<j>`. */
-export const runs = (index: number): RelationshipBuilder =>
-  relationship(HOST, hostKey(2 * index), RUNS, SERVICE, serviceKey(index))
+/** `bench-host:<2j>` RUNS `bench-service:<j>` (the keys given when the caller has them already). */
+export const runs = (index: number, from = hostKey(2 * index), to = serviceKey(index)): RelationshipBuilder =>
+  relationship(HOST, from, RUNS, SERVICE, to)
 
 /** `bench-user:<j>` USES `bench-host:<2j+1>`. */
-export const uses = (index: number): RelationshipBuilder =>
-  relationship(USER, userKey(index), USES, HOST, hostKey(2 * index + 1))
+export const uses = (index: number, from = userKey(index), to = hostKey(2 * index + 1)): RelationshipBuilder =>
+  relationship(USER, from, USES, HOST, to)

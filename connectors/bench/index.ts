@@ -110,13 +110,17 @@ export const bench = Connector.make({
           const { n, generation } = ctx.config
           const services = Math.ceil((n + newCount(n, generation)) / 2)
           for (let j = 0; j < services; j++) {
-            if (ctx.prior.hasEntity(HOST, hostKey(2 * j)) && ctx.prior.hasEntity(SERVICE, serviceKey(j))) {
-              yield* ctx.emitRelationship(runs(j))
+            const from = hostKey(2 * j)
+            const to = serviceKey(j)
+            if (ctx.prior.hasEntity(HOST, from) && ctx.prior.hasEntity(SERVICE, to)) {
+              yield* ctx.emitRelationship(runs(j, from, to))
             }
           }
           for (let j = 0; j < n / 2; j++) {
-            if (ctx.prior.hasEntity(USER, userKey(j)) && ctx.prior.hasEntity(HOST, hostKey(2 * j + 1))) {
-              yield* ctx.emitRelationship(uses(j))
+            const from = userKey(j)
+            const to = hostKey(2 * j + 1)
+            if (ctx.prior.hasEntity(USER, from) && ctx.prior.hasEntity(HOST, to)) {
+              yield* ctx.emitRelationship(uses(j, from, to))
             }
           }
         })

@@ -45,15 +45,21 @@ export const awaitable = <A, E>(
 ): Awaitable<A, E> => new RuntimeAwaitable(effect, runtime)
 
 /**
- * An awaitable whose work is synchronous (the hot path of emitting): `run` returns the value or the
- * typed error, and is called when the Effect runs or the awaitable is awaited, never before.
+ * An awaitable whose work is synchronous (the hot path of emitting): `run(input, first)` returns the value or
+ * the typed error, and is called when the Effect runs or the awaitable is awaited, never before; `first`
+ * says whether this is its first run. One `run` is shared by many awaitables (no closure per emit).
  */
-export class SyncAwaitable<A, E extends Error> extends Effectable.Class<A, E> {
-  constructor(private readonly run: () => A | E) {
+export class SyncAwaitable<I, A, E extends Error> extends Effectable.Class<A, E> {
+  private runs = 0
+
+  constructor(
+    private readonly run: (input: I, first: boolean) => A | E,
+    private readonly input: I
+  ) {
     super()
   }
   commit(): Effect.Effect<A, E> {
-    const result = this.run()
+    const result = this.run(this.input, this.runs++ === 0)
     return result instanceof Error ? Effect.fail(result as E) : Effect.succeed(result as A)
   }
   // biome-ignore lint/suspicious/noThenProperty: being awaitable is the point of this type
@@ -63,7 +69,7 @@ export class SyncAwaitable<A, E extends Error> extends Effectable.Class<A, E> {
   ): Promise<B | F> {
     let result: A | E
     try {
-      result = this.run()
+      result = this.run(this.input, this.runs++ === 0)
     } catch (defect) {
       return Promise.reject(defect).then(onFulfilled, onRejected)
     }

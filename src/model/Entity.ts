@@ -1,7 +1,7 @@
 import { ValidationFailed } from "./Errors.ts"
 import { entityId, hashContent, type PropertyValue } from "./Ids.ts"
 import type { EntityRecord, Staged } from "./Records.ts"
-import { checkProperties, notAString, setOwn, TYPE_PATTERN } from "./Validate.ts"
+import { checkProperties, NO_PROPERTIES, notAString, setOwn, TYPE_PATTERN } from "./Validate.ts"
 
 /**
  * A fluent description of one entity, turned into an `EntityRecord` when it is emitted.
@@ -74,7 +74,7 @@ export class EntityBuilder {
     const properties = checkProperties(this, this._properties)
     if (properties instanceof ValidationFailed) return properties
     const displayName = this._displayName ?? this.key
-    const json = JSON.stringify(properties)
+    const json = properties === NO_PROPERTIES ? "{}" : JSON.stringify(properties)
     const record: EntityRecord = {
       id: entityId(account, this.type, this.key),
       type: this.type,

@@ -1,6 +1,10 @@
-import { createHash } from "node:crypto"
-
 const digest = Buffer.alloc(32)
+
+/** Outside Bun, `node:crypto`, loaded on first use: importing it costs start-up time Bun never needs. */
+const nodeSha256 = (bytes: Uint8Array | string): Buffer => {
+  const crypto = process.getBuiltinModule("node:crypto") as typeof import("node:crypto")
+  return crypto.createHash("sha256").update(bytes).digest()
+}
 
 const sha256Into: (bytes: Uint8Array | string) => Buffer =
   typeof Bun !== "undefined"
@@ -8,7 +12,7 @@ const sha256Into: (bytes: Uint8Array | string) => Buffer =
         Bun.SHA256.hash(bytes, digest)
         return digest
       }
-    : (bytes) => createHash("sha256").update(bytes).digest()
+    : nodeSha256
 
 /** The platform's SHA-256, truncated to 128 bits and rendered as 32 lowercase hex digits. */
 export const hash128 = (bytes: Uint8Array | string): string => sha256Into(bytes).toString("hex", 0, 16)

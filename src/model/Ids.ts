@@ -93,7 +93,7 @@ export const canonicalEncoding = (domain: string, fields: ReadonlyArray<string>)
  * The last few entity ids computed: a connector that checks `prior.hasEntity(type, key)` and then emits a
  * relationship to that entity asks for the same id twice in a row, and SHA-256 is the costly part.
  */
-const RECENT = 8
+const RECENT = 8 // a power of two
 const recentAccounts: Array<string | undefined> = new Array(RECENT)
 const recentTypes: Array<string | undefined> = new Array(RECENT)
 const recentKeys: Array<string | undefined> = new Array(RECENT)
@@ -102,7 +102,9 @@ let recentNext = 0
 
 /** The id of an entity: `(account, type, key)`. */
 export const entityId = (account: string, type: string, key: string): string => {
-  for (let index = 0; index < RECENT; index++) {
+  // Newest first: the id asked for again is nearly always one of the last two.
+  for (let step = 1; step <= RECENT; step++) {
+    const index = (recentNext - step) & (RECENT - 1)
     if (recentKeys[index] === key && recentTypes[index] === type && recentAccounts[index] === account) {
       return recentIds[index] as string
     }

@@ -1,7 +1,7 @@
 import { ValidationFailed } from "./Errors.ts"
 import { entityId, hashContent, type PropertyValue, relationshipId } from "./Ids.ts"
 import type { RelationshipRecord, Staged } from "./Records.ts"
-import { checkProperties, notAString, setOwn, TYPE_PATTERN, VERB_PATTERN } from "./Validate.ts"
+import { checkProperties, NO_PROPERTIES, notAString, setOwn, TYPE_PATTERN, VERB_PATTERN } from "./Validate.ts"
 
 const SNAKE = "snake_case ([a-z][a-z0-9_]*)"
 
@@ -99,9 +99,16 @@ export class RelationshipBuilder {
     const fromId = entityId(account, this.fromType, this.fromKey)
     const toAccount = this._toAccount === account ? undefined : this._toAccount
     const toId = entityId(toAccount ?? account, this.toType, this.toKey)
-    const json = JSON.stringify(properties)
+    const json = properties === NO_PROPERTIES ? "{}" : JSON.stringify(properties)
+    const id = relationshipId(fromId, this.verb, toId, this._key)
+    const hash = json === "{}" ? emptyHash(this.verb) : hashContent(this.verb, "", json)
+    // Most relationships name neither a target account nor a key: then nothing is spread (spreading `{}` costs).
+    const extra =
+      toAccount === undefined && this._key === undefined
+        ? undefined
+        : { ...(toAccount === undefined ? {} : { toAccount }), ...(this._key === undefined ? {} : { key: this._key }) }
     const record: RelationshipRecord = {
-      id: relationshipId(fromId, this.verb, toId, this._key),
+      id,
       verb: this.verb,
       fromId,
       fromType: this.fromType,
@@ -109,10 +116,9 @@ export class RelationshipBuilder {
       toId,
       toType: this.toType,
       toKey: this.toKey,
-      ...(toAccount === undefined ? {} : { toAccount }),
-      ...(this._key === undefined ? {} : { key: this._key }),
+      ...extra,
       properties,
-      hash: json === "{}" ? emptyHash(this.verb) : hashContent(this.verb, "", json)
+      hash
     }
     return { record, json }
   }

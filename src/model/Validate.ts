@@ -58,26 +58,83 @@ const isFlat = (value: unknown): value is PropertyValue => {
       return true
     case "number":
       return Number.isFinite(value)
-    case "object":
+    case "object": {
       if (value === null) return true
-      return Array.isArray(value) && value.every((item) => typeof item === "string")
+      if (!Array.isArray(value)) return false
+      for (let index = 0; index < value.length; index++) if (typeof value[index] !== "string") return false
+      return true
+    }
     default:
       return false
   }
 }
 
 /**
+ * Sorts property names in place by UTF-16 code units, as `Array.prototype.sort` does: an insertion sort for
+ * the few names objects usually have (the built-in sort costs more than the rest of the check there).
+ */
+const insertionSort = (names: Array<string>): void => {
+  for (let at = 1; at < names.length; at++) {
+    const name = names[at] as string
+    let before = at - 1
+    while (before >= 0 && (names[before] as string) > name) {
+      names[before + 1] = names[before] as string
+      before--
+    }
+    names[before + 1] = name
+  }
+}
+
+/**
+ * The last few sequences of property names seen and their sorted order: a connector builds most of its
+ * objects with the same names in the same order, so sorting is mostly a few string identity checks.
+ */
+const SHAPES = 8
+const shapeNames: Array<ReadonlyArray<string> | undefined> = new Array(SHAPES)
+const shapeSorted: Array<ReadonlyArray<string>> = new Array(SHAPES)
+let shapeNext = 0
+
+const sameNames = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean => {
+  if (a.length !== b.length) return false
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false
+  return true
+}
+
+/** `names` (as `Object.keys` gave them) in sorted order: a cached order, or a sorted copy. */
+const sortedNames = (names: ReadonlyArray<string>): ReadonlyArray<string> => {
+  for (let index = 0; index < SHAPES; index++) {
+    const seen = shapeNames[index]
+    if (seen !== undefined && sameNames(seen, names)) return shapeSorted[index] as ReadonlyArray<string>
+  }
+  const sorted = names.slice()
+  if (sorted.length > 24) sorted.sort()
+  else insertionSort(sorted)
+  if (names.length <= 64) {
+    shapeNames[shapeNext] = names
+    shapeSorted[shapeNext] = sorted
+    shapeNext = (shapeNext + 1) % SHAPES
+  }
+  return sorted
+}
+
+/** The properties of an object emitted without any: one shared, frozen, empty object. */
+export const NO_PROPERTIES: Properties = Object.freeze({})
+
+/**
  * Checks that every property is flat (string, finite number, boolean, null, array of strings) and
- * returns a copy with its keys in sorted order, so that later changes to the builder cannot alter what
- * was emitted and `JSON.stringify(copy)` is the canonical properties JSON (see `canonicalProperties`).
+ * returns a copy with its keys in sorted order, so that later changes to the builder (or to an array it
+ * was given) cannot alter what was emitted and `JSON.stringify(copy)` is the canonical properties JSON
+ * (see `canonicalProperties`). Arrays are copied, not frozen: `JSON.stringify` of a frozen array takes
+ * a much slower path.
  */
 export const checkProperties = (
   owner: { readonly subject: string },
   properties: Readonly<Record<string, unknown>>
 ): Properties | ValidationFailed => {
+  const keys = Object.keys(properties)
+  if (keys.length === 0) return NO_PROPERTIES
+  const names = sortedNames(keys)
   const copy: Record<string, PropertyValue> = {}
-  const names = Object.keys(properties)
-  if (names.length > 1) names.sort()
   for (const name of names) {
     const value = properties[name]
     if (name.length === 0) {
@@ -90,7 +147,7 @@ export const checkProperties = (
         reason: `value is ${describe(value)}; expected a string, a finite number, a boolean, null or an array of strings`
       })
     }
-    setOwn(copy, name, Array.isArray(value) ? Object.freeze([...value]) : value)
+    setOwn(copy, name, Array.isArray(value) ? value.slice() : value)
   }
   return copy
 }

@@ -7,7 +7,7 @@ import { resultEffect } from "../connector/StepEffect.ts"
 import type { EntityBuilder } from "../model/Entity.ts"
 import { type ConnectorError, ConnectorFailed, DuplicateKey, type Timeout, ValidationFailed } from "../model/Errors.ts"
 import { entityId } from "../model/Ids.ts"
-import type { Staged } from "../model/Records.ts"
+import type { EntityRecord, RelationshipRecord, Staged } from "../model/Records.ts"
 import type { RelationshipBuilder } from "../model/Relationship.ts"
 import { ENTITY_CLASSES, RELATIONSHIP_VERBS } from "../model/Vocabulary.ts"
 import type { DeclarationCheck } from "./Declarations.ts"
@@ -24,6 +24,12 @@ export interface Counts {
   deadline: number
   /** When (in the `Clock`'s milliseconds) the counts are next sent as progress. */
   progressAt: number
+}
+
+/** An emitted object's builder, as staging reads it. */
+interface Builder<A> {
+  readonly subject: string
+  toStaged(account: string): Staged<A> | ValidationFailed
 }
 
 /** What every attempt of a run shares: where it stages, what it reads, how it logs. */
@@ -94,21 +100,18 @@ export const makeAttempt = <C, R, O>(env: RunEnvironment<C>, step: Step<C, R, O>
   const visible = ancestors(env.steps, step.id)
   const check = env.declared.get(step.id)
 
-  /** Validates, identifies and stages one emitted object (the hot path: synchronous, run when yielded or awaited). */
-  const stage = <A extends { readonly id: string }>(
-    builder: { readonly subject: string; toStaged(account: string): Staged<A> | ValidationFailed },
+  /**
+   * Validates, identifies and stages one emitted object (the hot path: synchronous, run when yielded or
+   * awaited). Made once per kind of object, shared by every emit of the attempt.
+   */
+  const stager = <A extends { readonly id: string }, B extends Builder<A>>(
     unknownOf: (record: A) => string | undefined,
     undeclaredOf: ((record: A) => string | undefined) | undefined,
     put: (record: A, json: string) => StageResult,
     added: () => void
   ) => {
-    ledger.made++
-    let ran = false
-    return new SyncAwaitable<A, ValidationFailed | DuplicateKey | Timeout>(() => {
-      if (!ran) {
-        ran = true
-        ledger.ran++
-      }
+    const run = (builder: B, first: boolean): A | ValidationFailed | DuplicateKey | Timeout => {
+      if (first) ledger.ran++
       if (!ledger.active) {
         throw new ConnectorFailed({ reason: `step "${step.id}" was stopped; it emitted ${builder.subject} too late` })
       }
@@ -136,8 +139,24 @@ export const makeAttempt = <C, R, O>(env: RunEnvironment<C>, step: Step<C, R, O>
       else counts.duplicates++
       if (now >= counts.progressAt) env.progress(step.id, counts, now)
       return record
-    })
+    }
+    return (builder: B) => {
+      ledger.made++
+      return new SyncAwaitable<B, A, ValidationFailed | DuplicateKey | Timeout>(run, builder)
+    }
   }
+  const stageEntity = stager<EntityRecord, EntityBuilder>(
+    (record) => (ENTITY_CLASSES.has(record.class) ? undefined : `class "${record.class}"`),
+    check?.entity,
+    (record, json) => staging.putEntity(step.id, record, json),
+    () => counts.entities++
+  )
+  const stageRelationship = stager<RelationshipRecord, RelationshipBuilder>(
+    (record) => (RELATIONSHIP_VERBS.has(record.verb) ? undefined : `verb "${record.verb}"`),
+    check?.relationship,
+    (record, json) => staging.putRelationship(step.id, record, json),
+    () => counts.relationships++
+  )
 
   const output = (ref: string | StepRef<unknown>) => {
     const id = typeof ref === "string" ? ref : ref.id
@@ -165,22 +184,8 @@ export const makeAttempt = <C, R, O>(env: RunEnvironment<C>, step: Step<C, R, O>
     log: makeLogger({ connector: env.connector, account, step: step.id }, ledger),
     counts: () => ({ entities: counts.entities, relationships: counts.relationships }),
     signal: controller.signal,
-    emitEntity: (builder: EntityBuilder) =>
-      stage(
-        builder,
-        (record) => (ENTITY_CLASSES.has(record.class) ? undefined : `class "${record.class}"`),
-        check?.entity,
-        (record, json) => staging.putEntity(step.id, record, json),
-        () => counts.entities++
-      ),
-    emitRelationship: (builder: RelationshipBuilder) =>
-      stage(
-        builder,
-        (record) => (RELATIONSHIP_VERBS.has(record.verb) ? undefined : `verb "${record.verb}"`),
-        check?.relationship,
-        (record, json) => staging.putRelationship(step.id, record, json),
-        () => counts.relationships++
-      )
+    emitEntity: stageEntity,
+    emitRelationship: stageRelationship
   }
 
   /** An `async` step that resolved with emits or log lines it never awaited did not do what it says. */

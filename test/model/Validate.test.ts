@@ -109,6 +109,54 @@ describe("property values", () => {
   })
 })
 
+describe("canonical properties", () => {
+  /** The staged JSON of an entity with `names` set in the given order (value: the name's position in `names`). */
+  const stagedJson = (names: ReadonlyArray<string>): string => {
+    const builder = entity("host", "h").class("Host")
+    for (const name of names) builder.property(name, name.length)
+    const staged = builder.toStaged("a")
+    if (staged instanceof ValidationFailed) throw staged
+    expect(Object.keys(staged.record.properties)).toEqual([...names].sort())
+    return staged.json
+  }
+  const rotations = <A>(list: ReadonlyArray<A>): ReadonlyArray<ReadonlyArray<A>> =>
+    list.map((_, at) => [...list.slice(at), ...list.slice(0, at)])
+
+  test("are sorted by name whatever the order, again and again (more orders than are remembered)", () => {
+    const names = ["zeta", "alpha", "Beta", "é", "a_b", "ab", "a", "__proto__", "x9", "x10"]
+    const expected = `{${[...names]
+      .sort()
+      .map((name) => `${JSON.stringify(name)}:${name.length}`)
+      .join(",")}}`
+    for (let round = 0; round < 3; round++) {
+      for (const order of [...rotations(names), ...rotations([...names].reverse())]) {
+        expect(stagedJson(order)).toBe(expected)
+      }
+    }
+  })
+
+  test("a name list that shares a prefix with a remembered one is sorted on its own", () => {
+    expect(stagedJson(["b", "a"])).toBe('{"a":1,"b":1}')
+    expect(stagedJson(["b", "a", "c"])).toBe('{"a":1,"b":1,"c":1}')
+    expect(stagedJson(["b"])).toBe('{"b":1}')
+    expect(stagedJson(["b", "c"])).toBe('{"b":1,"c":1}')
+    expect(stagedJson(["b", "a", "d"])).toBe('{"a":1,"b":1,"d":1}')
+  })
+
+  test("many names (the built-in sort) are sorted as well", () => {
+    const names = Array.from({ length: 40 }, (_, index) => `p${(index * 17) % 40}`)
+    const json = stagedJson(names)
+    expect(Object.keys(JSON.parse(json))).toEqual([...names].sort())
+  })
+
+  test("no properties give {} and the same hash as an emptied builder's", () => {
+    const staged = entity("host", "h").class("Host").toStaged("a")
+    if (staged instanceof ValidationFailed) throw staged
+    expect(staged.json).toBe("{}")
+    expect(staged.record.properties).toEqual({})
+  })
+})
+
 describe("entities", () => {
   test.each([
     ["Host", /snake_case/],
