@@ -6,6 +6,7 @@ import { type Phases, renderPhases } from "./phases.ts"
 import type { ReadRow } from "./reads.ts"
 import { renderReads } from "./reads-report.ts"
 import { renderStartup, type StartupResult } from "./startup.ts"
+import { renderIssue14 } from "./targets.ts"
 
 /** One scenario at one size: every run's measurements. */
 export interface Row {
@@ -241,6 +242,8 @@ export const renderResults = (input: {
   const reads = renderReads(input.reads ?? [])
   if (reads.length > 0) lines.push("", ...reads)
   if (input.postgres !== undefined) lines.push("", ...postgresSection(rows, input.postgres, input))
+  const issue14 = renderIssue14(rows, input.startup, input.verdicts.sameWrittenPages)
+  if (issue14.length > 0) lines.push("", ...issue14)
   const limited = limits(rows)
   if (limited.length > 0) lines.push("", "## What limits the figures", "", ...limited)
   return `${lines.join("\n")}\n`

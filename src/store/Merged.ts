@@ -68,6 +68,66 @@ export function* merged<A>(rows: Iterable<Row>, make: (first: Row, sources: Read
   if (group.length > 0) yield mergeGroup(group, make)
 }
 
+/**
+ * Rows from several sources, each ordered by `id` (lowercase hex of equal length, so text order is byte
+ * order), as one sequence ordered by id: a binary heap of the sources' next rows. Rows with the same id
+ * come out together, in no particular order (`mergeGroup` orders them). Every source is closed when the
+ * sequence ends or is stopped.
+ */
+export function* mergeById(sources: ReadonlyArray<Iterator<Row>>): Generator<Row> {
+  if (sources.length === 1) {
+    const only = sources[0] as Iterator<Row>
+    try {
+      for (let next = only.next(); !next.done; next = only.next()) yield next.value
+    } finally {
+      only.return?.()
+    }
+    return
+  }
+  const heap: Array<{ row: Row; source: Iterator<Row> }> = []
+  const less = (a: number, b: number) =>
+    ((heap[a] as { row: Row }).row.id as string) < ((heap[b] as { row: Row }).row.id as string)
+  const swap = (a: number, b: number) => {
+    const held = heap[a] as (typeof heap)[number]
+    heap[a] = heap[b] as (typeof heap)[number]
+    heap[b] = held
+  }
+  const down = (from: number) => {
+    for (let at = from; ; ) {
+      const left = 2 * at + 1
+      const right = left + 1
+      let least = at
+      if (left < heap.length && less(left, least)) least = left
+      if (right < heap.length && less(right, least)) least = right
+      if (least === at) return
+      swap(at, least)
+      at = least
+    }
+  }
+  try {
+    for (const source of sources) {
+      const next = source.next()
+      if (!next.done) heap.push({ row: next.value, source })
+    }
+    for (let at = (heap.length >> 1) - 1; at >= 0; at--) down(at)
+    while (heap.length > 0) {
+      const top = heap[0] as (typeof heap)[number]
+      yield top.row
+      const next = top.source.next()
+      if (next.done) {
+        const last = heap.pop() as (typeof heap)[number]
+        if (heap.length === 0) break
+        heap[0] = last
+      } else {
+        top.row = next.value
+      }
+      down(0)
+    }
+  } finally {
+    for (const source of sources) source.return?.()
+  }
+}
+
 /** The first `limit` items (all without one). */
 export function* take<A>(items: Iterable<A>, limit: number | undefined): Generator<A> {
   if (limit !== undefined && limit <= 0) return

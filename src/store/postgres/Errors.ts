@@ -30,6 +30,25 @@ const hostOf = (location: string): string => {
   }
 }
 
+/** The client's codes for a certificate that does not verify (Node's TLS codes, as Bun gives them). */
+const CERTIFICATE = /CERT|SIGNATURE|ISSUER|ALTNAME|SELF_SIGNED/
+
+/** What a certificate was checked against, for the line about one that does not verify. */
+const trusted = (location: string): string => {
+  let root: string | undefined
+  let mode: string | undefined
+  try {
+    const url = new URL(location)
+    root = url.searchParams.get("sslrootcert") ?? undefined
+    mode = url.searchParams.get("sslmode") ?? undefined
+  } catch {}
+  root ??= process.env.PGSSLROOTCERT || undefined
+  mode ??= process.env.PGSSLMODE || "prefer"
+  const roots = root === undefined ? "the system's trusted roots" : `the root certificate ${root}`
+  const checks = mode === "verify-full" ? "signed by that root and issued for the host name" : "signed by that root"
+  return `${roots} (sslmode=${mode}: ${checks})`
+}
+
 /** One line for a failed connection or statement (`location` is the URL with its password masked). */
 export const describePg = (location: string, cause: unknown): string => {
   const error = cause as PgError
@@ -42,6 +61,9 @@ export const describePg = (location: string, cause: unknown): string => {
     case "ERR_POSTGRES_TLS_NOT_AVAILABLE":
     case "ERR_POSTGRES_TLS_UPGRADE_FAILED":
       return `TLS with the PostgreSQL server at ${hostOf(location)} failed: ${message}`
+  }
+  if (error?.code !== undefined && CERTIFICATE.test(error.code)) {
+    return `the PostgreSQL server at ${hostOf(location)} presented a certificate that does not verify against ${trusted(location)}: ${message}`
   }
   switch (sqlState(cause)) {
     case "28P01":

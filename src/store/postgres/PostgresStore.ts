@@ -44,13 +44,23 @@ const MIGRATION_LOCK = 0x5052_5843
 const SCOPE_KEY = "hashtextextended($1, 0)"
 const scopeText = (scope: ScopeRef) => JSON.stringify([scope.connector, scope.account])
 
+const rootCert = (file: string): string => {
+  try {
+    return readFileSync(file, "utf8")
+  } catch (error) {
+    throw new Error(
+      `cannot read the trusted root certificate (sslrootcert) ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`
+    )
+  }
+}
+
 /** The client for `url`: TLS as its `sslmode` says (with `sslrootcert` as the trusted root when given). */
 const client = (url: string, max: number): SQL => {
   const connection = connectionOf(url)
   const tls =
-    connection.sslRootCert !== undefined
-      ? { ca: readFileSync(connection.sslRootCert, "utf8"), rejectUnauthorized: true }
-      : undefined
+    connection.sslRootCert === undefined
+      ? undefined
+      : { ca: rootCert(connection.sslRootCert), rejectUnauthorized: true }
   return new SQL({
     url: connection.url,
     ...(connection.password === undefined ? {} : { password: connection.password }),
@@ -345,7 +355,7 @@ const schema = (
 /** Whether the database exists and holds a parallax schema (read commands never create one). */
 export const exists = (url: string): Effect.Effect<boolean, StoreFailure> =>
   Effect.acquireUseRelease(
-    Effect.sync(() => client(url, 1)),
+    Effect.try({ try: () => client(url, 1), catch: (cause) => pgFailure("open", maskUrl(url), cause) }),
     (sql) =>
       Effect.tryPromise({ try: () => versionOf(sql), catch: (cause) => cause }).pipe(
         Effect.map((version) => version > 0),

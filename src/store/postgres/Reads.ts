@@ -1,5 +1,4 @@
 import type { SQL } from "bun"
-import type { SyncStats, SyncStatus } from "../../model/Outcome.ts"
 import type {
   DumpRow,
   EntityFilter,
@@ -11,10 +10,10 @@ import type {
   RunRecord,
   RunStep,
   StoreDump,
-  StoreStats,
-  TypeCount
+  StoreStats
 } from "../../sync/Store.ts"
 import { entityOf, merged, mergeGroup, type Row, relationshipOf, take } from "../Merged.ts"
+import { runOf, runStepOf, storeStats } from "../RunRows.ts"
 
 /** The store's read queries on PostgreSQL, each in one snapshot (the caller's transaction). */
 
@@ -148,40 +147,15 @@ export const stats = async (sql: SQL): Promise<StoreStats> => {
        (SELECT status FROM runs WHERE scope_id = s.scope_id ORDER BY generation DESC LIMIT 1) AS last_status
      FROM scopes s ORDER BY s.connector, s.account`
   )) as Array<Row>
-  const types = (
-    (await sql.unsafe(
-      `SELECT s.connector, s.account, t.kind, t.type, t.count FROM (
-         SELECT scope_id, 'entity' AS kind, type, count(*)::float8 AS count FROM entities GROUP BY scope_id, type
-         UNION ALL
-         SELECT scope_id, 'relationship', verb, count(*)::float8 FROM relationships r WHERE ${LIVE_EDGE}
-         GROUP BY scope_id, verb
-       ) t JOIN scopes s ON s.scope_id = t.scope_id ORDER BY s.connector, s.account, t.kind, t.type COLLATE "C"`
-    )) as Array<Row>
-  ).map(
-    (row): TypeCount => ({
-      connector: row.connector as string,
-      account: row.account as string,
-      kind: row.kind as TypeCount["kind"],
-      type: row.type as string,
-      count: row.count as number
-    })
-  )
-  const total = (scope: Row, kind: TypeCount["kind"]) =>
-    types
-      .filter((type) => type.kind === kind && type.connector === scope.connector && type.account === scope.account)
-      .reduce((sum, type) => sum + type.count, 0)
-  return {
-    scopes: scopes.map((row) => ({
-      connector: row.connector as string,
-      account: row.account as string,
-      generation: row.generation as number,
-      entities: total(row, "entity"),
-      relationships: total(row, "relationship"),
-      ...(row.last_at === null ? {} : { lastSyncAt: new Date(row.last_at as number) }),
-      ...(row.last_status === null ? {} : { lastStatus: row.last_status as SyncStatus })
-    })),
-    types
-  }
+  const types = (await sql.unsafe(
+    `SELECT s.connector, s.account, t.kind, t.type, t.count FROM (
+       SELECT scope_id, 'entity' AS kind, type, count(*)::float8 AS count FROM entities GROUP BY scope_id, type
+       UNION ALL
+       SELECT scope_id, 'relationship', verb, count(*)::float8 FROM relationships r WHERE ${LIVE_EDGE}
+       GROUP BY scope_id, verb
+     ) t JOIN scopes s ON s.scope_id = t.scope_id ORDER BY s.connector, s.account, t.kind, t.type COLLATE "C"`
+  )) as Array<Row>
+  return storeStats(scopes, types)
 }
 
 const RUN_SELECT = `SELECT r.run_id::float8 AS run_id, r.generation, r.sync_id, r.status, r.stats,
@@ -200,31 +174,10 @@ const runsOf = async (sql: SQL, rows: Array<Row>): Promise<Array<RunRecord>> => 
   const byRun = new Map<number, Array<RunStep>>()
   for (const row of steps) {
     const list = byRun.get(row.run_id as number) ?? []
-    list.push({
-      id: row.step as string,
-      status: row.status as RunStep["status"],
-      entities: row.entities as number,
-      relationships: row.relationships as number,
-      duplicates: row.duplicates as number,
-      attempts: row.attempts as number,
-      durationMs: row.duration_ms as number,
-      ...(row.error === null ? {} : { error: row.error as string }),
-      ...(row.skipped_because === null ? {} : { skippedBecause: row.skipped_because as string })
-    })
+    list.push(runStepOf(row))
     byRun.set(row.run_id as number, list)
   }
-  return rows.map((row) => ({
-    connector: row.connector as string,
-    account: row.account as string,
-    syncId: row.sync_id as string,
-    generation: row.generation as number,
-    status: row.status as SyncStatus,
-    stats: JSON.parse(row.stats as string) as SyncStats,
-    steps: byRun.get(row.run_id as number) ?? [],
-    startedAt: new Date(row.started_at as number),
-    finishedAt: new Date(row.finished_at as number),
-    ...(row.error === null ? {} : { error: row.error as string })
-  }))
+  return rows.map((row) => runOf(row, byRun.get(row.run_id as number) ?? []))
 }
 
 export const history = async (sql: SQL, filter: HistoryFilter = {}): Promise<ReadonlyArray<RunRecord>> => {

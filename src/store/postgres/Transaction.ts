@@ -13,6 +13,7 @@ import type {
 } from "../../sync/Store.ts"
 import type { Spill } from "../../sync/staging/Spill.ts"
 import type { StepDigest } from "../../sync/staging/StepDigests.ts"
+import { RUN_STEP_COLUMNS, runStepValues } from "../RunRows.ts"
 import { copyLines, ENTITY_COLUMNS, entityLine, RELATIONSHIP_COLUMNS, relationshipLine } from "./Copy.ts"
 
 const TABLES = ["entities", "relationships"] as const
@@ -267,27 +268,12 @@ export const transaction = (
         runId = row?.run_id ?? 0
         return
       }
-      case "RunStep": {
-        const { step } = write
+      case "RunStep":
         await sql.unsafe(
-          `INSERT INTO run_steps (run_id, ordinal, step, status, entities, relationships, duplicates, attempts,
-             duration_ms, error, skipped_because) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-          [
-            runId,
-            write.ordinal,
-            step.id,
-            step.status,
-            step.entities,
-            step.relationships,
-            step.duplicates,
-            step.attempts,
-            Math.round(step.durationMs),
-            step.error ?? null,
-            step.skippedBecause ?? null
-          ]
+          `INSERT INTO run_steps (${RUN_STEP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+          runStepValues(runId, write)
         )
         return
-      }
     }
   }
 

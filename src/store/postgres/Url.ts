@@ -32,8 +32,10 @@ export const withPasswordFile = (location: string, file: string | undefined): st
 export interface Connection {
   readonly url: string
   readonly password: string | undefined
+  /** The trusted root certificate's file (`sslrootcert`, `PGSSLROOTCERT`); else the system's roots. */
   readonly sslRootCert: string | undefined
-  readonly sslMode: string | undefined
+  /** `sslmode`: from the URL, else `PGSSLMODE`, else `prefer` (as libpq). */
+  readonly sslMode: string
 }
 
 /** The connection of a store URL (reads its password file; throws with a clear message when it cannot). */
@@ -50,8 +52,10 @@ export const connectionOf = (location: string): Connection => {
     }
   }
   password ??= process.env.PGPASSWORD
-  const sslMode = url.searchParams.get("sslmode") ?? process.env.PGSSLMODE ?? undefined
-  const sslRootCert = url.searchParams.get("sslrootcert") ?? process.env.PGSSLROOTCERT ?? undefined
+  // libpq's default: TLS when the server offers it, a plain connection when it does not.
+  const sslMode = url.searchParams.get("sslmode") ?? (process.env.PGSSLMODE || "prefer")
+  url.searchParams.set("sslmode", sslMode)
+  const sslRootCert = url.searchParams.get("sslrootcert") ?? (process.env.PGSSLROOTCERT || undefined)
   url.searchParams.delete("sslrootcert")
   url.password = ""
   if (url.username === "" && process.env.PGUSER !== undefined) url.username = process.env.PGUSER

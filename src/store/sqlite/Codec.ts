@@ -2,5 +2,5 @@
 
 export const toBlob = (hex: string): Uint8Array => Buffer.from(hex, "hex")
 
-export const toHex = (blob: Uint8Array): string =>
-  Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength).toString("hex")
+/** `Uint8Array.prototype.toHex` (native, and about twice as fast as SQLite's `lower(hex(...))` or a Buffer). */
+export const toHex = (blob: Uint8Array): string => (blob as Uint8Array & { toHex(): string }).toHex()

@@ -1,5 +1,4 @@
 import type { Database } from "bun:sqlite"
-import type { SyncStats, SyncStatus } from "../../model/Outcome.ts"
 import type {
   DumpRow,
   EntityFilter,
@@ -11,10 +10,10 @@ import type {
   RunRecord,
   RunStep,
   StoreDump,
-  StoreStats,
-  TypeCount
+  StoreStats
 } from "../../sync/Store.ts"
-import { entityOf, merged, type Row, relationshipOf, take } from "../Merged.ts"
+import { entityOf, mergeById, merged, type Row, relationshipOf, take } from "../Merged.ts"
+import { runOf, runStepOf, storeStats } from "../RunRows.ts"
 import { toHex } from "./Codec.ts"
 
 /** The store's read queries, synchronous on the reader connection; the adapter wraps them in effects. */
@@ -38,37 +37,23 @@ const EXISTS = (column: string) => `EXISTS (SELECT 1 FROM entities x WHERE x.id 
  */
 export const LIVE_EDGE = `(r.local = 1 OR (${EXISTS("from_id")} AND ${EXISTS("to_id")}))`
 
-const entitySql = (filter: EntityFilter) => {
+/** The scopes a read covers (all, or those its filter names), in `scope_id` order. */
+const scopesOf = (db: Database, filter: { readonly connector?: string; readonly account?: string }) => {
   const { sql, params } = where([
-    ["e.type = ?", filter.type],
-    ["s.connector = ?", filter.connector],
-    ["s.account = ?", filter.account]
+    ["connector = ?", filter.connector],
+    ["account = ?", filter.account]
   ])
-  return {
-    sql: `SELECT lower(hex(e.id)) AS id, e.type, e.key, e.class, e.display_name, e.properties, e.step, e.generation,
-          s.connector, s.account FROM entities e INDEXED BY entities_by_id
-          CROSS JOIN scopes s ON s.scope_id = e.scope_id ${sql} ORDER BY e.id`,
-    params
-  }
+  return db.query(`SELECT scope_id, connector, account FROM scopes ${sql} ORDER BY scope_id`).all(...params) as Array<{
+    scope_id: number
+    connector: string
+    account: string
+  }>
 }
 
-const relationshipSql = (filter: RelationshipFilter) => {
-  const { sql, params } = where(
-    [
-      ["r.verb = ?", filter.verb],
-      ["s.connector = ?", filter.connector],
-      ["s.account = ?", filter.account]
-    ],
-    [LIVE_EDGE]
-  )
-  return {
-    sql: `SELECT lower(hex(r.id)) AS id, r.verb, lower(hex(r.from_id)) AS from_id, r.from_type, r.from_key,
-          lower(hex(r.to_id)) AS to_id, r.to_type, r.to_key, r.to_account, r.rel_key, r.properties, r.step,
-          r.generation, s.connector, s.account FROM relationships r INDEXED BY relationships_by_id
-          CROSS JOIN scopes s ON s.scope_id = r.scope_id ${sql} ORDER BY r.id`,
-    params
-  }
-}
+// Ids are read as BLOBs and made hex by `toHex`.
+const ENTITY_COLUMNS = "e.id, e.type, e.key, e.class, e.display_name, e.properties, e.step, e.generation"
+const RELATIONSHIP_COLUMNS = `r.id, r.verb, r.from_id, r.from_type, r.from_key, r.to_id, r.to_type, r.to_key, r.to_account,
+  r.rel_key, r.properties, r.step, r.generation`
 
 /** Iterates a fresh statement, finalizing it when the iteration ends (also when stopped early). */
 function* iterate(db: Database, sql: string, params: Array<string | number>): Generator<Row> {
@@ -80,29 +65,60 @@ function* iterate(db: Database, sql: string, params: Array<string | number>): Ge
   }
 }
 
-/** A row limit that keeps the first `limit` merged items whole: an id has at most one row per scope. */
-const rowLimit = (db: Database, limit: number | undefined): string => {
-  if (limit === undefined) return ""
-  const { n } = db.query("SELECT count(*) AS n FROM scopes").get() as { n: number }
-  return ` LIMIT ${Math.max(0, Math.floor(limit)) * Math.max(1, n)}`
+/**
+ * The rows of `table` (as `alias`) of the scopes `filter` covers, ordered by id, each with its scope's
+ * `connector` and `account`: one scan of each scope's primary-key range (`scope_id, id`: pages in order,
+ * no lookup per row), merged by id. With `limit`, each scope gives at most that many rows: an id has one
+ * row per scope at most, so the first `limit` merged items are whole.
+ */
+const rowsById = (
+  db: Database,
+  table: "entities" | "relationships",
+  columns: string,
+  filter: { readonly connector?: string; readonly account?: string; readonly limit?: number },
+  clauses: ReadonlyArray<[string, string | number | undefined]>,
+  always: ReadonlyArray<string> = []
+): Iterable<Row> => {
+  const alias = table === "entities" ? "e" : "r"
+  const { sql, params } = where([[`${alias}.scope_id = ?`, 0], ...clauses], always)
+  const limit = filter.limit === undefined ? "" : ` LIMIT ${Math.max(0, Math.floor(filter.limit))}`
+  const query = `SELECT ${columns} FROM ${table} ${alias} NOT INDEXED ${sql} ORDER BY ${alias}.id${limit}`
+  const sources = scopesOf(db, filter).map(({ scope_id, connector, account }) => {
+    const rows = iterate(db, query, [scope_id, ...params.slice(1)])
+    return (function* () {
+      for (const row of rows) {
+        row.id = toHex(row.id as Uint8Array)
+        if (table === "relationships") {
+          row.from_id = toHex(row.from_id as Uint8Array)
+          row.to_id = toHex(row.to_id as Uint8Array)
+        }
+        row.connector = connector
+        row.account = account
+        yield row
+      }
+    })()
+  })
+  return mergeById(sources)
 }
 
-export const entities = (db: Database, filter: EntityFilter = {}): ReadonlyArray<GraphEntity> => {
-  const { sql, params } = entitySql(filter)
-  return [...take(merged(iterate(db, sql + rowLimit(db, filter.limit), params), entityOf), filter.limit)]
-}
+const entityRows = (db: Database, filter: EntityFilter) =>
+  rowsById(db, "entities", ENTITY_COLUMNS, filter, [["e.type = ?", filter.type]])
 
-export const relationships = (db: Database, filter: RelationshipFilter = {}): ReadonlyArray<GraphRelationship> => {
-  const { sql, params } = relationshipSql(filter)
-  return [...take(merged(iterate(db, sql + rowLimit(db, filter.limit), params), relationshipOf), filter.limit)]
-}
+const relationshipRows = (db: Database, filter: RelationshipFilter) =>
+  rowsById(db, "relationships", RELATIONSHIP_COLUMNS, filter, [["r.verb = ?", filter.verb]], [LIVE_EDGE])
+
+export const entities = (db: Database, filter: EntityFilter = {}): ReadonlyArray<GraphEntity> => [
+  ...take(merged(entityRows(db, filter), entityOf), filter.limit)
+]
+
+export const relationships = (db: Database, filter: RelationshipFilter = {}): ReadonlyArray<GraphRelationship> => [
+  ...take(merged(relationshipRows(db, filter), relationshipOf), filter.limit)
+]
 
 /** The merged graph, lazily: every entity, then every relationship whose endpoints exist. */
 export function* graph(db: Database): Generator<GraphItem> {
-  const e = entitySql({})
-  for (const entity of merged(iterate(db, e.sql, e.params), entityOf)) yield { _tag: "Entity", ...entity }
-  const r = relationshipSql({})
-  for (const relationship of merged(iterate(db, r.sql, r.params), relationshipOf)) {
+  for (const entity of merged(entityRows(db, {}), entityOf)) yield { _tag: "Entity", ...entity }
+  for (const relationship of merged(relationshipRows(db, {}), relationshipOf)) {
     yield { _tag: "Relationship", ...relationship }
   }
 }
@@ -121,68 +137,20 @@ export const stats = (db: Database): StoreStats => {
        FROM scopes s ORDER BY s.connector, s.account`
     )
     .all() as Array<Row>
-  const types = (
-    db
-      .query(
-        `SELECT s.connector, s.account, t.kind, t.type, t.count FROM (
+  const types = db
+    .query(
+      `SELECT s.connector, s.account, t.kind, t.type, t.count FROM (
            SELECT scope_id, 'entity' AS kind, type, count(*) AS count FROM entities GROUP BY scope_id, type
            UNION ALL
            SELECT scope_id, 'relationship', verb, count(*) FROM relationships r WHERE ${LIVE_EDGE} GROUP BY scope_id, verb
          ) t JOIN scopes s ON s.scope_id = t.scope_id ORDER BY s.connector, s.account, t.kind, t.type`
-      )
-      .all() as Array<Row>
-  ).map(
-    (row): TypeCount => ({
-      connector: row.connector as string,
-      account: row.account as string,
-      kind: row.kind as TypeCount["kind"],
-      type: row.type as string,
-      count: row.count as number
-    })
-  )
-  const total = (scope: Row, kind: TypeCount["kind"]) =>
-    types
-      .filter((type) => type.kind === kind && type.connector === scope.connector && type.account === scope.account)
-      .reduce((sum, type) => sum + type.count, 0)
-  return {
-    scopes: scopes.map((row) => ({
-      connector: row.connector as string,
-      account: row.account as string,
-      generation: row.generation as number,
-      entities: total(row, "entity"),
-      relationships: total(row, "relationship"),
-      ...(row.last_at === null ? {} : { lastSyncAt: new Date(row.last_at as number) }),
-      ...(row.last_status === null ? {} : { lastStatus: row.last_status as SyncStatus })
-    })),
-    types
-  }
+    )
+    .all() as Array<Row>
+  return storeStats(scopes, types)
 }
 
 const runSteps = (db: Database, runId: number): ReadonlyArray<RunStep> =>
-  (db.query("SELECT * FROM run_steps WHERE run_id = ? ORDER BY ordinal").all(runId) as Array<Row>).map((row) => ({
-    id: row.step as string,
-    status: row.status as RunStep["status"],
-    entities: row.entities as number,
-    relationships: row.relationships as number,
-    duplicates: row.duplicates as number,
-    attempts: row.attempts as number,
-    durationMs: row.duration_ms as number,
-    ...(row.error === null ? {} : { error: row.error as string }),
-    ...(row.skipped_because === null ? {} : { skippedBecause: row.skipped_because as string })
-  }))
-
-const runOf = (db: Database, row: Row): RunRecord => ({
-  connector: row.connector as string,
-  account: row.account as string,
-  syncId: row.sync_id as string,
-  generation: row.generation as number,
-  status: row.status as SyncStatus,
-  stats: JSON.parse(row.stats as string) as SyncStats,
-  steps: runSteps(db, row.run_id as number),
-  startedAt: new Date(row.started_at as number),
-  finishedAt: new Date(row.finished_at as number),
-  ...(row.error === null ? {} : { error: row.error as string })
-})
+  (db.query("SELECT * FROM run_steps WHERE run_id = ? ORDER BY ordinal").all(runId) as Array<Row>).map(runStepOf)
 
 export const history = (db: Database, filter: HistoryFilter = {}): ReadonlyArray<RunRecord> => {
   const { sql, params } = where([
@@ -196,7 +164,7 @@ export const history = (db: Database, filter: HistoryFilter = {}): ReadonlyArray
        ORDER BY r.run_id DESC ${limit}`
     )
     .all(...params) as Array<Row>
-  return rows.map((row) => runOf(db, row))
+  return rows.map((row) => runOf(row, runSteps(db, row.run_id as number)))
 }
 
 const dumpRow = (kind: DumpRow["kind"], row: Row): DumpRow => {
@@ -241,6 +209,6 @@ export const dump = (db: Database): StoreDump => {
         "SELECT r.*, s.connector, s.account FROM runs r JOIN scopes s ON s.scope_id = r.scope_id ORDER BY s.connector, s.account, r.generation"
       )
       .all() as Array<Row>
-  ).map((row) => runOf(db, row))
+  ).map((row) => runOf(row, runSteps(db, row.run_id as number)))
   return { scopes, rows, runs }
 }

@@ -13,6 +13,7 @@ import type {
   WriteTransaction
 } from "../../sync/Store.ts"
 import type { StepDigest } from "../../sync/staging/StepDigests.ts"
+import { RUN_STEP_COLUMNS, runStepValues } from "../RunRows.ts"
 
 /** The schema under which a sync's spill file is attached to its session's connection. */
 export const STAGE = "stage"
@@ -297,26 +298,11 @@ export const transaction = (
         )
         return
       }
-      case "RunStep": {
-        const { step } = write
-        db.query(
-          `INSERT INTO run_steps (run_id, ordinal, step, status, entities, relationships, duplicates, attempts, duration_ms, error, skipped_because)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-        ).run(
-          runId,
-          write.ordinal,
-          step.id,
-          step.status,
-          step.entities,
-          step.relationships,
-          step.duplicates,
-          step.attempts,
-          step.durationMs,
-          step.error ?? null,
-          step.skippedBecause ?? null
+      case "RunStep":
+        db.query(`INSERT INTO run_steps (${RUN_STEP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+          ...runStepValues(runId, write)
         )
         return
-      }
     }
   }
 
