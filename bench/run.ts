@@ -114,6 +114,7 @@ const measuredCommit = commitNow()
 const rows: Array<Row> = []
 const reads: Array<ReadRow> = []
 const postgres: Array<PgRow> = []
+const pgReads: Array<ReadRow> = []
 const save = () => {
   const input = {
     rows,
@@ -125,7 +126,7 @@ const save = () => {
     verdicts,
     measuredAt: new Date().toISOString(),
     commit: measuredCommit,
-    postgres: { rows: postgres, server: pgServer === undefined ? undefined : masked(pgServer) }
+    postgres: { rows: postgres, reads: pgReads, server: pgServer === undefined ? undefined : masked(pgServer) }
   }
   writeFileSync(rawFile, `${JSON.stringify(input, null, 1)}\n`)
   if (onSqlite || !existsSync(resultsFile)) writeFileSync(resultsFile, renderResults(input))
@@ -162,6 +163,7 @@ for (const n of sizes) {
   const checks: Record<string, Array<string>> = { first: [], same: [], churn: [], scoped: [] }
   const readSamples: ReadSamples = new Map()
   const pgSamples: Array<Record<PgScenario, PgSample>> = []
+  const pgReadSamples: ReadSamples = new Map()
   for (let r = 1; r <= runs; r++) {
     const dir = join(out, `n${n}`, `run${r}`)
     rmSync(dir, { recursive: true, force: true })
@@ -180,7 +182,8 @@ for (const n of sizes) {
           server: pgServer,
           n,
           run: r,
-          log: (message) => log(`n=${n} run ${r}/${runs}: postgres ${message}`)
+          log: (message) => log(`n=${n} run ${r}/${runs}: postgres ${message}`),
+          reads: pgReadSamples
         })
       )
     }
@@ -297,6 +300,7 @@ for (const n of sizes) {
   }
   reads.push(...readRows(n, readSamples))
   postgres.push(...pgRows(n, pgSamples))
+  pgReads.push(...readRows(n, pgReadSamples))
   save()
   log(`wrote ${resultsFile}`)
 }

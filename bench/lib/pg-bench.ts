@@ -3,6 +3,7 @@ import { type ExpectedStats, expectedStats } from "./expected.ts"
 import { lastJson, type Measured, measure } from "./measure.ts"
 import { pgScopeDigest } from "./pg-scope.ts"
 import { createDatabase, databaseBytes, dropDatabase, type TableWrites, tableWrites, writesAfter } from "./postgres.ts"
+import { measureReads, type ReadSamples } from "./reads.ts"
 
 /**
  * The four scenarios of WORKLOAD.md on PostgreSQL (issue 11, point 9), through the compiled binary with
@@ -55,6 +56,8 @@ export const measurePostgres = async (options: {
   readonly n: number
   readonly run: number
   readonly log: (message: string) => void
+  /** Where the read commands' measurements on the store of `first` go (issue 15: every driver). */
+  readonly reads: ReadSamples
 }): Promise<Record<PgScenario, PgSample>> => {
   const { binary, server, n, log } = options
   const prefix = `parallax_bench_${process.pid}_${n}_${options.run}`
@@ -93,6 +96,7 @@ export const measurePostgres = async (options: {
     const first = await sync(url, "a", 0, expectedStats(n, undefined, 0))
     // `scoped` starts from a copy of what `first` left (nobody is connected to it now).
     const scopedUrl = await createDatabase(server, names.scoped, names.main)
+    await measureReads({ binary, db: url, n, run: options.run, samples: options.reads, log: (m) => log(`read ${m}`) })
 
     log("same")
     const before = await tableWrites(url)

@@ -71,15 +71,21 @@ const fixedCost = (sized: ReadonlyArray<ReadRow>): string | undefined => {
  * The "Reads" section of bench/RESULTS.md: per size, every read's wall time and peak RSS, its ratio to
  * its floor or its time beyond start-up, the target and the verdict; then how each read's memory grows.
  */
-export const renderReads = (rows: ReadonlyArray<ReadRow>): ReadonlyArray<string> => {
+export const renderReads = (
+  rows: ReadonlyArray<ReadRow>,
+  store: "sqlite" | "postgres" = "sqlite"
+): ReadonlyArray<string> => {
   if (rows.length === 0) return []
-  const lines: Array<string> = ["## Reads", ""]
+  const lines: Array<string> = [store === "sqlite" ? "## Reads" : "### PostgreSQL reads", ""]
   lines.push(
     "Each read is a separate process of the compiled binary (`--db` the store of `first`: generation 0 of " +
       "account a), standard output to a pipe read by the bench, except `export` and its floor (`> /dev/null`). " +
       "`parallax --help` (start-up) and each `--limit` read run " +
       `${SHORT_SAMPLES} times in each run, the others once; \`− start-up\` = median wall time − median start-up. ` +
-      "Floors (bench/floor-reads.ts, `bun` with `bun:sqlite`, the same file opened read-only): " +
+      (store === "sqlite"
+        ? "Floors (bench/floor-reads.ts, `bun` with `bun:sqlite`, the same file opened read-only): "
+        : "Floors (bench/floor-reads.ts with Bun's `SQL` client on the same database; the export read in pages of " +
+          "10,000 rows by key, as the client buffers a result set whole): ") +
       "`floor: stats` runs `SELECT scope_id, type, count(*) FROM entities GROUP BY scope_id, type` and the same " +
       "for relationships by verb (no check that an edge's endpoints exist); `floor: export` runs " +
       "`SELECT * FROM entities`, then `SELECT * FROM relationships`, in key order, and writes every row as one " +
@@ -90,7 +96,7 @@ export const renderReads = (rows: ReadonlyArray<ReadRow>): ReadonlyArray<string>
   )
   for (const n of [...new Set(rows.map((row) => row.n))]) {
     const sized = rows.filter((row) => row.n === n)
-    lines.push("", `### n = ${n.toLocaleString("en-US")}`, "")
+    lines.push("", `${store === "sqlite" ? "###" : "####"} n = ${n.toLocaleString("en-US")}`, "")
     lines.push("| read | wall time | peak RSS | × floor | − start-up | target | verdict |")
     lines.push("| --- | --- | --- | --- | --- | --- | --- |")
     for (const row of sized) {

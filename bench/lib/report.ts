@@ -129,6 +129,19 @@ const limits = (rows: ReadonlyArray<Row>): ReadonlyArray<string> => {
 /** The PostgreSQL section of the report, its ratios to the connector and SDK alone taken from `rows`' `sdk-only`. */
 export const postgresSection = (
   rows: ReadonlyArray<Row>,
+  postgres: {
+    readonly rows: ReadonlyArray<PgRow>
+    readonly reads?: ReadonlyArray<ReadRow>
+    readonly server?: string | undefined
+  },
+  meta: { readonly measuredAt?: string | undefined; readonly commit?: string | undefined; readonly runs: number }
+): ReadonlyArray<string> => {
+  const reads = renderReads(postgres.reads ?? [], "postgres")
+  return [...postgresTables(rows, postgres, meta), ...(reads.length > 0 ? ["", ...reads] : [])]
+}
+
+const postgresTables = (
+  rows: ReadonlyArray<Row>,
   postgres: { readonly rows: ReadonlyArray<PgRow>; readonly server?: string | undefined },
   meta: { readonly measuredAt?: string | undefined; readonly commit?: string | undefined; readonly runs: number }
 ): ReadonlyArray<string> =>
@@ -156,7 +169,11 @@ export const renderResults = (input: {
   readonly measuredAt?: string
   readonly commit?: string
   /** The PostgreSQL scenarios (absent in measurements saved before they were added), and the server, masked. */
-  readonly postgres?: { readonly rows: ReadonlyArray<PgRow>; readonly server?: string | undefined }
+  readonly postgres?: {
+    readonly rows: ReadonlyArray<PgRow>
+    readonly reads?: ReadonlyArray<ReadRow>
+    readonly server?: string | undefined
+  }
 }): string => {
   const { rows, runs } = input
   const lines: Array<string> = []

@@ -48,6 +48,20 @@ export const withExistingStore = <A, E, R>(
   use: Effect.Effect<A, E, R | Store>
 ): Effect.Effect<A, E | CliError, Exclude<R, Store> | FileSystem.FileSystem> =>
   Effect.gen(function* () {
+    if (isPostgresUrl(db)) {
+      // One connection, opened once (each costs a round of SCRAM authentication): the read-only store finds,
+      // as it opens, whether there is a parallax schema at all, and every read runs on it in turn.
+      const layer = PostgresStore.layerWith({ url: db, readOnly: true, maxConnections: 1 }).pipe(
+        Layer.mapError((error) =>
+          PostgresStore.isMissingStore(error)
+            ? usageError(
+                `no parallax store in ${shown(db)}: run \`parallax migrate --db ${shown(db)}\` (or a sync) first`
+              )
+            : failure(`cannot read store ${shown(db)}: ${error.message}`)
+        )
+      )
+      return yield* use.pipe(Effect.provide(layer))
+    }
     if (!(yield* storeExists(db))) {
       return yield* usageError(
         isPostgresUrl(db)

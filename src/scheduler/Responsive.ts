@@ -1,7 +1,11 @@
 import { Effect, FiberRef, Scheduler } from "effect"
 
-/** How long fibers may run on microtasks before the event loop gets a turn. */
-export const SLICE_MS = 40
+/**
+ * How long fibers may run on microtasks before the event loop gets a turn. The garbage collector's timers
+ * run there too: with no turn at all, a sync of 3.5 million objects peaked at 1 GiB of RSS; with a turn
+ * every 40 ms at 460–580 MiB, every 10 ms at 410–510 MiB (bench/RESULTS.md has the figure of the day).
+ */
+export const SLICE_MS = 10
 
 /**
  * A scheduler that runs fibers like Effect's default one (on microtasks, yielding every 2048 operations)

@@ -19,7 +19,7 @@ import {
   type WriteTransaction
 } from "../../sync/Store.ts"
 import type { Spill } from "../../sync/staging/Spill.ts"
-import { isNotAllowed, isRetryable, pgFailure } from "./Errors.ts"
+import { isMissingDatabase, isNotAllowed, isRetryable, pgFailure } from "./Errors.ts"
 import { MIGRATIONS, SCHEMA_VERSION, VERSION_TABLE } from "./Migrations.ts"
 import * as Reads from "./Reads.ts"
 import { transaction } from "./Transaction.ts"
@@ -351,6 +351,14 @@ const schema = (
       )
     }
   })
+
+/**
+ * Whether opening a store read-only failed because there is no parallax store there: the database is
+ * missing, or holds no parallax schema (version 0). Read commands say so as a usage error.
+ */
+export const isMissingStore = (error: OpenError): boolean =>
+  (error._tag === "SchemaTooOld" && error.found === 0) ||
+  (error._tag === "StoreError" && isMissingDatabase(error.cause))
 
 /** Whether the database exists and holds a parallax schema (read commands never create one). */
 export const exists = (url: string): Effect.Effect<boolean, StoreFailure> =>
