@@ -41,10 +41,25 @@ export const createDatabase = async (server: string, name: string, template?: st
 }
 
 /** Drops the database `name`, closing any connection left open to it. */
-export const dropDatabase = (server: string, name: string): Promise<void> =>
-  withClient(server, async (sql) => {
-    await sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
-  })
+/**
+ * Drops a database of the bench. `WITH (FORCE)` ends the bench's own connections to it, but a role that is
+ * not a superuser may not end an autovacuum worker's (42501), nor drop while one is there (55006): the
+ * worker finishes or is cancelled within seconds, so those errors are retried for up to a minute.
+ */
+export const dropDatabase = async (server: string, name: string): Promise<void> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await withClient(server, async (sql) => {
+        await sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
+      })
+      return
+    } catch (error) {
+      const state = (error as { errno?: string }).errno
+      if ((state !== "42501" && state !== "55006") || attempt >= 60) throw error
+      await Bun.sleep(1000)
+    }
+  }
+}
 
 /** The size of the database on disk, in bytes (`pg_database_size`: tables, indexes, TOAST). */
 export const databaseBytes = (url: string): Promise<number> =>
