@@ -15,24 +15,37 @@ export const shown = (db: string): string => (isPostgresUrl(db) ? maskUrl(db) : 
 /**
  * The store at `db` as a layer; a database that is not a parallax store is a clear error (exit 1).
  * `readOnly`: the store must exist and is never written (reads and dry runs); an older schema is refused,
- * saying how to migrate it. `purpose` names what the store is opened for in that message.
+ * saying how to migrate it. `purpose` names what the store is opened for in that message. `reading`: a
+ * read command, which on PostgreSQL opens one connection only (each costs a round of SCRAM authentication)
+ * and says "no store" (exit 2) when the read-only store finds, as it opens, no parallax schema there.
  */
 export const storeLayer = (
   db: string,
-  options: { readonly readOnly?: boolean; readonly purpose?: string } = {}
+  options: { readonly readOnly?: boolean; readonly purpose?: string; readonly reading?: boolean } = {}
 ): Layer.Layer<Store, CliError> => {
   const readOnly = options.readOnly ?? false
-  const layer = isPostgresUrl(db)
-    ? PostgresStore.layerWith({ url: db, readOnly })
+  const postgres = isPostgresUrl(db)
+  const layer = postgres
+    ? PostgresStore.layerWith({ url: db, readOnly, ...(options.reading ? { maxConnections: 1 } : {}) })
     : SqliteStore.layerWith({ path: db, readOnly })
   return layer.pipe(
     Layer.mapError((error) =>
-      failure(
-        `cannot ${options.purpose ?? (error._tag === "SchemaTooOld" ? "read" : "open")} store ${shown(db)}: ${error.message}`
-      )
+      options.reading && postgres && PostgresStore.isMissingStore(error)
+        ? noStore(db)
+        : failure(
+            `cannot ${options.purpose ?? (error._tag === "SchemaTooOld" ? "read" : "open")} store ${shown(db)}: ${error.message}`
+          )
     )
   )
 }
+
+/** What a read command says when there is no store at `db` (exit 2). */
+const noStore = (db: string): CliError =>
+  usageError(
+    isPostgresUrl(db)
+      ? `no parallax store in ${shown(db)}: run \`parallax migrate --db ${shown(db)}\` (or a sync) first`
+      : `no store at ${db}: run \`parallax sync <connector> --db ${db}\` first`
+  )
 
 /** Whether a store exists at `db` (an SQLite file; a PostgreSQL database holding a parallax schema). */
 export const storeExists = (db: string): Effect.Effect<boolean, CliError, FileSystem.FileSystem> =>
@@ -48,27 +61,8 @@ export const withExistingStore = <A, E, R>(
   use: Effect.Effect<A, E, R | Store>
 ): Effect.Effect<A, E | CliError, Exclude<R, Store> | FileSystem.FileSystem> =>
   Effect.gen(function* () {
-    if (isPostgresUrl(db)) {
-      // One connection, opened once (each costs a round of SCRAM authentication): the read-only store finds,
-      // as it opens, whether there is a parallax schema at all, and every read runs on it in turn.
-      const layer = PostgresStore.layerWith({ url: db, readOnly: true, maxConnections: 1 }).pipe(
-        Layer.mapError((error) =>
-          PostgresStore.isMissingStore(error)
-            ? usageError(
-                `no parallax store in ${shown(db)}: run \`parallax migrate --db ${shown(db)}\` (or a sync) first`
-              )
-            : failure(`cannot read store ${shown(db)}: ${error.message}`)
-        )
-      )
-      return yield* use.pipe(Effect.provide(layer))
-    }
-    if (!(yield* storeExists(db))) {
-      return yield* usageError(
-        isPostgresUrl(db)
-          ? `no parallax store in ${shown(db)}: run \`parallax migrate --db ${shown(db)}\` (or a sync) first`
-          : `no store at ${db}: run \`parallax sync <connector> --db ${db}\` first`
-      )
-    }
+    // A PostgreSQL store finds whether there is a parallax schema as it opens (see `storeLayer`).
+    if (!isPostgresUrl(db) && !(yield* storeExists(db))) return yield* noStore(db)
     // Reads never write: not even a migration (an older store is refused, saying to run `parallax migrate`).
-    return yield* use.pipe(Effect.provide(storeLayer(db, { readOnly: true, purpose: "read" })))
+    return yield* use.pipe(Effect.provide(storeLayer(db, { readOnly: true, purpose: "read", reading: true })))
   })

@@ -1,4 +1,5 @@
 import { NotADatabase, StoreError } from "../../sync/StoreErrors.ts"
+import { tlsOf } from "./Url.ts"
 
 /** What a PostgreSQL error says, for one clear line: the server's SQLSTATE or the client's code. */
 interface PgError {
@@ -35,18 +36,16 @@ const CERTIFICATE = /CERT|SIGNATURE|ISSUER|ALTNAME|SELF_SIGNED/
 
 /** What a certificate was checked against, for the line about one that does not verify. */
 const trusted = (location: string): string => {
-  let root: string | undefined
-  let mode: string | undefined
+  let tls: ReturnType<typeof tlsOf>
   try {
-    const url = new URL(location)
-    root = url.searchParams.get("sslrootcert") ?? undefined
-    mode = url.searchParams.get("sslmode") ?? undefined
-  } catch {}
-  root ??= process.env.PGSSLROOTCERT || undefined
-  mode ??= process.env.PGSSLMODE || "prefer"
-  const roots = root === undefined ? "the system's trusted roots" : `the root certificate ${root}`
-  const checks = mode === "verify-full" ? "signed by that root and issued for the host name" : "signed by that root"
-  return `${roots} (sslmode=${mode}: ${checks})`
+    tls = tlsOf(new URL(location))
+  } catch {
+    return "the trusted roots"
+  }
+  const roots = tls.sslRootCert === undefined ? "the system's trusted roots" : `the root certificate ${tls.sslRootCert}`
+  const checks =
+    tls.sslMode === "verify-full" ? "signed by that root and issued for the host name" : "signed by that root"
+  return `${roots} (sslmode=${tls.sslMode}: ${checks})`
 }
 
 /** One line for a failed connection or statement (`location` is the URL with its password masked). */

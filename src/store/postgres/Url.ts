@@ -38,6 +38,15 @@ export interface Connection {
   readonly sslMode: string
 }
 
+/**
+ * The TLS settings of a store URL, as libpq reads them: `sslmode` from the URL, else `PGSSLMODE`, else
+ * `prefer` (TLS when the server offers it); `sslrootcert` from the URL, else `PGSSLROOTCERT`.
+ */
+export const tlsOf = (url: URL): { readonly sslMode: string; readonly sslRootCert: string | undefined } => ({
+  sslMode: url.searchParams.get("sslmode") ?? (process.env.PGSSLMODE || "prefer"),
+  sslRootCert: url.searchParams.get("sslrootcert") ?? (process.env.PGSSLROOTCERT || undefined)
+})
+
 /** The connection of a store URL (reads its password file; throws with a clear message when it cannot). */
 export const connectionOf = (location: string): Connection => {
   const url = new URL(location)
@@ -52,10 +61,8 @@ export const connectionOf = (location: string): Connection => {
     }
   }
   password ??= process.env.PGPASSWORD
-  // libpq's default: TLS when the server offers it, a plain connection when it does not.
-  const sslMode = url.searchParams.get("sslmode") ?? (process.env.PGSSLMODE || "prefer")
+  const { sslMode, sslRootCert } = tlsOf(url)
   url.searchParams.set("sslmode", sslMode)
-  const sslRootCert = url.searchParams.get("sslrootcert") ?? (process.env.PGSSLROOTCERT || undefined)
   url.searchParams.delete("sslrootcert")
   url.password = ""
   if (url.username === "" && process.env.PGUSER !== undefined) url.username = process.env.PGUSER

@@ -80,18 +80,17 @@ const rowsById = (
   always: ReadonlyArray<string> = []
 ): Iterable<Row> => {
   const alias = table === "entities" ? "e" : "r"
-  const { sql, params } = where([[`${alias}.scope_id = ?`, 0], ...clauses], always)
+  const { sql, params } = where(clauses, always)
+  const filtered = sql === "" ? "" : ` AND ${sql.slice("WHERE ".length)}`
   const limit = filter.limit === undefined ? "" : ` LIMIT ${Math.max(0, Math.floor(filter.limit))}`
-  const query = `SELECT ${columns} FROM ${table} ${alias} NOT INDEXED ${sql} ORDER BY ${alias}.id${limit}`
+  const query = `SELECT ${columns} FROM ${table} ${alias} NOT INDEXED WHERE ${alias}.scope_id = ?${filtered}
+    ORDER BY ${alias}.id${limit}`
+  const hexColumns = table === "entities" ? ["id"] : ["id", "from_id", "to_id"]
   const sources = scopesOf(db, filter).map(({ scope_id, connector, account }) => {
-    const rows = iterate(db, query, [scope_id, ...params.slice(1)])
+    const rows = iterate(db, query, [scope_id, ...params])
     return (function* () {
       for (const row of rows) {
-        row.id = toHex(row.id as Uint8Array)
-        if (table === "relationships") {
-          row.from_id = toHex(row.from_id as Uint8Array)
-          row.to_id = toHex(row.to_id as Uint8Array)
-        }
+        for (const column of hexColumns) row[column] = toHex(row[column] as Uint8Array)
         row.connector = connector
         row.account = account
         yield row
