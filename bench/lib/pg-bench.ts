@@ -2,7 +2,15 @@ import { resolve } from "node:path"
 import { type ExpectedStats, expectedStats } from "./expected.ts"
 import { lastJson, type Measured, measure } from "./measure.ts"
 import { pgScopeDigest } from "./pg-scope.ts"
-import { createDatabase, databaseBytes, dropDatabase, type TableWrites, tableWrites, writesAfter } from "./postgres.ts"
+import {
+  createDatabase,
+  databaseBytes,
+  dropDatabase,
+  settle,
+  type TableWrites,
+  tableWrites,
+  writesAfter
+} from "./postgres.ts"
 import { measureReads, type ReadSamples } from "./reads.ts"
 
 /**
@@ -96,6 +104,10 @@ export const measurePostgres = async (options: {
     const first = await sync(url, "a", 0, expectedStats(n, undefined, 0))
     // `scoped` starts from a copy of what `first` left (nobody is connected to it now).
     const scopedUrl = await createDatabase(server, names.scoped, names.main)
+    // The reads are measured on a settled store, as an operator reads one some minutes after a sync.
+    const settling = performance.now()
+    await settle(url)
+    log(`settled (VACUUM ANALYZE) in ${((performance.now() - settling) / 1000).toFixed(1)} s`)
     await measureReads({ binary, db: url, n, run: options.run, samples: options.reads, log: (m) => log(`read ${m}`) })
 
     log("same")

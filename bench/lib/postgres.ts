@@ -40,7 +40,6 @@ export const createDatabase = async (server: string, name: string, template?: st
   return databaseUrl(server, name)
 }
 
-/** Drops the database `name`, closing any connection left open to it. */
 /**
  * Drops a database of the bench. `WITH (FORCE)` ends the bench's own connections to it, but a role that is
  * not a superuser may not end an autovacuum worker's (42501), nor drop while one is there (55006): the
@@ -60,6 +59,19 @@ export const dropDatabase = async (server: string, name: string): Promise<void> 
     }
   }
 }
+
+/**
+ * Brings the database to the state autovacuum leaves it in soon after a large load: `VACUUM (ANALYZE)` of
+ * the store's tables (waiting for an autovacuum worker already on one). Otherwise that worker scans the millions of
+ * rows just written while the next measurement runs, on the same two cores.
+ */
+export const settle = (url: string): Promise<void> =>
+  withClient(url, async (sql) => {
+    const tables = (await sql`SELECT tablename FROM pg_tables WHERE schemaname = current_schema()`) as ReadonlyArray<{
+      readonly tablename: string
+    }>
+    await sql.unsafe(`VACUUM (ANALYZE) ${tables.map((table) => `"${table.tablename}"`).join(", ")}`)
+  })
 
 /** The size of the database on disk, in bytes (`pg_database_size`: tables, indexes, TOAST). */
 export const databaseBytes = (url: string): Promise<number> =>

@@ -54,6 +54,7 @@ export const copyLines = async (sql: SQL, table: string, columns: string, lines:
       if (chunk.length >= CHUNK_CHARS) {
         await writer.write(chunk)
         chunk = ""
+        await new Promise((resolve) => setImmediate(resolve))
       }
     }
     if (chunk !== "") await writer.write(chunk)

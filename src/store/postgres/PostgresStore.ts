@@ -54,8 +54,13 @@ const rootCert = (file: string): string => {
   }
 }
 
-/** The client for `url`: TLS as its `sslmode` says (with `sslrootcert` as the trusted root when given). */
-const client = (url: string, max: number): SQL => {
+/**
+ * The client for `url`: TLS as its `sslmode` says (with `sslrootcert` as the trusted root when given).
+ * `reading`: the session's JIT compilation is off. The reads' plans are costed over millions of rows, so the
+ * server compiled them, on every connection anew: 220 ms of a 400 ms `stats` at n = 100,000, 14 ms of a
+ * `--limit 100` read (by hand); a read runs its queries once per process, so nothing repays the compiling.
+ */
+const client = (url: string, max: number, reading = false): SQL => {
   const connection = connectionOf(url)
   const tls =
     connection.sslRootCert === undefined
@@ -66,7 +71,10 @@ const client = (url: string, max: number): SQL => {
     ...(connection.password === undefined ? {} : { password: connection.password }),
     ...(tls === undefined ? {} : { tls }),
     max,
-    connection: { application_name: `parallax on ${hostname()}, pid ${process.pid}` },
+    connection: {
+      application_name: `parallax on ${hostname()}, pid ${process.pid}`,
+      ...(reading ? { jit: "off" } : {})
+    },
     connectionTimeout: 10,
     idleTimeout: 30
   })
@@ -87,7 +95,10 @@ export const make = (options: PostgresStoreOptions): Effect.Effect<StoreDriver, 
     const attempt = <A>(operation: string, run: () => Promise<A>): Effect.Effect<A, StoreFailure> =>
       Effect.tryPromise({ try: run, catch: (cause) => failure(operation, cause) })
     const pool = yield* Effect.acquireRelease(
-      Effect.try({ try: () => client(options.url, options.maxConnections ?? 4), catch: (e) => failure("open", e) }),
+      Effect.try({
+        try: () => client(options.url, options.maxConnections ?? 4, options.readOnly === true),
+        catch: (e) => failure("open", e)
+      }),
       (sql) => Effect.promise(() => sql.close()).pipe(Effect.ignore)
     )
 
@@ -293,9 +304,12 @@ export const make = (options: PostgresStoreOptions): Effect.Effect<StoreDriver, 
     })
   })
 
-/** The schema's version: 0 when the database holds no parallax schema. */
+/**
+ * The schema's version: 0 when the database holds no parallax schema. Two statements without parameters,
+ * each one round trip (a parameter costs the extended protocol's second one), since every command opens with it.
+ */
 const versionOf = async (sql: SQL): Promise<number> => {
-  const [exists] = (await sql.unsafe(`SELECT to_regclass($1) IS NOT NULL AS ok`, [VERSION_TABLE])) as Array<{
+  const [exists] = (await sql.unsafe(`SELECT to_regclass('${VERSION_TABLE}') IS NOT NULL AS ok`)) as Array<{
     ok: boolean
   }>
   if (exists?.ok !== true) return 0
