@@ -84,8 +84,10 @@ export const renderReads = (
       `${SHORT_SAMPLES} times in each run, the others once; \`− start-up\` = median wall time − median start-up. ` +
       (store === "sqlite"
         ? "Floors (bench/floor-reads.ts, `bun` with `bun:sqlite`, the same file opened read-only): "
-        : "Floors (bench/floor-reads.ts with Bun's `SQL` client on the same database; the export read in pages of " +
-          "10,000 rows by key, as the client buffers a result set whole): ") +
+        : "The store is settled first (`VACUUM (ANALYZE)` of its tables, what autovacuum does soon after a large " +
+          "load; otherwise its worker scans the new rows during the reads). Floors (bench/floor-reads.ts with " +
+          "Bun's `SQL` client on the same database; the export read in pages of 10,000 rows by key, as the client " +
+          "buffers a result set whole): ") +
       "`floor: stats` runs `SELECT scope_id, type, count(*) FROM entities GROUP BY scope_id, type` and the same " +
       "for relationships by verb (no check that an edge's endpoints exist); `floor: export` runs " +
       "`SELECT * FROM entities`, then `SELECT * FROM relationships`, in key order, and writes every row as one " +

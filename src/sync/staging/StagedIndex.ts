@@ -1,4 +1,4 @@
-import { grown, IdIndex, key, keyFromBytes, keyFromHex } from "./IdIndex.ts"
+import { IdIndex, key, keyFromBytes, keyFromHex, nextCapacity, resized } from "./IdIndex.ts"
 import { type StepDigest, StepDigests } from "./StepDigests.ts"
 
 const hashKey = new Uint32Array(4)
@@ -47,9 +47,10 @@ export class StagedIndex {
     const seq = claimed < 0 ? ~claimed : claimed
     if (claimed >= 0 && this.owners[seq] !== 0) return -1 - seq
     if (seq >= this.owners.length) {
-      this.owners = grown(this.owners)
-      this.rowsOf = grown(this.rowsOf)
-      this.hashes = grown(this.hashes)
+      const capacity = nextCapacity(this.owners.length)
+      this.owners = resized(this.owners, capacity)
+      this.rowsOf = resized(this.rowsOf, capacity)
+      this.hashes = resized(this.hashes, 4 * capacity)
     }
     keyFromHex(hash, this.hashes, 4 * seq)
     this.owners[seq] = ordinal
