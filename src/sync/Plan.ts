@@ -1,4 +1,5 @@
 import { Effect, Stream } from "effect"
+import { collectorNudge } from "./Collector.ts"
 import type { Mutant, ReadTransaction, ScopeState } from "./Store.ts"
 import type { StoreFailure } from "./StoreErrors.ts"
 import { IdIndex } from "./staging/IdIndex.ts"
@@ -128,8 +129,10 @@ const merge = (
     let updated = 0
     let unchangedRows = 0
     const gone = (id: Uint8Array) => deletedEntities.findBytes(id) >= 0
+    const nudge = collectorNudge()
     yield* Stream.runForEachChunk(tx.committed(kind), (chunk) =>
       Effect.sync(() => {
+        nudge(chunk.length)
         for (const row of chunk) {
           const seq = staged.lookup(row.id)
           if (seq < 0) {

@@ -1,6 +1,7 @@
 import { StagingFailed } from "../../model/Errors.ts"
 import type { EntityRecord, RelationshipRecord } from "../../model/Records.ts"
 import { Added, Identical, type StageResult, type Staging } from "../../scheduler/Staging.ts"
+import { collectorNudge } from "../Collector.ts"
 import type { Kind, Spill, SpilledEdge } from "./Spill.ts"
 import { StagedIndex } from "./StagedIndex.ts"
 
@@ -35,6 +36,7 @@ export class CoreStaging implements Staging {
   private entitiesDiscarded = false
   private broken: StagingFailed | undefined
   private sealed = false
+  private readonly nudge = collectorNudge()
 
   constructor(
     readonly spill: Spill,
@@ -108,6 +110,7 @@ export class CoreStaging implements Staging {
   }
 
   putEntity(step: string, record: EntityRecord, json?: string): StageResult {
+    this.nudge()
     const row = this.claim(0, step, record.id, record.hash)
     if (typeof row !== "number") return row
     this.spilled(() => this.spill.appendEntity(row, step, record, json ?? JSON.stringify(record.properties)))
@@ -115,6 +118,7 @@ export class CoreStaging implements Staging {
   }
 
   putRelationship(step: string, record: RelationshipRecord, json?: string): StageResult {
+    this.nudge()
     const row = this.claim(1, step, record.id, record.hash)
     if (typeof row !== "number") return row
     if (this.kinds[0].find(record.fromId) < 0 || this.kinds[0].find(record.toId) < 0) this.unresolved.push(row)
