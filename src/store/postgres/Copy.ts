@@ -54,6 +54,8 @@ export const copyLines = async (sql: SQL, table: string, columns: string, lines:
       if (chunk.length >= CHUNK_CHARS) {
         await writer.write(chunk)
         chunk = ""
+        // A turn of the event loop, as the scheduler gives fibers (src/scheduler/Responsive.ts): this loop is
+        // plain promise code, which it does not reach, and the collector's timers and signal handlers run there.
         await new Promise((resolve) => setImmediate(resolve))
       }
     }

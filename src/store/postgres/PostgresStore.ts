@@ -56,11 +56,11 @@ const rootCert = (file: string): string => {
 
 /**
  * The client for `url`: TLS as its `sslmode` says (with `sslrootcert` as the trusted root when given).
- * `reading`: the session's JIT compilation is off. The reads' plans are costed over millions of rows, so the
- * server compiled them, on every connection anew: 220 ms of a 400 ms `stats` at n = 100,000, 14 ms of a
- * `--limit 100` read (by hand); a read runs its queries once per process, so nothing repays the compiling.
+ * `readOnly` (reads and dry runs): the session's JIT compilation is off. Their plans are costed over millions
+ * of rows, so the server compiled them, on every connection anew: 220 ms of a 400 ms `stats` at n = 100,000,
+ * 14 ms of a `--limit 100` read (by hand); such a process runs each query once, so nothing repays the compiling.
  */
-const client = (url: string, max: number, reading = false): SQL => {
+const client = (url: string, max: number, readOnly = false): SQL => {
   const connection = connectionOf(url)
   const tls =
     connection.sslRootCert === undefined
@@ -73,7 +73,7 @@ const client = (url: string, max: number, reading = false): SQL => {
     max,
     connection: {
       application_name: `parallax on ${hostname()}, pid ${process.pid}`,
-      ...(reading ? { jit: "off" } : {})
+      ...(readOnly ? { jit: "off" } : {})
     },
     connectionTimeout: 10,
     idleTimeout: 30
