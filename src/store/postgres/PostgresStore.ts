@@ -305,18 +305,29 @@ export const make = (options: PostgresStoreOptions): Effect.Effect<StoreDriver, 
   })
 
 /**
- * The schema's version: 0 when the database holds no parallax schema. Two statements without parameters,
- * each one round trip (a parameter costs the extended protocol's second one), since every command opens with it.
+ * The schema's version: 0 when the database holds no parallax schema. One statement without parameters (a
+ * parameter costs the extended protocol's second round trip), since every command opens with it; a missing
+ * version table is PostgreSQL's `undefined_table` error. Not for use inside a transaction, which that error
+ * would abort: see `versionIn`.
  */
 const versionOf = async (sql: SQL): Promise<number> => {
-  const [exists] = (await sql.unsafe(`SELECT to_regclass('${VERSION_TABLE}') IS NOT NULL AS ok`)) as Array<{
+  try {
+    const [row] = (await sql.unsafe(`SELECT max(version) AS version FROM ${VERSION_TABLE}`)) as Array<{
+      version: number | null
+    }>
+    return row?.version ?? 0
+  } catch (cause) {
+    if ((cause as { errno?: string }).errno === "42P01") return 0
+    throw cause
+  }
+}
+
+/** `versionOf` inside a transaction: whether the table exists is asked first. */
+const versionIn = async (tx: SQL): Promise<number> => {
+  const [exists] = (await tx.unsafe(`SELECT to_regclass('${VERSION_TABLE}') IS NOT NULL AS ok`)) as Array<{
     ok: boolean
   }>
-  if (exists?.ok !== true) return 0
-  const [row] = (await sql.unsafe(`SELECT max(version) AS version FROM ${VERSION_TABLE}`)) as Array<{
-    version: number | null
-  }>
-  return row?.version ?? 0
+  return exists?.ok === true ? versionOf(tx) : 0
 }
 
 /**
@@ -341,7 +352,7 @@ const schema = (
       try: () =>
         pool.begin(async (tx) => {
           await tx.unsafe(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`)
-          const now = await versionOf(tx)
+          const now = await versionIn(tx)
           if (now === 0) await tx.unsafe(`CREATE TABLE IF NOT EXISTS ${VERSION_TABLE} (version integer NOT NULL)`)
           for (let index = now; index < SCHEMA_VERSION; index++) await tx.unsafe(MIGRATIONS[index] as string)
           await tx.unsafe(`DELETE FROM ${VERSION_TABLE}`)

@@ -43,7 +43,11 @@ const RELATIONSHIP_SELECT = `SELECT encode(r.id, 'hex') AS id, r.verb, encode(r.
   r.from_key, encode(r.to_id, 'hex') AS to_id, r.to_type, r.to_key, r.to_account, r.rel_key, r.properties, r.step,
   r.generation, s.connector, s.account FROM relationships r JOIN scopes s ON s.scope_id = r.scope_id`
 
-/** A row limit that keeps the first `limit` merged items whole: an id has at most one row per scope. */
+/**
+ * A row limit that keeps the first `limit` merged items whole: an id has at most one row per scope. Counted
+ * in a statement of its own: with the count as a subquery in `LIMIT`, the planner would plan for a tenth of
+ * the table, not for the rows asked for.
+ */
 const rowLimit = async (sql: SQL, limit: number | undefined): Promise<string> => {
   if (limit === undefined) return ""
   const [row] = (await sql.unsafe("SELECT count(*)::float8 AS n FROM scopes")) as Array<{ n: number }>
@@ -139,7 +143,12 @@ export const exportPage = async (
   return [items, next]
 }
 
-/** Counts by scope and type, of what the reads return: an edge whose endpoint is gone is not counted. */
+/**
+ * Counts by scope and type, of what the reads return: an edge whose endpoint is gone is not counted. The
+ * live-edge test is an aggregate's `FILTER`, not a `WHERE`: in the `WHERE`, the planner costs the scan by
+ * its subqueries (never run for a local edge) and sorts every edge to group them, spilling to disk (by hand
+ * at n = 100,000: 107 ms for the edges, against 25 ms hashed with the `FILTER`).
+ */
 export const stats = async (sql: SQL): Promise<StoreStats> => {
   const scopes = (await sql.unsafe(
     `SELECT s.connector, s.account, s.generation,
@@ -151,9 +160,10 @@ export const stats = async (sql: SQL): Promise<StoreStats> => {
     `SELECT s.connector, s.account, t.kind, t.type, t.count FROM (
        SELECT scope_id, 'entity' AS kind, type, count(*)::float8 AS count FROM entities GROUP BY scope_id, type
        UNION ALL
-       SELECT scope_id, 'relationship', verb, count(*)::float8 FROM relationships r WHERE ${LIVE_EDGE}
+       SELECT scope_id, 'relationship', verb, count(*) FILTER (WHERE ${LIVE_EDGE})::float8 FROM relationships r
        GROUP BY scope_id, verb
-     ) t JOIN scopes s ON s.scope_id = t.scope_id ORDER BY s.connector, s.account, t.kind, t.type COLLATE "C"`
+     ) t JOIN scopes s ON s.scope_id = t.scope_id WHERE t.count > 0
+     ORDER BY s.connector, s.account, t.kind, t.type COLLATE "C"`
   )) as Array<Row>
   return storeStats(scopes, types)
 }
