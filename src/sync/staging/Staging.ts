@@ -159,6 +159,7 @@ export class CoreStaging implements Staging {
 
   *entitiesOf(steps: ReadonlySet<string>, type: string): Iterable<EntityRecord> {
     for (const row of this.spill.entitiesOfType(type)) {
+      this.nudge()
       if (steps.has(row.step) || this.visible(this.kinds[0], steps, this.kinds[0].find(row.record.id))) {
         yield row.record
       }
@@ -177,6 +178,7 @@ export class CoreStaging implements Staging {
 
   *relationshipsOf(steps: ReadonlySet<string>, verb: string | undefined): Iterable<RelationshipRecord> {
     for (const row of this.spill.relationships(verb)) {
+      this.nudge()
       if (steps.has(row.step) || this.visible(this.kinds[1], steps, this.kinds[1].find(row.record.id))) {
         yield row.record
       }
