@@ -6,8 +6,9 @@ import { measure, median } from "./measure.ts"
  * Start-up (issue 14, point 3): `parallax --version`, `parallax plan synthetic` and `parallax stats` on an
  * empty store, each against a hello-world compiled by the same Bun with the same flags as `npm run build`,
  * measured in the same run, interleaved round by round so that a busy machine slows all of them alike.
- * A second floor, a compiled program that only runs one @effect/cli command under `BunRuntime.runMain`
- * with `BunContext.layer`, shows what any command on this stack costs before it does anything.
+ * Two more floors show what any command on this stack costs before it does anything: a compiled program
+ * that only runs one effect (`Effect.runPromise`), and one that only runs one @effect/cli command under
+ * `BunRuntime.runMain` with the platform services the binary provides.
  */
 
 /** The flags of `npm run build` (package.json), so that the floors are compiled as the binary is. */
@@ -25,13 +26,21 @@ export const STARTUP_RATIO_TARGET = 2.5
 
 const HELLO = `console.log("hello")\n`
 
+/** The least an Effect program costs: effect evaluated, one effect run. */
+const EFFECT = `import { Console, Effect } from "effect"
+
+Effect.runPromise(Console.log("hello"))
+`
+
+/** One @effect/cli command with the platform services the binary provides (files, paths, the terminal). */
 const EFFECT_CLI = `import { Command } from "@effect/cli"
-import { BunContext, BunRuntime } from "@effect/platform-bun"
-import { Console, Effect } from "effect"
+import { BunFileSystem, BunPath, BunRuntime, BunTerminal } from "@effect/platform-bun"
+import { Console, Effect, Layer } from "effect"
 
 const hello = Command.make("hello", {}, () => Console.log("hello"))
 const cli = Command.run(Command.make("floor").pipe(Command.withSubcommands([hello])), { name: "floor", version: "0" })
-BunRuntime.runMain(cli(process.argv).pipe(Effect.provide(BunContext.layer)))
+const platform = Layer.mergeAll(BunFileSystem.layer, BunPath.layer, BunTerminal.layer)
+BunRuntime.runMain(cli(process.argv).pipe(Effect.provide(platform)))
 `
 
 /** One measured command: its wall times, one per round, in milliseconds. */
@@ -82,6 +91,7 @@ export const measureStartup = async (options: {
   try {
     options.log?.(`start-up: compiling the floors with Bun ${Bun.version}`)
     const hello = compile(options.root, dir, "hello", HELLO)
+    const effect = compile(options.root, dir, "effect", EFFECT)
     const effectCli = compile(options.root, dir, "effect-cli", EFFECT_CLI)
     const emptyDb = join(dir, "empty.db")
     await run([options.binary, "migrate", "--db", emptyDb], () => true)
@@ -92,6 +102,7 @@ export const measureStartup = async (options: {
       readonly expect: (stdout: string) => boolean
     }> = [
       { name: "hello-world", kind: "floor", argv: [hello], expect: (out) => out === "hello\n" },
+      { name: "one effect", kind: "floor", argv: [effect], expect: (out) => out === "hello\n" },
       { name: "@effect/cli command", kind: "floor", argv: [effectCli, "hello"], expect: (out) => out === "hello\n" },
       {
         name: "parallax --version",
@@ -154,12 +165,14 @@ export const renderStartup = (result: StartupResult): ReadonlyArray<string> => {
         `${ratio.toFixed(2)} | ${cliBase === undefined ? "–" : (wall / cliBase).toFixed(2)} | ${verdict} |`
     )
   }
-  if (cliBase !== undefined) {
+  const effectOnly = result.rows.find((row) => row.name === "one effect")
+  if (cliBase !== undefined && effectOnly !== undefined) {
     lines.push(
       "",
-      `A program that does nothing but run one @effect/cli command under \`BunRuntime.runMain\` takes ` +
-        `${(cliBase / base).toFixed(2)}× the hello-world: evaluating effect, @effect/cli and @effect/platform-bun ` +
-        "is the least any command but `--version` (answered before any of them is loaded) costs."
+      `A program that only runs one effect takes ${(median(effectOnly.wallMs) / base).toFixed(2)}× the hello-world ` +
+        "(evaluating effect), one that only runs one @effect/cli command under `BunRuntime.runMain` " +
+        `${(cliBase / base).toFixed(2)}× (effect, @effect/cli and the platform's services): the least any command ` +
+        "but `--version` (answered before any of them is loaded) costs on this stack."
     )
   }
   return lines
