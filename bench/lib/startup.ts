@@ -166,13 +166,17 @@ export const renderStartup = (result: StartupResult): ReadonlyArray<string> => {
     )
   }
   const effectOnly = result.rows.find((row) => row.name === "one effect")
-  if (cliBase !== undefined && effectOnly !== undefined) {
+  if (cliBase !== undefined) {
+    const effectPart =
+      effectOnly === undefined
+        ? ""
+        : `A program that only runs one effect takes ${(median(effectOnly.wallMs) / base).toFixed(2)}× the ` +
+          "hello-world (evaluating effect); "
     lines.push(
       "",
-      `A program that only runs one effect takes ${(median(effectOnly.wallMs) / base).toFixed(2)}× the hello-world ` +
-        "(evaluating effect), one that only runs one @effect/cli command under `BunRuntime.runMain` " +
-        `${(cliBase / base).toFixed(2)}× (effect, @effect/cli and the platform's services): the least any command ` +
-        "but `--version` (answered before any of them is loaded) costs on this stack."
+      `${effectPart}${effectPart === "" ? "A" : "a"} program that only runs one @effect/cli command under ` +
+        `\`BunRuntime.runMain\` takes ${(cliBase / base).toFixed(2)}× (effect, @effect/cli and the platform's services): ` +
+        "the least any command but `--version` (answered before any of them is loaded) costs on this stack."
     )
   }
   return lines
