@@ -80,8 +80,10 @@ export const renderReads = (
   lines.push(
     "Each read is a separate process of the compiled binary (`--db` the store of `first`: generation 0 of " +
       "account a), standard output to a pipe read by the bench, except `export` and its floor (`> /dev/null`). " +
-      "`parallax --help` (start-up) and each `--limit` read run " +
-      `${SHORT_SAMPLES} times in each run, the others once; \`− start-up\` = median wall time − median start-up. ` +
+      "`parallax --help` (start-up), `stats`, its floor and each `--limit` read run " +
+      `${SHORT_SAMPLES} times in each run, in rounds (each round runs each of them once, so that a slow spell of ` +
+      "the machine falls on all of them), the exports and their floor once; `× floor` is the ratio of medians, " +
+      "`− start-up` = median wall time − median start-up. " +
       (store === "sqlite"
         ? "Floors (bench/floor-reads.ts, `bun` with `bun:sqlite`, the same file opened read-only): "
         : "The store is settled first (`VACUUM (ANALYZE)` of its tables, what autovacuum does soon after a large " +

@@ -17,6 +17,8 @@ interface ReadSpec {
   readonly argv: ReadonlyArray<string>
   /** `scan` reads: the floor row that they are compared with. */
   readonly floor?: string
+  /** Run `SHORT_SAMPLES` times in each run, in rounds with the other short reads (see `measureReads`). */
+  readonly short?: boolean
   /** Standard output to /dev/null instead of a pipe (then only the exit code and stderr can be checked). */
   readonly devNull?: boolean
   /** What is wrong with the output for a store of size `n`, if anything. */
@@ -77,14 +79,15 @@ const floorExportCheck = (run: Measured, n: number): string | undefined => {
 export const READS: ReadonlyArray<ReadSpec> = [
   // The command line's start-up: `--help` loads the command line (effect, @effect/cli) and no command;
   // `--version` is answered before any of it is loaded (src/bin.ts), so it no longer stands for it.
-  { name: "parallax --help", kind: "startup", argv: ["--help"] },
-  { name: "floor: stats", kind: "floor", argv: [FLOOR_SCRIPT, "stats"], check: floorStatsCheck },
+  { name: "parallax --help", kind: "startup", argv: ["--help"], short: true },
+  { name: "floor: stats", kind: "floor", argv: [FLOOR_SCRIPT, "stats"], short: true, check: floorStatsCheck },
   { name: "floor: export", kind: "floor", argv: [FLOOR_SCRIPT, "export"], devNull: true, check: floorExportCheck },
   {
     name: "stats",
     kind: "scan",
     argv: ["stats"],
     floor: "floor: stats",
+    short: true,
     check: (run, n) => wrongCounts((type) => countOn(run.stdout, ` ${type} `), n)
   },
   // Standard output to /dev/null, as the floor's: read into this process, a gigabyte of output at n = 1M
@@ -103,33 +106,48 @@ export const READS: ReadonlyArray<ReadSpec> = [
     floor: "floor: export",
     devNull: true
   },
-  { name: "entities --limit 100", kind: "limit", argv: ["entities", "--limit", "100"], check: hundredRows() },
+  {
+    name: "entities --limit 100",
+    kind: "limit",
+    argv: ["entities", "--limit", "100"],
+    short: true,
+    check: hundredRows()
+  },
   {
     name: "entities --type bench_service --limit 100",
     kind: "limit",
     argv: ["entities", "--type", "bench_service", "--limit", "100"],
+    short: true,
     check: hundredRows("bench_service")
   },
-  { name: "relationships --limit 100", kind: "limit", argv: ["relationships", "--limit", "100"], check: hundredRows() },
+  {
+    name: "relationships --limit 100",
+    kind: "limit",
+    argv: ["relationships", "--limit", "100"],
+    short: true,
+    check: hundredRows()
+  },
   {
     name: "relationships --verb USES --limit 100",
     kind: "limit",
     argv: ["relationships", "--verb", "USES", "--limit", "100"],
+    short: true,
     check: hundredRows("USES")
   },
   {
     name: "history --limit 100",
     kind: "limit",
     argv: ["history", "--limit", "100"],
+    short: true,
     check: (run) => (run.stdout.includes("succeeded") ? undefined : "no succeeded run listed")
   }
 ]
 
 /**
- * How many times the short processes (`parallax --help` and the `--limit` reads) run in each run: their
+ * How many times the short reads (start-up, `stats` and its floor, the `--limit` reads) run in each run: their
  * medians are compared, and one sample of a process of a few hundred ms says little on a busy machine.
  */
-export const SHORT_SAMPLES = 5
+export const SHORT_SAMPLES = 7
 
 /** One read at one size: every run's measurements (`SHORT_SAMPLES` per run for start-up and `--limit` reads). */
 export interface ReadRow {
@@ -146,8 +164,10 @@ export interface ReadRow {
 export type ReadSamples = Map<string, { wallMs: Array<number>; peakRssKiB: Array<number>; problems: Array<string> }>
 
 /**
- * Runs every read once (start-up and `--limit` reads `SHORT_SAMPLES` times) against the store at `db` and adds the
- * measurements to `samples`; a failed or wrong read is recorded as a problem, not thrown.
+ * Runs every read against the store at `db` and adds the measurements to `samples`: first `SHORT_SAMPLES`
+ * rounds of the short reads, each round running each of them once (so that start-up and the reads compared
+ * with it meet the same state of the machine, and a slow spell falls on all of them), then each scan once.
+ * A failed or wrong read is recorded as a problem, not thrown.
  */
 export const measureReads = async (options: {
   readonly binary: string
@@ -158,7 +178,7 @@ export const measureReads = async (options: {
   readonly log: (message: string) => void
 }): Promise<void> => {
   const { binary, db, n, run, samples } = options
-  for (const read of READS) {
+  const once = async (read: ReadSpec) => {
     const entry = samples.get(read.name) ?? { wallMs: [], peakRssKiB: [], problems: [] }
     samples.set(read.name, entry)
     const argv =
@@ -167,21 +187,26 @@ export const measureReads = async (options: {
         : read.kind === "startup"
           ? [binary, ...read.argv]
           : [binary, ...read.argv, "--db", db]
-    const times = read.kind === "startup" || read.kind === "limit" ? SHORT_SAMPLES : 1
-    for (let i = 0; i < times; i++) {
-      const measured = await measure(argv, { devNull: read.devNull ?? false })
-      entry.wallMs.push(measured.wallMs)
-      entry.peakRssKiB.push(measured.peakRssKiB)
-      const problem =
-        measured.exitCode !== 0
-          ? `exit ${measured.exitCode}: ${measured.stderr.trim().slice(-300)}`
-          : read.devNull && read.kind !== "floor" && measured.stderr.trim() !== ""
-            ? `stderr: ${measured.stderr.trim().slice(-300)}`
-            : read.check?.(measured, n)
-      if (problem !== undefined) entry.problems.push(`run ${run}: ${problem}`)
-    }
+    const measured = await measure(argv, { devNull: read.devNull ?? false })
+    entry.wallMs.push(measured.wallMs)
+    entry.peakRssKiB.push(measured.peakRssKiB)
+    const problem =
+      measured.exitCode !== 0
+        ? `exit ${measured.exitCode}: ${measured.stderr.trim().slice(-300)}`
+        : read.devNull && read.kind !== "floor" && measured.stderr.trim() !== ""
+          ? `stderr: ${measured.stderr.trim().slice(-300)}`
+          : read.check?.(measured, n)
+    if (problem !== undefined) entry.problems.push(`run ${run}: ${problem}`)
+  }
+  const short = READS.filter((read) => read.short === true)
+  for (let round = 0; round < SHORT_SAMPLES; round++) {
+    for (const read of short) await once(read)
+  }
+  for (const read of READS.filter((read) => read.short !== true)) await once(read)
+  for (const read of READS) {
+    const times = read.short === true ? SHORT_SAMPLES : 1
     options.log(
-      `${read.name}: ${entry.wallMs
+      `${read.name}: ${(samples.get(read.name)?.wallMs ?? [])
         .slice(-times)
         .map((ms) => (ms / 1000).toFixed(3))
         .join(", ")} s`

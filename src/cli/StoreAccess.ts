@@ -1,9 +1,7 @@
 import { FileSystem } from "@effect/platform"
 import { Effect, Layer } from "effect"
-import * as PostgresStore from "../store/postgres/PostgresStore.ts"
 import { isPostgresUrl, maskUrl } from "../store/postgres/Url.ts"
-import * as SqliteStore from "../store/sqlite/SqliteStore.ts"
-import type { Store } from "../sync/Store.ts"
+import type { OpenError, Store } from "../sync/Store.ts"
 import { type CliError, failure, usageError } from "./CliError.ts"
 
 /**
@@ -24,20 +22,26 @@ export const storeLayer = (
   options: { readonly readOnly?: boolean; readonly purpose?: string; readonly reading?: boolean } = {}
 ): Layer.Layer<Store, CliError> => {
   const readOnly = options.readOnly ?? false
-  const postgres = isPostgresUrl(db)
-  const layer = postgres
-    ? PostgresStore.layerWith({ url: db, readOnly, ...(options.reading ? { maxConnections: 1 } : {}) })
-    : SqliteStore.layerWith({ path: db, readOnly })
-  return layer.pipe(
-    Layer.mapError((error) =>
-      options.reading && postgres && PostgresStore.isMissingStore(error)
-        ? noStore(db)
-        : failure(
-            `cannot ${options.purpose ?? (error._tag === "SchemaTooOld" ? "read" : "open")} store ${shown(db)}: ${error.message}`
-          )
+  const opened = (error: OpenError) =>
+    failure(
+      `cannot ${options.purpose ?? (error._tag === "SchemaTooOld" ? "read" : "open")} store ${shown(db)}: ${error.message}`
     )
+  // Each driver's modules (and its database client) are loaded only when a store of its kind is opened.
+  return Layer.unwrapEffect(
+    isPostgresUrl(db)
+      ? Effect.map(postgres, (PostgresStore) =>
+          PostgresStore.layerWith({ url: db, readOnly, ...(options.reading ? { maxConnections: 1 } : {}) }).pipe(
+            Layer.mapError((error) =>
+              options.reading && PostgresStore.isMissingStore(error) ? noStore(db) : opened(error)
+            )
+          )
+        )
+      : Effect.map(sqlite, (SqliteStore) => SqliteStore.layerWith({ path: db, readOnly }).pipe(Layer.mapError(opened)))
   )
 }
+
+const postgres = Effect.promise(() => import("../store/postgres/PostgresStore.ts"))
+const sqlite = Effect.promise(() => import("../store/sqlite/SqliteStore.ts"))
 
 /** What a read command says when there is no store at `db` (exit 2). */
 const noStore = (db: string): CliError =>
@@ -50,7 +54,7 @@ const noStore = (db: string): CliError =>
 /** Whether a store exists at `db` (an SQLite file; a PostgreSQL database holding a parallax schema). */
 export const storeExists = (db: string): Effect.Effect<boolean, CliError, FileSystem.FileSystem> =>
   isPostgresUrl(db)
-    ? PostgresStore.exists(db).pipe(
+    ? Effect.flatMap(postgres, (PostgresStore) => PostgresStore.exists(db)).pipe(
         Effect.mapError((error) => failure(`cannot read store ${shown(db)}: ${error.message}`))
       )
     : Effect.flatMap(FileSystem.FileSystem, (fs) => fs.exists(db).pipe(Effect.orElseSucceed(() => false)))

@@ -99,7 +99,12 @@ export const make = (options: PostgresStoreOptions): Effect.Effect<StoreDriver, 
         try: () => client(options.url, options.maxConnections ?? 4, options.readOnly === true),
         catch: (e) => failure("open", e)
       }),
-      (sql) => Effect.promise(() => sql.close()).pipe(Effect.ignore)
+      // A read-only store (a read command, a dry run) holds nothing on the server: its connection is closed
+      // without waiting for the socket to close, which cost a `--limit` read 2-7 ms (by hand at n = 100,000).
+      (sql) =>
+        options.readOnly === true
+          ? Effect.sync(() => void sql.close().catch(() => undefined))
+          : Effect.promise(() => sql.close()).pipe(Effect.ignore)
     )
 
     yield* schema(pool, location, options.readOnly === true, attempt)

@@ -12,7 +12,7 @@ import type {
   StoreDump,
   StoreStats
 } from "../../sync/Store.ts"
-import { entityOf, merged, mergeGroup, type Row, relationshipOf, take } from "../Merged.ts"
+import { compare, entityOf, merged, mergeGroup, type Row, relationshipOf, take } from "../Merged.ts"
 import { runOf, runStepOf, storeStats } from "../RunRows.ts"
 
 /** The store's read queries on PostgreSQL, each in one snapshot (the caller's transaction). */
@@ -144,27 +144,51 @@ export const exportPage = async (
 }
 
 /**
- * Counts by scope and type, of what the reads return: an edge whose endpoint is gone is not counted. The
- * live-edge test is an aggregate's `FILTER`, not a `WHERE`: in the `WHERE`, the planner costs the scan by
- * its subqueries (never run for a local edge) and sorts every edge to group them, spilling to disk (by hand
- * at n = 100,000: 107 ms for the edges, against 25 ms hashed with the `FILTER`).
+ * Counts by scope and type, of what the reads return: an edge whose endpoint is gone is not counted. Three
+ * statements, put together here: each count is a plain aggregate over one table, planned as the bare count
+ * is. The live-edge test is an aggregate's `FILTER`, not a `WHERE`, and types left with no live edge are
+ * dropped here, not by a `HAVING`: costed by their subqueries (never run for a local edge), either of those
+ * made the planner sort every edge to group them, spilling to disk. One statement with both counts
+ * (`UNION ALL`, joined to the scopes) took 210 ms at n = 100,000 by hand, against 130 ms for the two counts
+ * alone.
  */
 export const stats = async (sql: SQL): Promise<StoreStats> => {
   const scopes = (await sql.unsafe(
-    `SELECT s.connector, s.account, s.generation,
+    `SELECT s.scope_id::float8 AS scope_id, s.connector, s.account, s.generation,
        (SELECT finished_at::float8 FROM runs WHERE scope_id = s.scope_id ORDER BY generation DESC LIMIT 1) AS last_at,
        (SELECT status FROM runs WHERE scope_id = s.scope_id ORDER BY generation DESC LIMIT 1) AS last_status
      FROM scopes s ORDER BY s.connector, s.account`
   )) as Array<Row>
-  const types = (await sql.unsafe(
-    `SELECT s.connector, s.account, t.kind, t.type, t.count FROM (
-       SELECT scope_id, 'entity' AS kind, type, count(*)::float8 AS count FROM entities GROUP BY scope_id, type
-       UNION ALL
-       SELECT scope_id, 'relationship', verb, count(*) FILTER (WHERE ${LIVE_EDGE})::float8 FROM relationships r
-       GROUP BY scope_id, verb
-     ) t JOIN scopes s ON s.scope_id = t.scope_id WHERE t.count > 0
-     ORDER BY s.connector, s.account, t.kind, t.type COLLATE "C"`
+  const entityCounts = (await sql.unsafe(
+    `SELECT scope_id::float8 AS scope_id, type, count(*)::float8 AS count FROM entities GROUP BY scope_id, type`
   )) as Array<Row>
+  const edgeCounts = (await sql.unsafe(
+    `SELECT scope_id::float8 AS scope_id, verb AS type, count(*) FILTER (WHERE ${LIVE_EDGE})::float8 AS count
+     FROM relationships r GROUP BY scope_id, verb`
+  )) as Array<Row>
+  const byScope = new Map<number, { entity: Array<Row>; relationship: Array<Row> }>()
+  for (const [kind, rows] of [
+    ["entity", entityCounts],
+    ["relationship", edgeCounts]
+  ] as const) {
+    for (const row of rows) {
+      if (Number(row.count) === 0) continue
+      const id = Number(row.scope_id)
+      const lists = byScope.get(id) ?? { entity: [], relationship: [] }
+      byScope.set(id, lists)
+      lists[kind].push(row)
+    }
+  }
+  const types: Array<Row> = []
+  for (const scope of scopes) {
+    const lists = byScope.get(Number(scope.scope_id))
+    if (lists === undefined) continue
+    for (const kind of ["entity", "relationship"] as const) {
+      for (const row of lists[kind].sort((a, b) => compare(a.type as string, b.type as string))) {
+        types.push({ connector: scope.connector, account: scope.account, kind, type: row.type, count: row.count })
+      }
+    }
+  }
   return storeStats(scopes, types)
 }
 
