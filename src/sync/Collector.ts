@@ -19,3 +19,22 @@ export const collectorNudge = (every: number = 1 << 16) => {
     }
   }
 }
+
+/**
+ * A full, synchronous collection every `every` rows, for the diff's pass over the committed rows: each row
+ * read leaves an object and its BLOBs, which outlive the young generation (the stream holds a chunk while it
+ * is diffed), so the nudge's collections do not reclaim them and the heap grew by one object per row. At
+ * n = 1M (a churn diff from source, by hand, bun:jsc heapStats every 512k rows): without it RSS rose from 389 to
+ * 445 MiB during the diff with the heap's objects from 0.5M to 1.7M; with it every 262,144 rows RSS stayed at
+ * 379-402 MiB, each collection taking 30-65 ms (some 0.6 s for 3.5M rows).
+ */
+export const fullCollection = (every: number = 1 << 18) => {
+  let rows = 0
+  return (count = 1): void => {
+    rows += count
+    if (rows >= every) {
+      rows = 0
+      Bun.gc(true)
+    }
+  }
+}

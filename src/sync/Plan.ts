@@ -1,5 +1,5 @@
 import { Effect, Stream } from "effect"
-import { collectorNudge } from "./Collector.ts"
+import { collectorNudge, fullCollection } from "./Collector.ts"
 import type { Mutant, ReadTransaction, ScopeState } from "./Store.ts"
 import type { StoreFailure } from "./StoreErrors.ts"
 import { IdIndex } from "./staging/IdIndex.ts"
@@ -130,9 +130,11 @@ const merge = (
     let unchangedRows = 0
     const gone = (id: Uint8Array) => deletedEntities.findBytes(id) >= 0
     const nudge = collectorNudge()
+    const collect = fullCollection()
     yield* Stream.runForEachChunk(tx.committed(kind), (chunk) =>
       Effect.sync(() => {
         nudge(chunk.length)
+        collect(chunk.length)
         for (const row of chunk) {
           const seq = staged.lookup(row.id)
           if (seq < 0) {
