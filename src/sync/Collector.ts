@@ -9,16 +9,7 @@
  * one emitted) counts too: each row read leaves a record and its parsed properties behind; `same` at n = 1M,
  * by hand, twice each, peaked at 393–405 MiB with those rows counted, 447–505 without, in the same time.
  */
-export const collectorNudge = (every: number = 1 << 16) => {
-  let rows = 0
-  return (count = 1): void => {
-    rows += count
-    if (rows >= every) {
-      rows = 0
-      Bun.gc(false)
-    }
-  }
-}
+export const collectorNudge = (every: number = 1 << 16) => everyRows(every, () => Bun.gc(false))
 
 /**
  * A full, synchronous collection every `every` rows, for the diff's pass over the committed rows: each row
@@ -28,13 +19,16 @@ export const collectorNudge = (every: number = 1 << 16) => {
  * 445 MiB during the diff with the heap's objects from 0.5M to 1.7M; with it every 262,144 rows RSS stayed at
  * 379-402 MiB, each collection taking 30-65 ms (some 0.6 s for 3.5M rows).
  */
-export const fullCollection = (every: number = 1 << 18) => {
+export const fullCollection = (every: number = 1 << 18) => everyRows(every, () => Bun.gc(true))
+
+/** Counts rows (`count` at a time) and runs `collect` each time `every` more have passed. */
+function everyRows(every: number, collect: () => void): (count?: number) => void {
   let rows = 0
-  return (count = 1): void => {
+  return (count = 1) => {
     rows += count
     if (rows >= every) {
       rows = 0
-      Bun.gc(true)
+      collect()
     }
   }
 }
