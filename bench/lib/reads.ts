@@ -17,7 +17,10 @@ interface ReadSpec {
   readonly argv: ReadonlyArray<string>
   /** `scan` reads: the floor row that they are compared with. */
   readonly floor?: string
-  /** Run `SHORT_SAMPLES` times in each run, in rounds with the other short reads (see `measureReads`). */
+  /**
+   * Run `SHORT_SAMPLES` times in each run, in rounds with the other short reads (see `measureReads`); start-up
+   * and the `--limit` reads always are.
+   */
   readonly short?: boolean
   /** Standard output to /dev/null instead of a pipe (then only the exit code and stderr can be checked). */
   readonly devNull?: boolean
@@ -79,7 +82,7 @@ const floorExportCheck = (run: Measured, n: number): string | undefined => {
 export const READS: ReadonlyArray<ReadSpec> = [
   // The command line's start-up: `--help` loads the command line (effect, @effect/cli) and no command;
   // `--version` is answered before any of it is loaded (src/bin.ts), so it no longer stands for it.
-  { name: "parallax --help", kind: "startup", argv: ["--help"], short: true },
+  { name: "parallax --help", kind: "startup", argv: ["--help"] },
   { name: "floor: stats", kind: "floor", argv: [FLOOR_SCRIPT, "stats"], short: true, check: floorStatsCheck },
   { name: "floor: export", kind: "floor", argv: [FLOOR_SCRIPT, "export"], devNull: true, check: floorExportCheck },
   {
@@ -106,39 +109,24 @@ export const READS: ReadonlyArray<ReadSpec> = [
     floor: "floor: export",
     devNull: true
   },
-  {
-    name: "entities --limit 100",
-    kind: "limit",
-    argv: ["entities", "--limit", "100"],
-    short: true,
-    check: hundredRows()
-  },
+  { name: "entities --limit 100", kind: "limit", argv: ["entities", "--limit", "100"], check: hundredRows() },
   {
     name: "entities --type bench_service --limit 100",
     kind: "limit",
     argv: ["entities", "--type", "bench_service", "--limit", "100"],
-    short: true,
     check: hundredRows("bench_service")
   },
-  {
-    name: "relationships --limit 100",
-    kind: "limit",
-    argv: ["relationships", "--limit", "100"],
-    short: true,
-    check: hundredRows()
-  },
+  { name: "relationships --limit 100", kind: "limit", argv: ["relationships", "--limit", "100"], check: hundredRows() },
   {
     name: "relationships --verb USES --limit 100",
     kind: "limit",
     argv: ["relationships", "--verb", "USES", "--limit", "100"],
-    short: true,
     check: hundredRows("USES")
   },
   {
     name: "history --limit 100",
     kind: "limit",
     argv: ["history", "--limit", "100"],
-    short: true,
     check: (run) => (run.stdout.includes("succeeded") ? undefined : "no succeeded run listed")
   }
 ]
@@ -149,7 +137,10 @@ export const READS: ReadonlyArray<ReadSpec> = [
  */
 export const SHORT_SAMPLES = 7
 
-/** One read at one size: every run's measurements (`SHORT_SAMPLES` per run for start-up and `--limit` reads). */
+/** Whether `read` runs `SHORT_SAMPLES` times in each run. */
+const isShort = (read: ReadSpec): boolean => read.short === true || read.kind === "startup" || read.kind === "limit"
+
+/** One read at one size: every run's measurements (`SHORT_SAMPLES` per run for the short reads). */
 export interface ReadRow {
   readonly n: number
   readonly name: string
@@ -198,13 +189,13 @@ export const measureReads = async (options: {
           : read.check?.(measured, n)
     if (problem !== undefined) entry.problems.push(`run ${run}: ${problem}`)
   }
-  const short = READS.filter((read) => read.short === true)
+  const short = READS.filter(isShort)
   for (let round = 0; round < SHORT_SAMPLES; round++) {
     for (const read of short) await once(read)
   }
-  for (const read of READS.filter((read) => read.short !== true)) await once(read)
+  for (const read of READS.filter((read) => !isShort(read))) await once(read)
   for (const read of READS) {
-    const times = read.short === true ? SHORT_SAMPLES : 1
+    const times = isShort(read) ? SHORT_SAMPLES : 1
     options.log(
       `${read.name}: ${(samples.get(read.name)?.wallMs ?? [])
         .slice(-times)

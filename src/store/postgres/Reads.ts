@@ -167,29 +167,23 @@ export const stats = async (sql: SQL): Promise<StoreStats> => {
     `SELECT scope_id::float8 AS scope_id, verb AS type, count(*) FILTER (WHERE ${LIVE_EDGE})::float8 AS count
      FROM relationships r GROUP BY scope_id, verb`
   )) as Array<Row>
-  const byScope = new Map<number, { entity: Array<Row>; relationship: Array<Row> }>()
-  for (const [kind, rows] of [
-    ["entity", entityCounts],
-    ["relationship", edgeCounts]
-  ] as const) {
-    for (const row of rows) {
-      if (Number(row.count) === 0) continue
-      const id = Number(row.scope_id)
-      const lists = byScope.get(id) ?? { entity: [], relationship: [] }
-      byScope.set(id, lists)
-      lists[kind].push(row)
-    }
-  }
-  const types: Array<Row> = []
-  for (const scope of scopes) {
-    const lists = byScope.get(Number(scope.scope_id))
-    if (lists === undefined) continue
-    for (const kind of ["entity", "relationship"] as const) {
-      for (const row of lists[kind].sort((a, b) => compare(a.type as string, b.type as string))) {
-        types.push({ connector: scope.connector, account: scope.account, kind, type: row.type, count: row.count })
-      }
-    }
-  }
+  const scopeOf = new Map(scopes.map((scope) => [Number(scope.scope_id), scope]))
+  const types = [
+    ...entityCounts.map((row) => ({ row, kind: "entity" })),
+    ...edgeCounts.map((row) => ({ row, kind: "relationship" }))
+  ]
+    .flatMap(({ row, kind }) => {
+      const scope = scopeOf.get(Number(row.scope_id))
+      if (scope === undefined || Number(row.count) === 0) return []
+      return [{ connector: scope.connector, account: scope.account, kind, type: row.type, count: row.count }]
+    })
+    .sort(
+      (a, b) =>
+        compare(a.connector as string, b.connector as string) ||
+        compare(a.account as string, b.account as string) ||
+        compare(a.kind, b.kind) ||
+        compare(a.type as string, b.type as string)
+    )
   return storeStats(scopes, types)
 }
 
