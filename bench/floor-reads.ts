@@ -9,7 +9,9 @@
  *   writes every row as one JSON line (every column; BLOBs as lowercase hex, `properties` left as the
  *   stored JSON text) to stdout in 1 MiB chunks; the bench sends stdout to /dev/null. Prints the row counts
  *   as one JSON object on stderr.
- *
+ * - `open`: opens the store (for PostgreSQL, connects and authenticates), runs `SELECT 1` and closes it;
+ *   `none` does nothing (the same script, no store). Their difference is what opening a store costs any
+ *   program before it reads: the bound below every `--limit` read.
  *
  * On a PostgreSQL store (`--db postgres://...`), with Bun's `SQL` client as the driver uses it: the same
  * grouped counts, and the export read in pages of 10,000 rows by key (`(scope_id, id) > last`), since the
@@ -30,8 +32,8 @@ const option = (name: string) => {
 }
 const mode = args[0]
 const file = option("db")
-if ((mode !== "stats" && mode !== "export") || file === undefined) {
-  console.error("usage: bun bench/floor-reads.ts stats|export --db <store.db>")
+if ((mode !== "stats" && mode !== "export" && mode !== "open" && mode !== "none") || file === undefined) {
+  console.error("usage: bun bench/floor-reads.ts stats|export|open|none --db <store.db>")
   process.exit(2)
 }
 
@@ -65,9 +67,13 @@ const TABLES = [
   ["relationships", "verb"]
 ] as const
 
-if (/^postgres(ql)?:\/\//i.test(file)) {
+if (mode === "none") {
+  // Nothing: the script's own start-up, the baseline of `open`.
+} else if (/^postgres(ql)?:\/\//i.test(file)) {
   const sql = new SQL({ url: file, max: 1 })
-  if (mode === "stats") {
+  if (mode === "open") {
+    await sql.unsafe("SELECT 1")
+  } else if (mode === "stats") {
     const counts: Record<string, unknown> = {}
     for (const [table, column] of TABLES) {
       counts[table] = await sql.unsafe(
@@ -102,7 +108,9 @@ if (/^postgres(ql)?:\/\//i.test(file)) {
   await sql.close()
 } else {
   const db = new Database(file, { readonly: true })
-  if (mode === "stats") {
+  if (mode === "open") {
+    db.query("SELECT 1").get()
+  } else if (mode === "stats") {
     const count = (table: string, column: string) =>
       db.query(`SELECT scope_id, ${column} AS type, count(*) AS count FROM ${table} GROUP BY scope_id, ${column}`).all()
     console.log(JSON.stringify({ entities: count("entities", "type"), relationships: count("relationships", "verb") }))

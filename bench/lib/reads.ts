@@ -30,6 +30,10 @@ interface ReadSpec {
 
 const FLOOR_SCRIPT = resolve(import.meta.dir, "..", "floor-reads.ts")
 
+/** The floor script doing nothing, and opening the store and running `SELECT 1`: see `READS`. */
+export const OPEN_BASE = "floor: no store"
+export const OPEN_FLOOR = "floor: open the store"
+
 /** The last integer on the first line of `text` containing `label`. */
 const countOn = (text: string, label: string): number | undefined => {
   const line = text.split("\n").find((candidate) => candidate.includes(label))
@@ -83,6 +87,10 @@ export const READS: ReadonlyArray<ReadSpec> = [
   // The command line's start-up: `--help` loads the command line (effect, @effect/cli) and no command;
   // `--version` is answered before any of it is loaded (src/bin.ts), so it no longer stands for it.
   { name: "parallax --help", kind: "startup", argv: ["--help"] },
+  // What opening the store costs any program before it reads (for PostgreSQL: connecting, authenticating and
+  // one statement on the new server process), as the difference of these two: the bound under `--limit`.
+  { name: OPEN_BASE, kind: "floor", argv: [FLOOR_SCRIPT, "none"], short: true },
+  { name: OPEN_FLOOR, kind: "floor", argv: [FLOOR_SCRIPT, "open"], short: true },
   { name: "floor: stats", kind: "floor", argv: [FLOOR_SCRIPT, "stats"], short: true, check: floorStatsCheck },
   { name: "floor: export", kind: "floor", argv: [FLOOR_SCRIPT, "export"], devNull: true, check: floorExportCheck },
   {

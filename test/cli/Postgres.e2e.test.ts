@@ -4,6 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { SQL } from "bun"
 import { Effect } from "effect"
+import { SCHEMA_VERSION } from "../../src/store/postgres/Migrations.ts"
 import { freshSchema, testPostgresUrl } from "../store/support/Postgres.ts"
 import { parallax } from "./support/Binary.ts"
 
@@ -115,7 +116,7 @@ describe.skipIf(testPostgresUrl === undefined)("parallax with a PostgreSQL store
         expect(refused.stderr).toContain("this role may not migrate it: run `parallax migrate --db")
         const migrated = await parallax(["migrate", "--db", url])
         expect(migrated.code).toBe(0)
-        expect(migrated.stdout).toContain("is at schema version 1")
+        expect(migrated.stdout).toContain(`is at schema version ${SCHEMA_VERSION}`)
         await sql.unsafe(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "${schema}" TO ${role}`)
         await sql.unsafe(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "${schema}" TO ${role}`)
         const synced = await parallax(["sync", "synthetic", "--db", host.toString(), "--json"])

@@ -36,7 +36,14 @@ const reads: ReadonlyArray<
   ["entities --limit 100", (store) => store.entities({ limit: 100 }), "limit"],
   ["entities --type --limit 100", (store) => store.entities({ type: "bench_service", limit: 100 }), "limit"],
   ["relationships --limit 100", (store) => store.relationships({ limit: 100 }), "limit"],
-  ["relationships --verb --limit 100", (store) => store.relationships({ verb: "USES", limit: 100 }), "limit"]
+  ["relationships --verb --limit 100", (store) => store.relationships({ verb: "USES", limit: 100 }), "limit"],
+  // A type or verb no row has: found at once, not by reading every row.
+  ["entities --type (none) --limit 100", (store) => store.entities({ type: "no_such_type", limit: 100 }), "limit"],
+  [
+    "relationships --verb (none) --limit 100",
+    (store) => store.relationships({ verb: "NO_SUCH_VERB", limit: 100 }),
+    "limit"
+  ]
 ]
 
 /** Pages each read visits on a store synced with `n` (n relationships, 2.5·n entities). */

@@ -44,33 +44,46 @@ const RELATIONSHIP_SELECT = `SELECT encode(r.id, 'hex') AS id, r.verb, encode(r.
   r.generation, s.connector, s.account FROM relationships r JOIN scopes s ON s.scope_id = r.scope_id`
 
 /**
- * A row limit that keeps the first `limit` merged items whole: an id has at most one row per scope. Counted
- * in a statement of its own: with the count as a subquery in `LIMIT`, the planner would plan for a tenth of
- * the table, not for the rows asked for.
+ * How many scopes there are, for a row limit that keeps the first `limit` merged items whole (an id has at
+ * most one row per scope). Counted in a statement of its own: with the count as a subquery in `LIMIT`, the
+ * planner would plan for a tenth of the table, not for the rows asked for.
  */
-const rowLimit = async (sql: SQL, limit: number | undefined): Promise<string> => {
-  if (limit === undefined) return ""
+const scopeCount = async (sql: SQL, limit: number | undefined): Promise<number> => {
+  if (limit === undefined) return 0
   const [row] = (await sql.unsafe("SELECT count(*)::float8 AS n FROM scopes")) as Array<{ n: number }>
-  return ` LIMIT ${Math.max(0, Math.floor(limit)) * Math.max(1, row?.n ?? 1)}`
+  return row?.n ?? 1
 }
 
-export const entities = async (sql: SQL, filter: EntityFilter = {}): Promise<ReadonlyArray<GraphEntity>> => {
+const rowLimit = (limit: number | undefined, scopes: number): string =>
+  limit === undefined ? "" : ` LIMIT ${Math.max(0, Math.floor(limit)) * Math.max(1, scopes)}`
+
+/** A read's statement: its text and parameters. */
+export interface Statement {
+  readonly text: string
+  readonly params: ReadonlyArray<string | number>
+}
+
+/**
+ * The statement of an entities read with `scopes` scopes in the store. Ordered by `(id, scope_id)`: read
+ * by `entities_by_id`, or by `entities_by_type` for one type (only that type's rows, however rare it is).
+ */
+export const entitiesStatement = (filter: EntityFilter, scopes: number): Statement => {
   const { sql: clause, params } = where([
     ["e.type = ?", filter.type],
     ["s.connector = ?", filter.connector],
     ["s.account = ?", filter.account]
   ])
-  const rows = (await sql.unsafe(
-    `${ENTITY_SELECT} ${clause} ORDER BY e.id, e.scope_id${await rowLimit(sql, filter.limit)}`,
-    params
-  )) as Array<Row>
+  return { text: `${ENTITY_SELECT} ${clause} ORDER BY e.id, e.scope_id${rowLimit(filter.limit, scopes)}`, params }
+}
+
+export const entities = async (sql: SQL, filter: EntityFilter = {}): Promise<ReadonlyArray<GraphEntity>> => {
+  const { text, params } = entitiesStatement(filter, await scopeCount(sql, filter.limit))
+  const rows = (await sql.unsafe(text, [...params])) as Array<Row>
   return [...take(merged(rows, entityOf), filter.limit)]
 }
 
-export const relationships = async (
-  sql: SQL,
-  filter: RelationshipFilter = {}
-): Promise<ReadonlyArray<GraphRelationship>> => {
+/** The statement of a relationships read (`relationships_by_verb` for one verb), as `entitiesStatement`. */
+export const relationshipsStatement = (filter: RelationshipFilter, scopes: number): Statement => {
   const { sql: clause, params } = where(
     [
       ["r.verb = ?", filter.verb],
@@ -79,10 +92,18 @@ export const relationships = async (
     ],
     [LIVE_EDGE]
   )
-  const rows = (await sql.unsafe(
-    `${RELATIONSHIP_SELECT} ${clause} ORDER BY r.id, r.scope_id${await rowLimit(sql, filter.limit)}`,
+  return {
+    text: `${RELATIONSHIP_SELECT} ${clause} ORDER BY r.id, r.scope_id${rowLimit(filter.limit, scopes)}`,
     params
-  )) as Array<Row>
+  }
+}
+
+export const relationships = async (
+  sql: SQL,
+  filter: RelationshipFilter = {}
+): Promise<ReadonlyArray<GraphRelationship>> => {
+  const { text, params } = relationshipsStatement(filter, await scopeCount(sql, filter.limit))
+  const rows = (await sql.unsafe(text, [...params])) as Array<Row>
   return [...take(merged(rows, relationshipOf), filter.limit)]
 }
 

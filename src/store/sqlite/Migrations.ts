@@ -108,6 +108,12 @@ export const MIGRATIONS: ReadonlyArray<string> = [
   // written before it are not local, which is always safe.
   `
   ALTER TABLE relationships ADD COLUMN local INTEGER NOT NULL DEFAULT 0;
+  `,
+  // 6: a read filtered by type or verb finds a scope's rows of that type in id order, where it scanned the
+  // scope's rows for them: \`entities --type <rare type> --limit 10\` read every row of a large scope.
+  `
+  CREATE INDEX entities_by_type ON entities (scope_id, type, id);
+  CREATE INDEX relationships_by_verb ON relationships (scope_id, verb, id);
   `
 ]
 

@@ -68,22 +68,26 @@ function* iterate(db: Database, sql: string, params: Array<string | number>): Ge
 /**
  * The rows of `table` (as `alias`) of the scopes `filter` covers, ordered by id, each with its scope's
  * `connector` and `account`: one scan of each scope's primary-key range (`scope_id, id`: pages in order,
- * no lookup per row), merged by id. With `limit`, each scope gives at most that many rows: an id has one
- * row per scope at most, so the first `limit` merged items are whole.
+ * no lookup per row), merged by id. A read of one type (or verb) instead reads the scope's range of
+ * `byKind`, `(scope_id, type, id)`, also in id order: only the rows it returns, however rare the type. With
+ * `limit`, each scope gives at most that many rows: an id has one row per scope at most, so the first
+ * `limit` merged items are whole.
  */
 const rowsById = (
   db: Database,
   table: "entities" | "relationships",
   columns: string,
   filter: { readonly connector?: string; readonly account?: string; readonly limit?: number },
-  clauses: ReadonlyArray<[string, string | number | undefined]>,
+  kind: readonly [clause: string, value: string | undefined, byKind: string],
   always: ReadonlyArray<string> = []
 ): Iterable<Row> => {
   const alias = table === "entities" ? "e" : "r"
-  const { sql, params } = where(clauses, always)
+  const [clause, value, byKind] = kind
+  const { sql, params } = where([[clause, value]], always)
   const filtered = sql === "" ? "" : ` AND ${sql.slice("WHERE ".length)}`
   const limit = filter.limit === undefined ? "" : ` LIMIT ${Math.max(0, Math.floor(filter.limit))}`
-  const query = `SELECT ${columns} FROM ${table} ${alias} NOT INDEXED WHERE ${alias}.scope_id = ?${filtered}
+  const index = value === undefined ? "NOT INDEXED" : `INDEXED BY ${byKind}`
+  const query = `SELECT ${columns} FROM ${table} ${alias} ${index} WHERE ${alias}.scope_id = ?${filtered}
     ORDER BY ${alias}.id${limit}`
   const hexColumns = table === "entities" ? ["id"] : ["id", "from_id", "to_id"]
   const sources = scopesOf(db, filter).map(({ scope_id, connector, account }) => {
@@ -101,10 +105,17 @@ const rowsById = (
 }
 
 const entityRows = (db: Database, filter: EntityFilter) =>
-  rowsById(db, "entities", ENTITY_COLUMNS, filter, [["e.type = ?", filter.type]])
+  rowsById(db, "entities", ENTITY_COLUMNS, filter, ["e.type = ?", filter.type, "entities_by_type"])
 
 const relationshipRows = (db: Database, filter: RelationshipFilter) =>
-  rowsById(db, "relationships", RELATIONSHIP_COLUMNS, filter, [["r.verb = ?", filter.verb]], [LIVE_EDGE])
+  rowsById(
+    db,
+    "relationships",
+    RELATIONSHIP_COLUMNS,
+    filter,
+    ["r.verb = ?", filter.verb, "relationships_by_verb"],
+    [LIVE_EDGE]
+  )
 
 export const entities = (db: Database, filter: EntityFilter = {}): ReadonlyArray<GraphEntity> => [
   ...take(merged(entityRows(db, filter), entityOf), filter.limit)
