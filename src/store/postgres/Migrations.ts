@@ -91,11 +91,11 @@ export const MIGRATIONS: ReadonlyArray<string> = [
     PRIMARY KEY (scope_id, kind, step)
   );
   `,
-  // 2: a read filtered by type or verb finds the rows of that type in id order, where it scanned every row
-  // by id for them: \`entities --type <rare type> --limit 10\` read the whole table.
+  // 2: a read filtered by type or verb finds a scope's rows of that type in id order, where it scanned every
+  // row by id for them: \`entities --type <rare type> --limit 10\` read the whole table.
   `
-  CREATE INDEX entities_by_type ON entities (type, id, scope_id);
-  CREATE INDEX relationships_by_verb ON relationships (verb, id, scope_id);
+  CREATE INDEX entities_by_type ON entities (scope_id, type, id);
+  CREATE INDEX relationships_by_verb ON relationships (scope_id, verb, id);
   `
 ]
 

@@ -36,26 +36,17 @@ const EXISTS = (column: string) => `EXISTS (SELECT 1 FROM entities x WHERE x.id 
 /** An edge whose endpoints both exist in some scope (see the SQLite driver's `LIVE_EDGE`). */
 export const LIVE_EDGE = `(r.local OR (${EXISTS("from_id")} AND ${EXISTS("to_id")}))`
 
-const ENTITY_SELECT = `SELECT encode(e.id, 'hex') AS id, e.type, e.key, e.class, e.display_name, e.properties, e.step,
-  e.generation, s.connector, s.account FROM entities e JOIN scopes s ON s.scope_id = e.scope_id`
+const ENTITY_COLUMNS = `encode(e.id, 'hex') AS id, e.type, e.key, e.class, e.display_name, e.properties, e.step,
+  e.generation`
 
-const RELATIONSHIP_SELECT = `SELECT encode(r.id, 'hex') AS id, r.verb, encode(r.from_id, 'hex') AS from_id, r.from_type,
+const RELATIONSHIP_COLUMNS = `encode(r.id, 'hex') AS id, r.verb, encode(r.from_id, 'hex') AS from_id, r.from_type,
   r.from_key, encode(r.to_id, 'hex') AS to_id, r.to_type, r.to_key, r.to_account, r.rel_key, r.properties, r.step,
-  r.generation, s.connector, s.account FROM relationships r JOIN scopes s ON s.scope_id = r.scope_id`
+  r.generation`
 
-/**
- * How many scopes there are, for a row limit that keeps the first `limit` merged items whole (an id has at
- * most one row per scope). Counted in a statement of its own: with the count as a subquery in `LIMIT`, the
- * planner would plan for a tenth of the table, not for the rows asked for.
- */
-const scopeCount = async (sql: SQL, limit: number | undefined): Promise<number> => {
-  if (limit === undefined) return 0
-  const [row] = (await sql.unsafe("SELECT count(*)::float8 AS n FROM scopes")) as Array<{ n: number }>
-  return row?.n ?? 1
-}
+const ENTITY_SELECT = `SELECT ${ENTITY_COLUMNS}, s.connector, s.account FROM entities e JOIN scopes s ON s.scope_id = e.scope_id`
 
-const rowLimit = (limit: number | undefined, scopes: number): string =>
-  limit === undefined ? "" : ` LIMIT ${Math.max(0, Math.floor(limit)) * Math.max(1, scopes)}`
+const RELATIONSHIP_SELECT = `SELECT ${RELATIONSHIP_COLUMNS}, s.connector, s.account FROM relationships r
+  JOIN scopes s ON s.scope_id = r.scope_id`
 
 /** A read's statement: its text and parameters. */
 export interface Statement {
@@ -63,46 +54,79 @@ export interface Statement {
   readonly params: ReadonlyArray<string | number>
 }
 
-/**
- * The statement of an entities read with `scopes` scopes in the store. Ordered by `(id, scope_id)`: read
- * by `entities_by_id`, or by `entities_by_type` for one type (only that type's rows, however rare it is).
- */
-export const entitiesStatement = (filter: EntityFilter, scopes: number): Statement => {
-  const { sql: clause, params } = where([
-    ["e.type = ?", filter.type],
-    ["s.connector = ?", filter.connector],
-    ["s.account = ?", filter.account]
-  ])
-  return { text: `${ENTITY_SELECT} ${clause} ORDER BY e.id, e.scope_id${rowLimit(filter.limit, scopes)}`, params }
+interface Shape {
+  readonly table: "entities" | "relationships"
+  readonly alias: "e" | "r"
+  readonly columns: string
+  /** The filter on the kind of row (`type` or `verb`) and its value, if any. */
+  readonly kind: [string, string | undefined]
+  /** Conditions every row read must meet. */
+  readonly always: ReadonlyArray<string>
 }
 
+/**
+ * A read's statement. Without a limit: every row, in `(id, scope_id)` order, by `*_by_id`. With one: each
+ * scope's first `limit` rows by id, each read from the scope's range of the primary key `(scope_id, id)`,
+ * or of `entities_by_type` / `relationships_by_verb` `(scope_id, type, id)` for one type: only the rows it
+ * returns, however large the other scopes and however rare the type. An id has at most one row per scope,
+ * so those rows, sorted by id, hold the first `limit` merged items whole.
+ */
+const statement = (
+  shape: Shape,
+  filter: { readonly connector?: string; readonly account?: string; readonly limit?: number }
+): Statement => {
+  const { table, alias, columns, kind, always } = shape
+  const scoped: Array<[string, string | undefined]> = [
+    ["s.connector = ?", filter.connector],
+    ["s.account = ?", filter.account]
+  ]
+  if (filter.limit === undefined) {
+    const { sql, params } = where([[`${alias}.${kind[0]}`, kind[1]], ...scoped], always)
+    const select = table === "entities" ? ENTITY_SELECT : RELATIONSHIP_SELECT
+    return { text: `${select} ${sql} ORDER BY ${alias}.id, ${alias}.scope_id`, params }
+  }
+  const inner = where([[`${alias}.${kind[0]}`, kind[1]]], [`${alias}.scope_id = s.scope_id`, ...always])
+  const outer = where(scoped, [], 1 + inner.params.length)
+  return {
+    text: `SELECT ${alias}.*, s.connector, s.account FROM scopes s CROSS JOIN LATERAL (
+      SELECT ${alias}.id AS raw_id, ${columns} FROM ${table} ${alias} ${inner.sql}
+      ORDER BY ${alias}.id LIMIT ${Math.max(0, Math.floor(filter.limit))}
+    ) ${alias} ${outer.sql} ORDER BY ${alias}.raw_id, s.scope_id`,
+    params: [...inner.params, ...outer.params]
+  }
+}
+
+/** The statement of an entities read (see `statement`). */
+export const entitiesStatement = (filter: EntityFilter): Statement =>
+  statement(
+    { table: "entities", alias: "e", columns: ENTITY_COLUMNS, kind: ["type = ?", filter.type], always: [] },
+    filter
+  )
+
 export const entities = async (sql: SQL, filter: EntityFilter = {}): Promise<ReadonlyArray<GraphEntity>> => {
-  const { text, params } = entitiesStatement(filter, await scopeCount(sql, filter.limit))
+  const { text, params } = entitiesStatement(filter)
   const rows = (await sql.unsafe(text, [...params])) as Array<Row>
   return [...take(merged(rows, entityOf), filter.limit)]
 }
 
-/** The statement of a relationships read (`relationships_by_verb` for one verb), as `entitiesStatement`. */
-export const relationshipsStatement = (filter: RelationshipFilter, scopes: number): Statement => {
-  const { sql: clause, params } = where(
-    [
-      ["r.verb = ?", filter.verb],
-      ["s.connector = ?", filter.connector],
-      ["s.account = ?", filter.account]
-    ],
-    [LIVE_EDGE]
+/** The statement of a relationships read (see `statement`): live edges only. */
+export const relationshipsStatement = (filter: RelationshipFilter): Statement =>
+  statement(
+    {
+      table: "relationships",
+      alias: "r",
+      columns: RELATIONSHIP_COLUMNS,
+      kind: ["verb = ?", filter.verb],
+      always: [LIVE_EDGE]
+    },
+    filter
   )
-  return {
-    text: `${RELATIONSHIP_SELECT} ${clause} ORDER BY r.id, r.scope_id${rowLimit(filter.limit, scopes)}`,
-    params
-  }
-}
 
 export const relationships = async (
   sql: SQL,
   filter: RelationshipFilter = {}
 ): Promise<ReadonlyArray<GraphRelationship>> => {
-  const { text, params } = relationshipsStatement(filter, await scopeCount(sql, filter.limit))
+  const { text, params } = relationshipsStatement(filter)
   const rows = (await sql.unsafe(text, [...params])) as Array<Row>
   return [...take(merged(rows, relationshipOf), filter.limit)]
 }
