@@ -96,6 +96,11 @@ export const MIGRATIONS: ReadonlyArray<string> = [
   `
   CREATE INDEX entities_by_type ON entities (scope_id, type, id);
   CREATE INDEX relationships_by_verb ON relationships (scope_id, verb, id);
+  `,
+  // 3: the relationships that are not local (few: edges into another scope, or whose endpoint went), with
+  // their endpoints: \`stats\` counts the live edges as all edges less the non-local ones whose endpoint is gone.
+  `
+  CREATE INDEX relationships_nonlocal ON relationships (scope_id, verb) INCLUDE (from_id, to_id) WHERE NOT local;
   `
 ]
 

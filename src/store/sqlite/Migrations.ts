@@ -114,6 +114,12 @@ export const MIGRATIONS: ReadonlyArray<string> = [
   `
   CREATE INDEX entities_by_type ON entities (scope_id, type, id);
   CREATE INDEX relationships_by_verb ON relationships (scope_id, verb, id);
+  `,
+  // 7: the relationships that are not local (few: edges into another scope, or whose endpoint went), with
+  // their endpoints: \`stats\` counts the live edges as all edges (from \`relationships_by_verb\`) less the
+  // non-local ones whose endpoint is gone, and reads no relationship row.
+  `
+  CREATE INDEX relationships_nonlocal ON relationships (scope_id, verb, from_id, to_id) WHERE local = 0;
   `
 ]
 
