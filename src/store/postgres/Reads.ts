@@ -58,6 +58,8 @@ interface Shape {
   readonly table: "entities" | "relationships"
   readonly alias: "e" | "r"
   readonly columns: string
+  /** Every column a read returns, its scope's connector and account with them, over the whole table. */
+  readonly select: string
   /** The filter on the kind of row (`type` or `verb`) and its value, if any. */
   readonly kind: [string, string | undefined]
   /** Conditions every row read must meet. */
@@ -82,8 +84,7 @@ const statement = (
   ]
   if (filter.limit === undefined) {
     const { sql, params } = where([[`${alias}.${kind[0]}`, kind[1]], ...scoped], always)
-    const select = table === "entities" ? ENTITY_SELECT : RELATIONSHIP_SELECT
-    return { text: `${select} ${sql} ORDER BY ${alias}.id, ${alias}.scope_id`, params }
+    return { text: `${shape.select} ${sql} ORDER BY ${alias}.id, ${alias}.scope_id`, params }
   }
   const inner = where([[`${alias}.${kind[0]}`, kind[1]]], [`${alias}.scope_id = s.scope_id`, ...always])
   const outer = where(scoped, [], 1 + inner.params.length)
@@ -99,7 +100,14 @@ const statement = (
 /** The statement of an entities read (see `statement`). */
 export const entitiesStatement = (filter: EntityFilter): Statement =>
   statement(
-    { table: "entities", alias: "e", columns: ENTITY_COLUMNS, kind: ["type = ?", filter.type], always: [] },
+    {
+      table: "entities",
+      alias: "e",
+      columns: ENTITY_COLUMNS,
+      select: ENTITY_SELECT,
+      kind: ["type = ?", filter.type],
+      always: []
+    },
     filter
   )
 
@@ -116,6 +124,7 @@ export const relationshipsStatement = (filter: RelationshipFilter): Statement =>
       table: "relationships",
       alias: "r",
       columns: RELATIONSHIP_COLUMNS,
+      select: RELATIONSHIP_SELECT,
       kind: ["verb = ?", filter.verb],
       always: [LIVE_EDGE]
     },
