@@ -1,5 +1,5 @@
 import { ValidationFailed } from "./Errors.ts"
-import { entityId, hashContent, type PropertyValue } from "./Ids.ts"
+import { emittedEntityId, hashContent, type PropertyValue } from "./Ids.ts"
 import type { EntityRecord, Staged } from "./Records.ts"
 import { checkProperties, NO_PROPERTIES, notAString, setOwn, TYPE_PATTERN } from "./Validate.ts"
 
@@ -76,7 +76,7 @@ export class EntityBuilder {
     const displayName = this._displayName ?? this.key
     const json = properties === NO_PROPERTIES ? "{}" : JSON.stringify(properties)
     const record: EntityRecord = {
-      id: entityId(account, this.type, this.key),
+      id: emittedEntityId(account, this.type, this.key),
       type: this.type,
       key: this.key,
       class: this._class,

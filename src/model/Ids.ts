@@ -109,6 +109,15 @@ export const entityId = (account: string, type: string, key: string): string => 
       return recentIds[index] as string
     }
   }
+  return emittedEntityId(account, type, key)
+}
+
+/**
+ * `entityId` without looking among the recent ids, for the id of an entity being emitted: it is rarely
+ * one of them, and at n = 1M the look cost a twentieth of the SDK's time. It is remembered, as the
+ * endpoint of a relationship that follows.
+ */
+export const emittedEntityId = (account: string, type: string, key: string): string => {
   const id = hash128(encodeInto("parallax/entity/v1", [account, type, key]))
   recentAccounts[recentNext] = account
   recentTypes[recentNext] = type
@@ -153,12 +162,18 @@ export const canonicalProperties = (properties: Properties): string => {
 export const hashContent = (klass: string, displayName: string, propertiesJson: string): string =>
   hash128(jsonString(klass) + jsonString(displayName) + propertiesJson)
 
-/** Characters `JSON.stringify` escapes in a string. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters JSON escapes
-const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/
-
-/** `JSON.stringify(text)`, without the call for the common text that needs no escaping. */
-const jsonString = (text: string): string => (ESCAPED.test(text) ? JSON.stringify(text) : `"${text}"`)
+/**
+ * `JSON.stringify(text)`, without the call for the common text that needs no escaping: none of the
+ * characters it escapes (`"`, `\\`, controls, surrogates). A loop over the text's code units: a regular
+ * expression took 1.2 to 2.4 times as long on display names (by hand, 3 million of them).
+ */
+const jsonString = (text: string): string => {
+  for (let index = 0; index < text.length; index++) {
+    const unit = text.charCodeAt(index)
+    if (unit < 0x20 || unit === 0x22 || unit === 0x5c || (unit >= 0xd800 && unit <= 0xdfff)) return JSON.stringify(text)
+  }
+  return `"${text}"`
+}
 
 /**
  * The content hash of an entity or relationship: `(class, displayName, properties)` with keys sorted,

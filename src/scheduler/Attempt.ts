@@ -11,6 +11,7 @@ import type { EntityRecord, RelationshipRecord, Staged } from "../model/Records.
 import type { RelationshipBuilder } from "../model/Relationship.ts"
 import { ENTITY_CLASSES, RELATIONSHIP_VERBS } from "../model/Vocabulary.ts"
 import type { DeclarationCheck } from "./Declarations.ts"
+import { turnDue } from "./Responsive.ts"
 import type { StageResult, Staging } from "./Staging.ts"
 
 /**
@@ -142,7 +143,7 @@ export const makeAttempt = <C, R, O>(env: RunEnvironment<C>, step: Step<C, R, O>
     }
     return (builder: B) => {
       ledger.made++
-      return new SyncAwaitable<B, A, ValidationFailed | DuplicateKey | Timeout>(run, builder)
+      return new SyncAwaitable<B, A, ValidationFailed | DuplicateKey | Timeout>(run, builder, turnDue)
     }
   }
   const stageEntity = stager<EntityRecord, EntityBuilder>(

@@ -7,6 +7,9 @@ import { Effect, FiberRef, Scheduler } from "effect"
  */
 export const SLICE_MS = 10
 
+/** How many times `turnDue` is asked between two readings of the clock. */
+const ASKS_PER_CHECK = 32
+
 /**
  * A scheduler that runs fibers like Effect's default one (on microtasks, yielding every 2048 operations)
  * but lets the event loop turn at least every `sliceMs` of such work. Effect's default gives the event
@@ -16,6 +19,8 @@ export const SLICE_MS = 10
  */
 export class Responsive implements Scheduler.Scheduler {
   private lastTurn = performance.now()
+  private lastAsked = this.lastTurn
+  private asked = 0
 
   private readonly runner = Scheduler.SchedulerRunner.cached((depth, drain) => {
     if (depth >= 2048 || performance.now() - this.lastTurn >= this.sliceMs) {
@@ -30,6 +35,21 @@ export class Responsive implements Scheduler.Scheduler {
 
   constructor(private readonly sliceMs: number = SLICE_MS) {}
 
+  /**
+   * Whether work that runs outside the fiber's run loop (an emit, see `SyncAwaitable`) should go through
+   * it now, so that the event loop gets its turn: a slice has passed since the last turn, and since the
+   * last time this said so (a fiber run by another scheduler then still passes through its own loop). The
+   * clock is read once every `ASKS_PER_CHECK` questions: an emit costs microseconds, so that delays a turn by
+   * well under a millisecond.
+   */
+  turnDue(): boolean {
+    if (++this.asked % ASKS_PER_CHECK !== 0) return false
+    const now = performance.now()
+    if (now - this.lastTurn < this.sliceMs || now - this.lastAsked < this.sliceMs) return false
+    this.lastAsked = now
+    return true
+  }
+
   shouldYield(fiber: Parameters<Scheduler.Scheduler["shouldYield"]>[0]): number | false {
     return fiber.currentOpCount > fiber.getFiberRef(FiberRef.currentMaxOpsBeforeYield)
       ? fiber.getFiberRef(FiberRef.currentSchedulingPriority)
@@ -42,6 +62,9 @@ export class Responsive implements Scheduler.Scheduler {
 }
 
 const shared = new Responsive()
+
+/** Whether the shared scheduler's event loop is due a turn (see `Responsive.turnDue`). */
+export const turnDue = (): boolean => shared.turnDue()
 
 /** Runs `effect` (and every fiber it forks) on the {@link Responsive} scheduler. */
 export const responsive = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>

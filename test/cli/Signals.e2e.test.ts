@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite"
 import { afterAll, describe, expect, test } from "bun:test"
-import { rmSync } from "node:fs"
+import { rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { binary, parallax, tempDir } from "./support/Binary.ts"
 
@@ -80,6 +80,32 @@ describe("signals while a sync computes", () => {
     const db = join(dir, "term.db")
     const run = await interrupt(bench(db, 200_000), "SIGTERM", /"StepStarted"/)
     expect(run.code).toBe(143)
+    expect(contents(db)).toEqual({ scopes: [], entities: 0 })
+  }, 60_000)
+
+  test("SIGINT while a step emits forever in a tight loop: it stops between emitted objects (exit 130)", async () => {
+    // Emits never wait: only the run loop's turns let the signal in. Were emits to skip them for good, this
+    // step would never end (its timeout is an hour) and the test would time out.
+    writeFileSync(
+      join(dir, "forever.ts"),
+      `import { Effect } from "effect"
+import { Connector, entity } from "parallax-connect"
+export default Connector.make({
+  name: "forever",
+  steps: (step) => [
+    step("spin", "Emits the same host for ever").timeout("1 hour").run((ctx) =>
+      Effect.gen(function* () {
+        for (;;) yield* ctx.emitEntity(entity("host", "h").class("Host"))
+      })
+    )
+  ]
+})
+`
+    )
+    const db = join(dir, "forever.db")
+    const run = await interrupt(["sync", "./forever.ts", "--db", db, "--log-format", "json"], "SIGINT", /"StepStarted"/)
+    expect(run.sent).toBe(true)
+    expect(run.code).toBe(130)
     expect(contents(db)).toEqual({ scopes: [], entities: 0 })
   }, 60_000)
 
