@@ -73,7 +73,8 @@ export const renderIssue14 = (
           ratio <= ISSUE_14.emitRatio
             ? ""
             : `the bare loop (${seconds(floorEmit)}) builds, serialises and hashes; the SDK adds ${seconds(sdkInProcess - floorEmit)}: ` +
-              "validation and each object's passage through the step's effect and the scheduler (see the note of the issue)"
+              "the builders' copies of the properties, validation (a sorted copy of them, each value checked), the " +
+              "records and the emit's own bookkeeping (see the note of the issue)"
         } |`
     )
   }
