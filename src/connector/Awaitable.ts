@@ -8,8 +8,6 @@ import { Cause, Effect, Effectable, Exit, Runtime } from "effect"
  */
 export type Awaitable<A, E = never> = Effect.Effect<A, E> & PromiseLike<A>
 
-const always = (): boolean => true
-
 /** Runs `effect` and settles like a promise: the value, or the typed error (a defect: the defect). */
 const settle = <A, E>(exit: Exit.Exit<A, E>): Promise<A> =>
   Exit.isSuccess(exit) ? Promise.resolve(exit.value) : Promise.reject(Cause.squash(exit.cause))
@@ -54,14 +52,11 @@ export const awaitable = <A, E>(
 export class SyncAwaitable<I, A, E extends Error> extends Effectable.Class<A, E> {
   private runs = 0
 
-  /**
-   * `turnDue()`: whether the event loop is due a turn (see `[Symbol.iterator]`); by default always, so that
-   * every run goes through the fiber's run loop.
-   */
+  /** `turnDue()`: whether the event loop is due a turn (see `[Symbol.iterator]`). */
   constructor(
     private readonly run: (input: I, first: boolean) => A | E,
     private readonly input: I,
-    private readonly turnDue: () => boolean = always
+    private readonly turnDue: () => boolean
   ) {
     super()
   }
