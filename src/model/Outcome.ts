@@ -86,8 +86,8 @@ export interface KindPreview<A> {
 
 /**
  * What a dry run would change, as a bounded sample: totals (equal to the stats) and up to
- * {@link PREVIEW_ITEMS} items of each list. Created rows come in emission order, updated and deleted
- * ones in id order: a sample, not a sorted listing.
+ * {@link PREVIEW_ITEMS} items of each list, those with the smallest ids, in id order (the same whichever
+ * way concurrent steps interleaved their emits): a sample, not a sorted listing.
  */
 export interface SyncPreview {
   readonly entities: KindPreview<EntityRef>

@@ -22,15 +22,34 @@ export const relationshipRef = (record: RelationshipRecord): RelationshipRef => 
   ...(record.key === undefined ? {} : { key: record.key })
 })
 
-/** The `count` smallest numbers of `rows` (every staged row's for `"all"`), ascending. */
+const before = (a: Uint8Array, b: Uint8Array): boolean => {
+  for (let at = 0; at < a.length; at++) if (a[at] !== b[at]) return (a[at] as number) < (b[at] as number)
+  return false
+}
+
+/**
+ * The rows of the `count` objects of `rows` (every staged row for `"all"`) with the smallest ids, in id
+ * order: what a preview shows does not depend on how concurrent steps interleaved their emits.
+ */
 const first = (rows: Uint32Array | "all", staged: StagedIndex, count: number): ReadonlyArray<number> => {
-  const all: Array<number> = []
-  if (rows === "all") {
-    for (let seq = 0; seq < staged.size; seq++) if (staged.staged(seq)) all.push(staged.row(seq))
-  } else {
-    all.push(...rows)
+  let wanted: Uint8Array | undefined
+  if (rows !== "all") {
+    wanted = new Uint8Array(rows.reduce((most, row) => Math.max(most, row), 0) + 1)
+    for (const row of rows) wanted[row] = 1
   }
-  return all.sort((a, b) => a - b).slice(0, count)
+  const picked: Array<{ readonly id: Uint8Array; readonly row: number }> = []
+  for (let seq = 0; seq < staged.size; seq++) {
+    if (!staged.staged(seq)) continue
+    const row = staged.row(seq)
+    if (wanted !== undefined && wanted[row] !== 1) continue
+    const id = staged.idBytes(seq)
+    if (picked.length === count && !before(id, (picked[count - 1] as { id: Uint8Array }).id)) continue
+    let at = picked.length
+    while (at > 0 && before(id, (picked[at - 1] as { id: Uint8Array }).id)) at--
+    picked.splice(at, 0, { id, row })
+    if (picked.length > count) picked.pop()
+  }
+  return picked.map(({ row }) => row)
 }
 
 const list = <A>(total: number, items: ReadonlyArray<A>): PreviewList<A> => ({ total, items })
@@ -57,7 +76,7 @@ const kindPreview = <A>(
   })
 
 /**
- * A dry run's preview: for each kind, the counts and the first rows it would create (in emission order),
+ * A dry run's preview: for each kind, the counts and the first rows it would create (in id order),
  * update and delete (in id order). Reads only the few rows it shows.
  */
 export const preview = (

@@ -134,9 +134,9 @@ export interface WriteTransaction extends ReadTransaction {
 /** A dry run's session: reads only. */
 export interface ReadSession {
   readonly scope: ScopeRef
-  /** Runs `body` in a read transaction, with the sync's staged rows readable from `spill`. */
+  /** Runs `body` in a read transaction, with the sync's staged rows readable from `spill` (if any). */
   readonly read: <A, E>(
-    spill: Spill,
+    spill: Spill | undefined,
     body: (tx: ReadTransaction) => Effect.Effect<A, E>
   ) => Effect.Effect<A, E | StoreFailure>
 }
@@ -202,6 +202,12 @@ export interface StoreDriver {
   /** The database, for messages (`./parallax.db`, or a URL with its password masked). */
   readonly location: string
   readonly testing?: StoreTesting
+  /**
+   * The driver reads the staged rows of an SQLite spill set-wise from its file when it has one (`Spill.file`).
+   * A sync whose scope holds no rows yet then stages into such a file (every row will be inserted); any
+   * other stages into a log, whose rows a driver reads through the `Spill`'s methods.
+   */
+  readonly attachesSpill?: boolean
   /** Starts a sync of `scope` (see the module's notes); the session ends with its scope. */
   readonly begin: (
     scope: ScopeRef,

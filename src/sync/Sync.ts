@@ -1,4 +1,4 @@
-import { Effect, Option } from "effect"
+import { Effect, Option, type Scope, Stream } from "effect"
 import type { Connector } from "../connector/Connector.ts"
 import { StagingFailed } from "../model/Errors.ts"
 import type { EventSink, StepOutcome } from "../model/Events.ts"
@@ -14,7 +14,7 @@ import {
   recordFailure
 } from "./Commit.ts"
 import { type Collected, collectConfigured, configure, type RunError, type RunOptions, type RunOutput } from "./Run.ts"
-import { type ScopeRef, Store, type StoreDriver, type WriteSession } from "./Store.ts"
+import { type ReadSession, type ScopeRef, Store, type StoreDriver, type WriteSession } from "./Store.ts"
 import type { MassDeletion, ScopeLocked, StoreFailure } from "./StoreErrors.ts"
 import { diskStaging } from "./staging/Disk.ts"
 import type { CoreStaging } from "./staging/Staging.ts"
@@ -56,9 +56,32 @@ const stagingFailures = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect
     defect instanceof StagingFailed ? Option.some(Effect.fail(defect)) : Option.none()
   )
 
+/** Whether the session's scope holds any row: reads the first few committed rows of each kind at most. */
+const holdsRows = (session: ReadSession) =>
+  session.read(undefined, (tx) =>
+    Stream.concat(tx.committed(0).pipe(Stream.take(1)), tx.committed(1).pipe(Stream.take(1))).pipe(
+      Stream.take(1),
+      Stream.runCount,
+      Effect.map((count) => count > 0)
+    )
+  )
+
+/**
+ * The sync's staging on disk, for this session's store and scope: a table the driver attaches when it
+ * does and the scope holds no rows yet (every row will be inserted), else a log (see `DiskSpill`).
+ */
+const stagingFor = (store: StoreDriver, session: ReadSession) =>
+  Effect.gen(function* () {
+    const table = store.attachesSpill === true && !(yield* holdsRows(session))
+    return yield* diskStaging(store.testing?.stagingMaxBytes, table ? "table" : "log")
+  })
+
+/** Makes a sync's staging (see `stagingFor`); scoped: closed with the sync. */
+type StageEffect = Effect.Effect<CoreStaging, StagingFailed | StoreFailure, Scope.Scope>
+
 /**
  * One scope's session: a dry run's read-only one, or a sync's, which records a failed run when `run`
- * fails (the failure's generation goes out as a `SyncFailed` event).
+ * fails (the failure's generation goes out as a `SyncFailed` event). `run` makes its staging with `stage`.
  */
 const withSession = <A, E, R>(
   store: StoreDriver,
@@ -67,7 +90,8 @@ const withSession = <A, E, R>(
   syncId: string,
   startedAt: Date,
   run: (
-    commitTo: (staging: CoreStaging, request: CommitRequest) => Effect.Effect<CommitOutcome, CommitError>
+    commitTo: (staging: CoreStaging, request: CommitRequest) => Effect.Effect<CommitOutcome, CommitError>,
+    stage: StageEffect
   ) => Effect.Effect<A, E, R>,
   steps: () => ReadonlyArray<StepOutcome>
 ) =>
@@ -75,14 +99,20 @@ const withSession = <A, E, R>(
     const emit = options.onEvent ?? (() => {})
     if (options.dryRun) {
       const session = yield* store.beginReadOnly(scope)
-      return yield* run((staging, request) => dryRun(session, staging, request, store.testing))
+      return yield* run(
+        (staging, request) => dryRun(session, staging, request, store.testing),
+        stagingFor(store, session)
+      )
     }
     const session: WriteSession = yield* store.begin(scope, {
       ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
       onLockWait: (holder, timeoutMs) =>
         emit({ _tag: "ScopeLockWaiting", connector: scope.connector, account: scope.account, holder, timeoutMs })
     })
-    return yield* run((staging, request) => commit(session, staging, request, store.location, store.testing)).pipe(
+    return yield* run(
+      (staging, request) => commit(session, staging, request, store.location, store.testing),
+      stagingFor(store, session)
+    ).pipe(
       // Every failure after the session began is recorded (recording may fail too: then it is not).
       Effect.tapError((error) =>
         recordFailure(
@@ -184,7 +214,6 @@ export const sync = <C, R>(
       const account = options.account ?? "default"
       const syncId = options.syncId ?? crypto.randomUUID()
       const startedAt = new Date()
-      const staging = yield* diskStaging(store.testing?.stagingMaxBytes)
       let steps: ReadonlyArray<StepOutcome> = []
       const onEvent: EventSink = (event) => {
         if (event._tag === "SyncFinished") steps = event.steps
@@ -196,8 +225,9 @@ export const sync = <C, R>(
         options,
         syncId,
         startedAt,
-        (commitTo) =>
+        (commitTo, stage) =>
           Effect.gen(function* () {
+            const staging = yield* stage
             const collected = yield* stagingFailures(
               collectConfigured(connector, config, staging, { ...options, account, syncId, onEvent })
             )
@@ -222,15 +252,15 @@ export const commitSync = (
   Effect.scoped(
     Effect.gen(function* () {
       const store = yield* Store
-      const staging = yield* diskStaging(store.testing?.stagingMaxBytes)
       return yield* withSession(
         store,
         { connector: output.connector, account: output.account },
         options,
         output.syncId,
         output.startedAt,
-        (commitTo) =>
+        (commitTo, stage) =>
           Effect.gen(function* () {
+            const staging = yield* stage
             yield* stagingFailures(
               Effect.sync(() => {
                 // The owner first, then the steps that emitted identical copies (they take over if it fails).

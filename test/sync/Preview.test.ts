@@ -128,7 +128,7 @@ describe("dry-run preview", () => {
     }, 120_000)
   }
 
-  test(`lists at most ${PREVIEW_ITEMS} rows of each change, the first created in emission order`, async () => {
+  test(`lists at most ${PREVIEW_ITEMS} rows of each change: those with the smallest ids, in id order`, async () => {
     const keys = Array.from({ length: 45 }, (_, index) => `h${String(44 - index).padStart(2, "0")}`)
     const hosts = Connector.make({
       name: "many",
@@ -140,8 +140,11 @@ describe("dry-run preview", () => {
     })
     const dry = await Effect.runPromise(sync(hosts, { dryRun: true }).pipe(Effect.provide(tempStore())))
     expect(dry.preview?.entities.created.total).toBe(45)
+    const byId = keys
+      .map((key) => ({ key, id: (entity("host", key).class("Host").toRecord("default") as { id: string }).id }))
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
     expect(dry.preview?.entities.created.items).toEqual(
-      keys.slice(0, PREVIEW_ITEMS).map((key) => ({ type: "host", key }))
+      byId.slice(0, PREVIEW_ITEMS).map(({ key }) => ({ type: "host", key }))
     )
     expect(dry.preview?.entities.deleted).toEqual({ total: 0, items: [] })
     expect(dry.preview?.relationships.created).toEqual({ total: 0, items: [] })

@@ -47,31 +47,48 @@ const connector = Connector.make({
   ]
 })
 
+/** The same connector, emitting one host: a scope that holds rows stages into a log, not a table. */
+const small = Connector.make({
+  name: "filler",
+  steps: [step("big", "one host").run((ctx) => ctx.emitEntity(entity("host", "h0").class("Host")))]
+})
+
 describe("a staging failure", () => {
-  test("fails the whole sync with StagingFailed, saying where and how much; nothing committed; run recorded", async () => {
-    const events: Array<SyncEvent> = []
-    const outcome = await Effect.runPromise(
-      Effect.gen(function* () {
-        const result = yield* Effect.either(sync(connector, { onEvent: (event) => events.push(event) }))
-        const store = yield* Store
-        return { result, dump: yield* store.dump() }
-      }).pipe(Effect.provide(tempStore({ testing: { stagingMaxBytes: 512 * 1024 } })), Effect.scoped)
-    )
-    expect(outcome.result._tag).toBe("Left")
-    const error = outcome.result._tag === "Left" ? outcome.result.left : undefined
-    expect(error?._tag).toBe("StagingFailed")
-    expect(error?.message).toMatch(
-      /^no room to stage in \S+parallax-stage-\S+: needs more than \d+ MiB \(the disk filled up after [\d,]+ staged rows\)/
-    )
-    expect(error?.message).toContain("SQLITE_TMPDIR (or TMPDIR)")
-    // No step reports success on lost data: the big one never completes, nor does anything after the failure.
-    const completed = events.filter((event) => event._tag === "StepCompleted").map((event) => event.step)
-    expect(completed).not.toContain("big")
-    expect(completed).not.toContain("readers")
-    expect(events.some((event) => event._tag === "SyncCommitted")).toBe(false)
-    expect(outcome.dump.rows).toEqual([])
-    expect(outcome.dump.runs.map((run) => [run.status, run.error?.startsWith("no room to stage")])).toEqual([
-      ["failed", true]
-    ])
-  }, 60_000)
+  test.each([
+    ["an empty scope (staged into a table)", false],
+    ["a scope holding rows (staged into a log)", true]
+  ])(
+    "fails the whole sync with StagingFailed, saying where and how much; nothing committed; run recorded: %s",
+    async (_, held) => {
+      const events: Array<SyncEvent> = []
+      const outcome = await Effect.runPromise(
+        Effect.gen(function* () {
+          if (held) yield* sync(small)
+          const before = held ? (yield* (yield* Store).dump()).rows : []
+          const result = yield* Effect.either(sync(connector, { onEvent: (event) => events.push(event) }))
+          const store = yield* Store
+          return { result, before, dump: yield* store.dump() }
+        }).pipe(Effect.provide(tempStore({ testing: { stagingMaxBytes: 512 * 1024 } })), Effect.scoped)
+      )
+      expect(outcome.result._tag).toBe("Left")
+      const error = outcome.result._tag === "Left" ? outcome.result.left : undefined
+      expect(error?._tag).toBe("StagingFailed")
+      expect(error?.message).toMatch(
+        /^no room to stage in \S+parallax-stage-\S+: needs more than \d+ MiB \(the disk filled up after [\d,]+ staged rows\)/
+      )
+      expect(error?.message).toContain("SQLITE_TMPDIR (or TMPDIR)")
+      // No step reports success on lost data: the big one never completes, nor does anything after the failure.
+      const completed = events.filter((event) => event._tag === "StepCompleted").map((event) => event.step)
+      expect(completed).not.toContain("big")
+      expect(completed).not.toContain("readers")
+      expect(events.some((event) => event._tag === "SyncCommitted")).toBe(false)
+      expect(outcome.dump.rows).toEqual(outcome.before)
+      expect(outcome.dump.rows.length).toBe(held ? 1 : 0)
+      expect(outcome.dump.runs.map((run) => [run.status, run.error?.startsWith("no room to stage")])).toEqual([
+        ...(held ? [["succeeded" as const, undefined]] : []),
+        ["failed", true]
+      ])
+    },
+    60_000
+  )
 })

@@ -1,6 +1,7 @@
 import type { SQL } from "bun"
 import { Chunk, type Effect, Option, Stream } from "effect"
 import type { EntityRef, RelationshipRef } from "../../model/Outcome.ts"
+import { collectorNudge } from "../../sync/Collector.ts"
 import type {
   CommittedRow,
   Kind,
@@ -11,7 +12,7 @@ import type {
   Write,
   WriteTransaction
 } from "../../sync/Store.ts"
-import type { Spill } from "../../sync/staging/Spill.ts"
+import { ascending, type Spill } from "../../sync/staging/Spill.ts"
 import type { StepDigest } from "../../sync/staging/StepDigests.ts"
 import { RUN_STEP_COLUMNS, runStepValues } from "../RunRows.ts"
 import { copyLines, ENTITY_COLUMNS, entityLine, RELATIONSHIP_COLUMNS, relationshipLine } from "./Copy.ts"
@@ -164,17 +165,23 @@ export const transaction = (
       return refs
     })
 
-  /** The staged rows of a write, as COPY lines with the scope, generation and time set. */
+  /**
+   * The staged rows of a write, as COPY lines with the scope, generation and time set. Each row read leaves
+   * its record behind: the collector is nudged as it goes (see `collectorNudge`).
+   */
   function* stagedLines(kind: Kind, rows: Uint32Array | "all", nonLocal: ReadonlySet<number>): Generator<string> {
     if (spill === undefined) throw new Error("a write of staged rows needs the sync's spill")
     const prefix = `${scopeId}\t`
     const suffix = `${generation}\t${Date.now()}`
+    const nudge = collectorNudge()
     if (kind === 0) {
-      for (const row of rows === "all" ? spill.entitiesOfType(undefined) : spill.entities(rows)) {
+      for (const row of rows === "all" ? spill.entitiesOfType(undefined) : spill.entities(ascending(rows))) {
+        nudge()
         yield entityLine(prefix, suffix, row)
       }
     } else {
-      for (const row of rows === "all" ? spill.relationships(undefined) : spill.relationshipsAt(rows)) {
+      for (const row of rows === "all" ? spill.relationships(undefined) : spill.relationshipsAt(ascending(rows))) {
+        nudge()
         yield relationshipLine(prefix, suffix, row, !nonLocal.has(row.row))
       }
     }

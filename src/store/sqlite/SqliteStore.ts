@@ -167,8 +167,7 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreDrive
      * spill (a step that C04 fails is discarded) through its own connection.
      */
     const attachSpill = (db: Database, spill: Spill | undefined) => {
-      if (spill === undefined) return false
-      if (spill.file === undefined) throw new Error("the SQLite store reads staged rows from a sealed on-disk spill")
+      if (spill?.file === undefined) return false
       db.query(`ATTACH DATABASE ? AS ${STAGE}`).run(spill.file)
       return true
     }
@@ -200,7 +199,7 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreDrive
           }
         }),
         () =>
-          body(transaction(db, scope, (operation, run) => tryStore(operation, run), testing.mutant)).pipe(
+          body(transaction(db, scope, (operation, run) => tryStore(operation, run), testing.mutant, spill)).pipe(
             Effect.zipLeft(tryStore("commit", () => db.exec("COMMIT")))
           ),
         (attached) =>
@@ -334,6 +333,7 @@ export const make = (options: SqliteStoreOptions = {}): Effect.Effect<StoreDrive
     return Store.of({
       location,
       testing,
+      attachesSpill: true,
       begin,
       beginReadOnly,
       stats: () => attempt("stats", Reads.stats),

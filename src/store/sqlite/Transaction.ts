@@ -1,6 +1,7 @@
 import type { Database, Statement } from "bun:sqlite"
 import { Chunk, Effect, Option, Stream } from "effect"
 import type { EntityRef, RelationshipRef } from "../../model/Outcome.ts"
+import { collectorNudge } from "../../sync/Collector.ts"
 import type {
   CommittedRow,
   Kind,
@@ -12,6 +13,8 @@ import type {
   Write,
   WriteTransaction
 } from "../../sync/Store.ts"
+import { ascending, type Spill } from "../../sync/staging/Spill.ts"
+import { entityValues, relationshipValues, SPILL_COLUMNS, Table } from "../../sync/staging/SqliteSpill.ts"
 import type { StepDigest } from "../../sync/staging/StepDigests.ts"
 import { RUN_STEP_COLUMNS, runStepValues } from "../RunRows.ts"
 
@@ -51,14 +54,15 @@ export type Attempt = <A>(operation: string, run: () => A) => Effect.Effect<A, S
 /**
  * The driver's side of a commit on one connection: the store (`main`, or attached as `store` for a
  * read-only session, where unqualified names still resolve to it) and the sync's spill attached as
- * `stage`. Ids and hashes are 16-byte BLOBs; lists the core hands over go to TEMP tables first, so
+ * `stage` (a spill with no file, a log, has the rows a write needs read into a TEMP table of the same columns). Ids and hashes are 16-byte BLOBs; lists the core hands over go to TEMP tables first, so
  * every write is one set-wise statement.
  */
 export const transaction = (
   db: Database,
   scope: ScopeRef,
   attempt: Attempt,
-  mutant: Mutant | undefined
+  mutant: Mutant | undefined,
+  spill?: Spill
 ): WriteTransaction => {
   let scopeId = -1
   let generation = 0
@@ -88,6 +92,39 @@ export const transaction = (
     const table = temp("staged_rows", "row INTEGER PRIMARY KEY")
     fill(table, rows)
     return table
+  }
+  /**
+   * The staged rows a write reads, as `s`: from the attached spill's table, or read from a log spill into
+   * a TEMP table (only the rows it needs; the collector nudged as they are read, see `collectorNudge`).
+   */
+  const stagedRows = (kind: Kind, rows: Uint32Array | "all"): { readonly table: string; readonly from: string } => {
+    if (spill === undefined) throw new Error("a write of staged rows needs the sync's spill")
+    if (spill.file !== undefined) {
+      const table = STAGED[kind]
+      return { table, from: rows === "all" ? `${table} s` : `${rowList(rows)} r JOIN ${table} s ON s.row = r.row` }
+    }
+    const table = temp(`staged_${kind}`, SPILL_COLUMNS[kind])
+    const into = new Table(db, kind, table)
+    const nudge = collectorNudge(1 << 14)
+    try {
+      if (kind === 0) {
+        const read = rows === "all" ? spill.entitiesOfType(undefined) : spill.entities(ascending(rows))
+        for (const row of read) {
+          nudge()
+          into.write(entityValues(row.row, row.step, row.record, row.json))
+        }
+      } else {
+        const read = rows === "all" ? spill.relationships(undefined) : spill.relationshipsAt(ascending(rows))
+        for (const row of read) {
+          nudge()
+          into.write(relationshipValues(row.row, row.step, row.record, row.json))
+        }
+      }
+      into.settle()
+    } finally {
+      into.finalize()
+    }
+    return { table, from: `${table} s` }
   }
   /** `local` of a staged relationship at `s`: not one of the transaction's non-local rows. */
   const localOf = (nonLocal: ReadonlySet<number>) => {
@@ -230,14 +267,11 @@ export const transaction = (
       }
       case "Update": {
         const table = TABLES[write.kind]
-        const staged = STAGED[write.kind]
+        const { table: staged, from } = stagedRows(write.kind, write.rows)
         const columns = COLUMNS[write.kind]
         const local = write.kind === 1 ? `, ${localOf(write.nonLocal)}` : ""
         const updates = temp("updates", "id BLOB PRIMARY KEY, row INTEGER NOT NULL", true)
-        db.query(
-          `INSERT INTO ${updates} (id, row) SELECT s.id, s.row FROM ${rowList(write.rows as Uint32Array)} r
-           JOIN ${staged} s ON s.row = r.row`
-        ).run()
+        db.query(`INSERT INTO ${updates} (id, row) SELECT s.id, s.row FROM ${from}`).run()
         const where = inScope(mutant === "cross-scope-update")
         db.query(
           `UPDATE ${table} SET (${list(columns)}, generation${write.kind === 1 ? ", local" : ""}) = (
@@ -249,10 +283,9 @@ export const transaction = (
       }
       case "Insert": {
         const table = TABLES[write.kind]
-        const staged = STAGED[write.kind]
         const columns = COLUMNS[write.kind]
         const local = write.kind === 1 ? `, ${localOf(write.nonLocal)}` : ""
-        const from = write.rows === "all" ? `${staged} s` : `${rowList(write.rows)} r JOIN ${staged} s ON s.row = r.row`
+        const { from } = stagedRows(write.kind, write.rows)
         db.query(
           `INSERT INTO ${table} (scope_id, id, ${list(columns)}, generation, first_seen_at${write.kind === 1 ? ", local" : ""})
            SELECT $scope, s.id, ${list(columns, "s.")}, $generation, $now${local} FROM ${from} ORDER BY s.id`

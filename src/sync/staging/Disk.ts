@@ -1,5 +1,6 @@
 import { Effect, type Scope } from "effect"
 import { StagingFailed } from "../../model/Errors.ts"
+import { LogSpill } from "./LogSpill.ts"
 import { SqliteSpill } from "./SqliteSpill.ts"
 import { CoreStaging } from "./Staging.ts"
 
@@ -13,16 +14,27 @@ const isFull = (cause: unknown): boolean => {
 }
 
 /**
- * A sync's staging, spilled to disk (`SqliteSpill`, 16 MiB of page cache): memory stays at the id index
- * however large the sync. Closed (the file deleted) with the scope. A failure to create it, or to write
- * it later, is `StagingFailed`, which says where and how much was staged. `maxBytes` caps the spill's
- * file (tests: a full disk without filling one).
+ * Where a sync stages on disk: `"table"`, an SQLite file that a driver attaching it reads set-wise (for
+ * a scope with no rows yet, where every row is inserted); `"log"`, append-only files read back row by row,
+ * which cost a fraction of the table per row staged (a re-sync, where most rows are unchanged and never
+ * read again).
  */
-export const diskStaging = (maxBytes?: number): Effect.Effect<CoreStaging, StagingFailed, Scope.Scope> =>
+export type DiskSpill = "table" | "log"
+
+/**
+ * A sync's staging, spilled to disk (`SqliteSpill` with 16 MiB of page cache, or `LogSpill`): memory
+ * stays at the id index however large the sync. Closed (the files deleted) with the scope. A failure to
+ * create it, or to write it later, is `StagingFailed`, which says where and how much was staged.
+ * `maxBytes` caps the spill's files (tests: a full disk without filling one).
+ */
+export const diskStaging = (
+  maxBytes?: number,
+  kind: DiskSpill = "table"
+): Effect.Effect<CoreStaging, StagingFailed, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.try({
       try: () => {
-        const spill = new SqliteSpill(16, maxBytes)
+        const spill = kind === "log" ? new LogSpill(maxBytes) : new SqliteSpill(16, maxBytes)
         return new CoreStaging(
           spill,
           (cause, rows) =>

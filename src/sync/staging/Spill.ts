@@ -7,6 +7,12 @@ export const ENTITY: Kind = 0
 export const RELATIONSHIP: Kind = 1
 export const KINDS: readonly [Kind, Kind] = [ENTITY, RELATIONSHIP]
 
+/**
+ * Row numbers in ascending order (a copy): what a write reads in that order reads a spill's file
+ * front to back, where the plan's order (by id) would jump about it.
+ */
+export const ascending = (rows: Uint32Array): Uint32Array => Uint32Array.from(rows).sort()
+
 /** A staged row read back: its number (emission order), its owning step and the record. */
 export interface SpilledEntity {
   readonly row: number

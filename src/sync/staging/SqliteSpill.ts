@@ -6,17 +6,19 @@ import type { Properties } from "../../model/Ids.ts"
 import type { EntityRecord, RelationshipRecord } from "../../model/Records.ts"
 import type { Kind, Spill, SpilledEdge, SpilledEntity, SpilledRelationship } from "./Spill.ts"
 
-/** The staged tables. Ids and hashes are 16-byte BLOBs, as the SQLite store keeps them. */
+/** The columns of the staged tables. Ids and hashes are 16-byte BLOBs, as the SQLite store keeps them. */
+export const SPILL_COLUMNS: readonly [string, string] = [
+  `row INTEGER PRIMARY KEY, id BLOB NOT NULL, hash BLOB NOT NULL, step TEXT NOT NULL,
+   type TEXT NOT NULL, key TEXT NOT NULL, class TEXT NOT NULL, display_name TEXT NOT NULL, properties TEXT NOT NULL`,
+  `row INTEGER PRIMARY KEY, id BLOB NOT NULL, hash BLOB NOT NULL, step TEXT NOT NULL, verb TEXT NOT NULL,
+   from_id BLOB NOT NULL, from_type TEXT NOT NULL, from_key TEXT NOT NULL,
+   to_id BLOB NOT NULL, to_type TEXT NOT NULL, to_key TEXT NOT NULL, to_account TEXT, rel_key TEXT, properties TEXT NOT NULL`
+]
+
+/** The staged tables. */
 export const SPILL_TABLES = `
-  CREATE TABLE stage_e (
-    row INTEGER PRIMARY KEY, id BLOB NOT NULL, hash BLOB NOT NULL, step TEXT NOT NULL,
-    type TEXT NOT NULL, key TEXT NOT NULL, class TEXT NOT NULL, display_name TEXT NOT NULL, properties TEXT NOT NULL
-  );
-  CREATE TABLE stage_r (
-    row INTEGER PRIMARY KEY, id BLOB NOT NULL, hash BLOB NOT NULL, step TEXT NOT NULL, verb TEXT NOT NULL,
-    from_id BLOB NOT NULL, from_type TEXT NOT NULL, from_key TEXT NOT NULL,
-    to_id BLOB NOT NULL, to_type TEXT NOT NULL, to_key TEXT NOT NULL, to_account TEXT, rel_key TEXT, properties TEXT NOT NULL
-  );
+  CREATE TABLE stage_e (${SPILL_COLUMNS[0]});
+  CREATE TABLE stage_r (${SPILL_COLUMNS[1]});
 `
 
 const BLOBS: ReadonlySet<string> = new Set(["id", "hash", "from_id", "to_id"])
@@ -39,7 +41,7 @@ const BATCH_ROWS = 32
 /** The staging transaction is committed every this many rows. */
 const COMMIT_ROWS = 200_000
 
-type Value = string | number | null
+export type Value = string | number | null
 type Row = Record<string, string | number | null>
 
 const entityOf = (row: Row): SpilledEntity => ({
@@ -77,8 +79,47 @@ const relationshipOf = (row: Row): SpilledRelationship => ({
   }
 })
 
-/** One staged table: rows queued and written 32 to an INSERT, read back after what is queued is written. */
-class Table {
+/** A staged entity's values, in the order of its table's columns. */
+export const entityValues = (row: number, step: string, record: EntityRecord, json: string): Array<Value> => [
+  row,
+  record.id,
+  record.hash,
+  step,
+  record.type,
+  record.key,
+  record.class,
+  record.displayName,
+  json
+]
+
+/** A staged relationship's values, in the order of its table's columns. */
+export const relationshipValues = (
+  row: number,
+  step: string,
+  record: RelationshipRecord,
+  json: string
+): Array<Value> => [
+  row,
+  record.id,
+  record.hash,
+  step,
+  record.verb,
+  record.fromId,
+  record.fromType,
+  record.fromKey,
+  record.toId,
+  record.toType,
+  record.toKey,
+  record.toAccount ?? null,
+  record.key ?? null,
+  json
+]
+
+/**
+ * One staged table (`stage_e` or `stage_r`, or `table`: another of the same columns): rows queued and
+ * written 32 to an INSERT, read back after what is queued is written.
+ */
+export class Table {
   private readonly pending: Array<Value>
   private filled = 0
   private readonly insertOne: Statement
@@ -89,10 +130,10 @@ class Table {
 
   constructor(
     db: Database,
-    readonly kind: Kind
+    readonly kind: Kind,
+    table: string = TABLES[kind]
   ) {
     const columns = COLUMNS[kind]
-    const table = TABLES[kind]
     const values = `(${columns.map((column) => (BLOBS.has(column) ? "unhex(?)" : "?")).join(", ")})`
     const into = `INSERT INTO ${table} (${columns.join(", ")}) VALUES `
     this.insertOne = db.prepare(into + values)
@@ -190,37 +231,12 @@ export class SqliteSpill implements Spill {
 
   appendEntity(row: number, step: string, record: EntityRecord, json: string): void {
     this.wrote()
-    this.tables[0].write([
-      row,
-      record.id,
-      record.hash,
-      step,
-      record.type,
-      record.key,
-      record.class,
-      record.displayName,
-      json
-    ])
+    this.tables[0].write(entityValues(row, step, record, json))
   }
 
   appendRelationship(row: number, step: string, record: RelationshipRecord, json: string): void {
     this.wrote()
-    this.tables[1].write([
-      row,
-      record.id,
-      record.hash,
-      step,
-      record.verb,
-      record.fromId,
-      record.fromType,
-      record.fromKey,
-      record.toId,
-      record.toType,
-      record.toKey,
-      record.toAccount ?? null,
-      record.key ?? null,
-      json
-    ])
+    this.tables[1].write(relationshipValues(row, step, record, json))
   }
 
   /** A change of ownership; once sealed (a step failed at commit), committed at once, for readers of the file. */

@@ -3,6 +3,7 @@ import fc from "fast-check"
 import { entity } from "../../../src/index.ts"
 import type { EntityRecord } from "../../../src/model/Records.ts"
 import type { Staging } from "../../../src/scheduler/Staging.ts"
+import { LogSpill } from "../../../src/sync/staging/LogSpill.ts"
 import { MemorySpill } from "../../../src/sync/staging/MemorySpill.ts"
 import { SqliteSpill } from "../../../src/sync/staging/SqliteSpill.ts"
 import { CoreStaging } from "../../../src/sync/staging/Staging.ts"
@@ -79,7 +80,11 @@ const modelOwners = (model: ModelStaging) =>
     .sort((a, b) => (a.id < b.id ? -1 : 1))
     .map(({ key, step }) => ({ key, step }))
 
-const SPILLS = { memory: () => new MemorySpill(), disk: () => new SqliteSpill(2) } as const
+const SPILLS = {
+  memory: () => new MemorySpill(),
+  disk: () => new SqliteSpill(2),
+  log: () => new LogSpill()
+} as const
 
 const equivalent = (wrap: (staging: Staging) => Staging, spill: keyof typeof SPILLS = "disk") =>
   fc.property(fc.array(opArb, { maxLength: 30 }), (ops) => {
@@ -94,7 +99,7 @@ const equivalent = (wrap: (staging: Staging) => Staging, spill: keyof typeof SPI
   })
 
 describe("CoreStaging", () => {
-  for (const spill of ["disk", "memory"] as const) {
+  for (const spill of ["disk", "log", "memory"] as const) {
     test(`behaves like the model (results, owners, visibility, emission order), ${spill} spill`, () => {
       fc.assert(
         equivalent((staging) => staging, spill),
@@ -103,32 +108,35 @@ describe("CoreStaging", () => {
     })
   }
 
-  test("many ids (past the index's growth): same results and owners as the model", () => {
-    const disk = new CoreStaging(new SqliteSpill(2))
-    try {
-      const memory = new ModelStaging()
-      const ops: Array<Op> = []
-      for (let index = 0; index < 6000; index++) {
-        ops.push({ _tag: "put", step: "abc"[index % 3] as string, key: `k${(index * 7919) % 4500}`, content: 0 })
-        if (index === 3000) ops.push({ _tag: "discard", step: "b" })
+  test.each(["disk", "log"] as const)(
+    "many ids (past the index's growth): same results and owners as the model, %s spill",
+    (spill) => {
+      const disk = new CoreStaging(SPILLS[spill]())
+      try {
+        const memory = new ModelStaging()
+        const ops: Array<Op> = []
+        for (let index = 0; index < 6000; index++) {
+          ops.push({ _tag: "put", step: "abc"[index % 3] as string, key: `k${(index * 7919) % 4500}`, content: 0 })
+          if (index === 3000) ops.push({ _tag: "discard", step: "b" })
+        }
+        const results = (staging: Staging) => {
+          const out = ops.map((op) =>
+            op._tag === "put"
+              ? staging.putEntity(op.step, record(op.key, op.content))._tag
+              : op._tag === "discard"
+                ? staging.discardStep(op.step)
+                : undefined
+          )
+          const steps = new Set(["a", "c"])
+          return { out, visible: [...staging.entitiesOf(steps, "host")].map((item) => item.key) }
+        }
+        expect(results(disk)).toEqual(results(memory))
+        expect(sealedOwners(disk)).toEqual(modelOwners(memory))
+      } finally {
+        disk.close()
       }
-      const results = (staging: Staging) => {
-        const out = ops.map((op) =>
-          op._tag === "put"
-            ? staging.putEntity(op.step, record(op.key, op.content))._tag
-            : op._tag === "discard"
-              ? staging.discardStep(op.step)
-              : undefined
-        )
-        const steps = new Set(["a", "c"])
-        return { out, visible: [...staging.entitiesOf(steps, "host")].map((item) => item.key) }
-      }
-      expect(results(disk)).toEqual(results(memory))
-      expect(sealedOwners(disk)).toEqual(modelOwners(memory))
-    } finally {
-      disk.close()
     }
-  })
+  )
 
   test("the equivalence catches a staging that forgets to discard", () => {
     const forgetful = (staging: Staging): Staging => ({

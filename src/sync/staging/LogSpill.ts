@@ -1,0 +1,435 @@
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { Properties } from "../../model/Ids.ts"
+import { toBytes } from "../../model/Ids.ts"
+import type { EntityRecord, RelationshipRecord } from "../../model/Records.ts"
+import type { Kind, Spill, SpilledEdge, SpilledEntity, SpilledRelationship } from "./Spill.ts"
+
+/**
+ * A frame: its length in bytes (u32, the header included, before padding), its row (u32), the ordinal of
+ * its type or verb (u16) and two spare bytes; then the row as UTF-8 text: a JSON array of its other
+ * columns, a newline (JSON never holds a raw one) and its properties JSON. Frames start at multiples of 8.
+ */
+const HEADER = 12
+const ALIGN = 8
+const WRITE_BUFFER = 1 << 20
+const READ_WINDOW = 1 << 16
+const SCAN_WINDOW = 1 << 20
+
+/** The error of a write past the spill's byte limit: what a full disk says. */
+const full = (limit: number): Error =>
+  Object.assign(new Error(`no space left on device (the spill may take ${limit} bytes)`), { code: "ENOSPC" })
+
+/** A row read back: its number, the ordinal of its type or verb, and its text. */
+interface Frame {
+  readonly row: number
+  readonly label: number
+  readonly text: string
+}
+
+/** Rows per block of the sparse index: a row is found from its block's first frame. */
+const BLOCK_SHIFT = 5
+/** Rows per page of owners. */
+const PAGE_SHIFT = 16
+
+/**
+ * The rows of one kind, appended to a file of their own in row order. Memory per row: its owner (2
+ * bytes, in pages) and a 32nd of an offset (the sparse index), whatever the size of the sync.
+ */
+class KindLog {
+  private readonly fd: number
+  private readonly buffer = Buffer.allocUnsafe(WRITE_BUFFER)
+  /** Bytes in `buffer`, not yet in the file. */
+  private filled = 0
+  /** Bytes in the file: the offset of `buffer[0]`. */
+  private flushed = 0
+  /** By block of rows: the offset of the first frame appended in it. */
+  private readonly blocks: Array<number> = []
+  /** By row, in pages: the owning step's ordinal + 1, 0 for a row not here (never appended, or dropped). */
+  private readonly owners: Array<Uint16Array> = []
+  /** The highest row appended. */
+  last = 0
+  private readonly labels = new Map<string, number>()
+  readonly labelNames: Array<string> = []
+  private window = Buffer.allocUnsafe(READ_WINDOW)
+  private windowStart = 0
+  private windowLength = 0
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, "w+", 0o600)
+  }
+
+  get bytes(): number {
+    return this.flushed + this.filled
+  }
+
+  private label(name: string): number {
+    let label = this.labels.get(name)
+    if (label === undefined) {
+      label = this.labelNames.length
+      if (label > 0xffff) throw new Error("more than 65536 types or verbs staged in one sync")
+      this.labelNames.push(name)
+      this.labels.set(name, label)
+    }
+    return label
+  }
+
+  /** Appends row `row` (greater than every row appended before). */
+  append(row: number, owner: number, label: string, text: string): void {
+    if (row <= this.last) throw new Error(`rows are appended in order: ${row} after ${this.last}`)
+    const most = HEADER + 3 * text.length + ALIGN
+    if (this.filled + most > this.buffer.length) this.flush()
+    const buffer = most > this.buffer.length ? Buffer.allocUnsafe(most) : this.buffer
+    const start = buffer === this.buffer ? this.filled : 0
+    const length = HEADER + buffer.write(text, start + HEADER, "utf8")
+    const padded = (length + ALIGN - 1) & ~(ALIGN - 1)
+    const offset = this.flushed + this.filled
+    buffer.writeUInt32LE(length, start)
+    buffer.writeUInt32LE(row, start + 4)
+    buffer.writeUInt16LE(this.label(label), start + 8)
+    if (buffer === this.buffer) {
+      this.filled += padded
+    } else {
+      this.write(buffer, padded)
+      this.flushed += padded
+    }
+    const block = row >>> BLOCK_SHIFT
+    while (this.blocks.length <= block) this.blocks.push(offset)
+    const page = row >>> PAGE_SHIFT
+    while (this.owners.length <= page) this.owners.push(new Uint16Array(1 << PAGE_SHIFT))
+    ;(this.owners[page] as Uint16Array)[row & ((1 << PAGE_SHIFT) - 1)] = owner
+    this.last = row
+  }
+
+  private write(buffer: Buffer, length: number): void {
+    for (let done = 0; done < length; ) done += writeSync(this.fd, buffer, done, length - done)
+  }
+
+  flush(): void {
+    if (this.filled === 0) return
+    this.write(this.buffer, this.filled)
+    this.flushed += this.filled
+    this.filled = 0
+  }
+
+  owner(row: number): number {
+    const page = this.owners[row >>> PAGE_SHIFT]
+    return page === undefined ? 0 : (page[row & ((1 << PAGE_SHIFT) - 1)] as number)
+  }
+
+  setOwner(row: number, owner: number): void {
+    if (this.owner(row) !== 0) (this.owners[row >>> PAGE_SHIFT] as Uint16Array)[row & ((1 << PAGE_SHIFT) - 1)] = owner
+  }
+
+  drop(owner: number): void {
+    for (const page of this.owners) for (let at = 0; at < page.length; at++) if (page[at] === owner) page[at] = 0
+  }
+
+  /** The frame of a live row, or undefined (never appended, or dropped): found from its block's first frame. */
+  read(row: number): Frame | undefined {
+    if (this.owner(row) === 0) return undefined
+    const end = this.flushed + this.filled
+    for (let offset = this.blocks[row >>> BLOCK_SHIFT] ?? end; offset < end; ) {
+      const at = this.at(offset)
+      const buffer = offset >= this.flushed ? this.buffer : this.window
+      const found = buffer.readUInt32LE(at + 4)
+      if (found === row) return this.frame(buffer, at)
+      if (found > row) return undefined
+      offset += (buffer.readUInt32LE(at) + ALIGN - 1) & ~(ALIGN - 1)
+    }
+    return undefined
+  }
+
+  /**
+   * Where the whole frame at `offset` is: in the write buffer when `offset` is past what was flushed, else
+   * in the window, read from the file when it does not hold the frame already.
+   */
+  private at(offset: number): number {
+    if (offset >= this.flushed) return offset - this.flushed
+    const end = this.windowStart + this.windowLength
+    if (
+      offset < this.windowStart ||
+      offset + HEADER > end ||
+      offset + this.window.readUInt32LE(offset - this.windowStart) > end
+    ) {
+      this.windowStart = offset
+      this.windowLength = readSync(this.fd, this.window, 0, this.window.length, offset)
+      const length = this.window.readUInt32LE(0)
+      if (length > this.windowLength) {
+        this.window = Buffer.allocUnsafe(Math.max(length, READ_WINDOW))
+        this.windowLength = readSync(this.fd, this.window, 0, this.window.length, offset)
+      }
+    }
+    return offset - this.windowStart
+  }
+
+  private frame(buffer: Buffer, at: number): Frame {
+    const length = buffer.readUInt32LE(at)
+    return {
+      row: buffer.readUInt32LE(at + 4),
+      label: buffer.readUInt16LE(at + 8),
+      text: buffer.toString("utf8", at + HEADER, at + length)
+    }
+  }
+
+  /**
+   * The live rows up to the last one appended now, in row order, with `label` (or all): read in windows
+   * of the file of their own, so that appends while a step iterates neither show up nor disturb it.
+   */
+  *scan(label: string | undefined): Iterable<Frame> {
+    const wanted = label === undefined ? -1 : this.labels.get(label)
+    if (wanted === undefined) return
+    this.flush()
+    const end = this.flushed
+    let window = Buffer.allocUnsafe(SCAN_WINDOW)
+    let start = 0
+    let length = 0
+    for (let offset = 0; offset < end; ) {
+      if (offset + HEADER > start + length || offset + window.readUInt32LE(offset - start) > start + length) {
+        start = offset
+        length = readSync(this.fd, window, 0, window.length, offset)
+        const size = window.readUInt32LE(0)
+        if (size > length) {
+          window = Buffer.allocUnsafe(size)
+          length = readSync(this.fd, window, 0, window.length, offset)
+        }
+      }
+      const at = offset - start
+      const size = window.readUInt32LE(at)
+      const row = window.readUInt32LE(at + 4)
+      const found = window.readUInt16LE(at + 8)
+      offset += (size + ALIGN - 1) & ~(ALIGN - 1)
+      if ((wanted >= 0 && found !== wanted) || this.owner(row) === 0) continue
+      yield { row, label: found, text: window.toString("utf8", at + HEADER, at + size) }
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd)
+  }
+}
+
+/** `[id, hash, key, class, displayName]` of an entity; its type is the frame's label. */
+type EntityColumns = [string, string, string, string, string]
+/** `[id, hash, fromId, fromType, fromKey, toId, toType, toKey, toAccount, key]`; its verb is the label. */
+type RelationshipColumns = [
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string,
+  string | null,
+  string | null
+]
+
+const split = (text: string): [string, string] => {
+  const newline = text.indexOf("\n")
+  return [text.slice(0, newline), text.slice(newline + 1)]
+}
+
+/**
+ * The staged rows appended to two files (one per kind) in a fresh directory under the temporary
+ * directory (`SQLITE_TMPDIR`, else `TMPDIR`), deleted when the spill is closed: writing a row costs
+ * about what serialising it does, where `SqliteSpill` inserts it into a table. Memory: about 2 bytes per
+ * row (see `KindLog`) and the buffers. For a store that reads staged rows through the `Spill`'s
+ * methods (rows by number, in the order given); a driver that attaches `SqliteSpill`'s file reads these
+ * rows into a table of its own (`file` is undefined).
+ *
+ * Owners are kept here by row, so that a change of owner or a dropped step touches no file.
+ */
+export class LogSpill implements Spill {
+  readonly file = undefined
+  private readonly dir: string
+  private readonly logs: readonly [KindLog, KindLog]
+  private readonly steps = new Map<string, number>()
+  private readonly stepNames: Array<string> = []
+  private sealed = false
+
+  /** `maxBytes`: both files together may grow to about this many bytes (beyond, writes fail as on a full disk). */
+  constructor(private readonly maxBytes?: number) {
+    this.dir = mkdtempSync(join(process.env.SQLITE_TMPDIR || process.env.TMPDIR || tmpdir(), "parallax-stage-"))
+    try {
+      this.logs = [new KindLog(join(this.dir, "entities")), new KindLog(join(this.dir, "relationships"))]
+    } catch (error) {
+      rmSync(this.dir, { recursive: true, force: true })
+      throw error
+    }
+  }
+
+  /** Where the spill is: the directory named in messages about the room it needs. */
+  get directory(): string {
+    return this.dir
+  }
+
+  /** How many bytes the spill holds now. */
+  get bytes(): number {
+    return this.logs[0].bytes + this.logs[1].bytes
+  }
+
+  private owner(step: string): number {
+    let owner = this.steps.get(step)
+    if (owner === undefined) {
+      owner = this.stepNames.length + 1
+      if (owner > 0xffff) throw new Error("more than 65535 steps staged in one sync")
+      this.stepNames.push(step)
+      this.steps.set(step, owner)
+    }
+    return owner
+  }
+
+  private append(kind: Kind, row: number, step: string, label: string, text: string): void {
+    if (this.sealed) throw new Error("staging is sealed: the sync is being committed")
+    if (this.maxBytes !== undefined && this.bytes + HEADER + text.length > this.maxBytes) throw full(this.maxBytes)
+    this.logs[kind].append(row, this.owner(step), label, text)
+  }
+
+  appendEntity(row: number, step: string, record: EntityRecord, json: string): void {
+    const columns: EntityColumns = [record.id, record.hash, record.key, record.class, record.displayName]
+    this.append(0, row, step, record.type, `${JSON.stringify(columns)}\n${json}`)
+  }
+
+  appendRelationship(row: number, step: string, record: RelationshipRecord, json: string): void {
+    const columns: RelationshipColumns = [
+      record.id,
+      record.hash,
+      record.fromId,
+      record.fromType,
+      record.fromKey,
+      record.toId,
+      record.toType,
+      record.toKey,
+      record.toAccount ?? null,
+      record.key ?? null
+    ]
+    this.append(1, row, step, record.verb, `${JSON.stringify(columns)}\n${json}`)
+  }
+
+  setStep(kind: Kind, row: number, step: string): void {
+    this.logs[kind].setOwner(row, this.owner(step))
+  }
+
+  dropStep(kind: Kind, step: string): void {
+    const owner = this.steps.get(step)
+    if (owner !== undefined) this.logs[kind].drop(owner)
+  }
+
+  private stepOf(kind: Kind, row: number): string {
+    return this.stepNames[this.logs[kind].owner(row) - 1] as string
+  }
+
+  private entity(row: number, type: string, text: string): SpilledEntity {
+    const [head, json] = split(text)
+    const columns = JSON.parse(head) as EntityColumns
+    return {
+      row,
+      step: this.stepOf(0, row),
+      json,
+      record: {
+        id: columns[0],
+        type,
+        key: columns[2],
+        class: columns[3],
+        displayName: columns[4],
+        properties: JSON.parse(json) as Properties,
+        hash: columns[1]
+      }
+    }
+  }
+
+  private relationship(row: number, verb: string, text: string): SpilledRelationship {
+    const [head, json] = split(text)
+    const columns = JSON.parse(head) as RelationshipColumns
+    return {
+      row,
+      step: this.stepOf(1, row),
+      json,
+      record: {
+        id: columns[0],
+        verb,
+        fromId: columns[2],
+        fromType: columns[3],
+        fromKey: columns[4],
+        toId: columns[5],
+        toType: columns[6],
+        toKey: columns[7],
+        ...(columns[8] === null ? {} : { toAccount: columns[8] }),
+        ...(columns[9] === null ? {} : { key: columns[9] }),
+        properties: JSON.parse(json) as Properties,
+        hash: columns[1]
+      }
+    }
+  }
+
+  *entitiesOfType(type: string | undefined): Iterable<SpilledEntity> {
+    const log = this.logs[0]
+    for (const { row, label, text } of log.scan(type)) yield this.entity(row, log.labelNames[label] as string, text)
+  }
+
+  entityAt(row: number): SpilledEntity | undefined {
+    for (const entity of this.entities([row])) return entity
+    return undefined
+  }
+
+  *entities(rows: Iterable<number>): Iterable<SpilledEntity> {
+    const log = this.logs[0]
+    for (const row of rows) {
+      const frame = log.read(row)
+      if (frame !== undefined) yield this.entity(row, log.labelNames[frame.label] as string, frame.text)
+    }
+  }
+
+  *relationships(verb: string | undefined): Iterable<SpilledRelationship> {
+    const log = this.logs[1]
+    for (const { row, label, text } of log.scan(verb)) {
+      yield this.relationship(row, log.labelNames[label] as string, text)
+    }
+  }
+
+  *relationshipsAt(rows: Iterable<number>): Iterable<SpilledRelationship> {
+    const log = this.logs[1]
+    for (const row of rows) {
+      const frame = log.read(row)
+      if (frame !== undefined) yield this.relationship(row, log.labelNames[frame.label] as string, frame.text)
+    }
+  }
+
+  *edges(rows?: ReadonlyArray<number>): Iterable<SpilledEdge> {
+    const log = this.logs[1]
+    const frames: Iterable<Frame> =
+      rows === undefined
+        ? log.scan(undefined)
+        : (function* () {
+            for (const row of rows) {
+              const frame = log.read(row)
+              if (frame !== undefined) yield frame
+            }
+          })()
+    for (const { row, text } of frames) {
+      const columns = JSON.parse(split(text)[0]) as RelationshipColumns
+      yield {
+        row,
+        step: this.stepOf(1, row),
+        fromId: toBytes(columns[2]),
+        toId: toBytes(columns[5]),
+        toAccount: columns[8] !== null
+      }
+    }
+  }
+
+  seal(): void {
+    for (const log of this.logs) log.flush()
+    this.sealed = true
+  }
+
+  close(): void {
+    try {
+      for (const log of this.logs ?? []) log.close()
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true })
+    }
+  }
+}
