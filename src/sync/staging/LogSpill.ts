@@ -21,11 +21,26 @@ const SCAN_WINDOW = 1 << 20
 const full = (limit: number): Error =>
   Object.assign(new Error(`no space left on device (the spill may take ${limit} bytes)`), { code: "ENOSPC" })
 
-/** A row read back: its number, the ordinal of its type or verb, and its text. */
+/** A row read back: its number, the ordinal of its type or verb, its other columns' JSON and its properties. */
 interface Frame {
   readonly row: number
   readonly label: number
-  readonly text: string
+  readonly head: string
+  readonly json: string
+}
+
+const NEWLINE = 10
+
+/** The frame in `buffer` at `at` (row `row`, label `label`): its columns' JSON, then after the newline its properties. */
+const frameAt = (buffer: Buffer, at: number, row: number, label: number): Frame => {
+  const end = at + buffer.readUInt32LE(at)
+  const newline = buffer.indexOf(NEWLINE, at + HEADER)
+  return {
+    row,
+    label,
+    head: buffer.toString("utf8", at + HEADER, newline),
+    json: buffer.toString("utf8", newline + 1, end)
+  }
 }
 
 /** Rows per block of the sparse index: a row is found from its block's first frame. */
@@ -75,14 +90,16 @@ class KindLog {
     return label
   }
 
-  /** Appends row `row` (greater than every row appended before). */
-  append(row: number, owner: number, label: string, text: string): void {
+  /** Appends row `row` (greater than every row appended before): `head`, a newline, `json`. */
+  append(row: number, owner: number, label: string, head: string, json: string): void {
     if (row <= this.last) throw new Error(`rows are appended in order: ${row} after ${this.last}`)
-    const most = HEADER + 3 * text.length + ALIGN
+    const most = HEADER + 3 * (head.length + json.length) + 1 + ALIGN
     if (this.filled + most > this.buffer.length) this.flush()
     const buffer = most > this.buffer.length ? Buffer.allocUnsafe(most) : this.buffer
     const start = buffer === this.buffer ? this.filled : 0
-    const length = HEADER + buffer.write(text, start + HEADER, "utf8")
+    const newline = start + HEADER + buffer.write(head, start + HEADER, "utf8")
+    buffer[newline] = NEWLINE
+    const length = newline + 1 + buffer.write(json, newline + 1, "utf8") - start
     const padded = (length + ALIGN - 1) & ~(ALIGN - 1)
     const offset = this.flushed + this.filled
     buffer.writeUInt32LE(length, start)
@@ -165,12 +182,7 @@ class KindLog {
   }
 
   private frame(buffer: Buffer, at: number): Frame {
-    const length = buffer.readUInt32LE(at)
-    return {
-      row: buffer.readUInt32LE(at + 4),
-      label: buffer.readUInt16LE(at + 8),
-      text: buffer.toString("utf8", at + HEADER, at + length)
-    }
+    return frameAt(buffer, at, buffer.readUInt32LE(at + 4), buffer.readUInt16LE(at + 8))
   }
 
   /**
@@ -201,7 +213,7 @@ class KindLog {
       const found = window.readUInt16LE(at + 8)
       offset += (size + ALIGN - 1) & ~(ALIGN - 1)
       if ((wanted >= 0 && found !== wanted) || this.owner(row) === 0) continue
-      yield { row, label: found, text: window.toString("utf8", at + HEADER, at + size) }
+      yield frameAt(window, at, row, found)
     }
   }
 
@@ -225,11 +237,6 @@ type RelationshipColumns = [
   string | null,
   string | null
 ]
-
-const split = (text: string): [string, string] => {
-  const newline = text.indexOf("\n")
-  return [text.slice(0, newline), text.slice(newline + 1)]
-}
 
 /**
  * The staged rows appended to two files (one per kind) in a fresh directory under the temporary
@@ -281,15 +288,16 @@ export class LogSpill implements Spill {
     return owner
   }
 
-  private append(kind: Kind, row: number, step: string, label: string, text: string): void {
+  private append(kind: Kind, row: number, step: string, label: string, head: string, json: string): void {
     if (this.sealed) throw new Error("staging is sealed: the sync is being committed")
-    if (this.maxBytes !== undefined && this.bytes + HEADER + text.length > this.maxBytes) throw full(this.maxBytes)
-    this.logs[kind].append(row, this.owner(step), label, text)
+    const least = this.bytes + HEADER + head.length + 1 + json.length
+    if (this.maxBytes !== undefined && least > this.maxBytes) throw full(this.maxBytes)
+    this.logs[kind].append(row, this.owner(step), label, head, json)
   }
 
   appendEntity(row: number, step: string, record: EntityRecord, json: string): void {
     const columns: EntityColumns = [record.id, record.hash, record.key, record.class, record.displayName]
-    this.append(0, row, step, record.type, `${JSON.stringify(columns)}\n${json}`)
+    this.append(0, row, step, record.type, JSON.stringify(columns), json)
   }
 
   appendRelationship(row: number, step: string, record: RelationshipRecord, json: string): void {
@@ -305,7 +313,7 @@ export class LogSpill implements Spill {
       record.toAccount ?? null,
       record.key ?? null
     ]
-    this.append(1, row, step, record.verb, `${JSON.stringify(columns)}\n${json}`)
+    this.append(1, row, step, record.verb, JSON.stringify(columns), json)
   }
 
   setStep(kind: Kind, row: number, step: string): void {
@@ -321,8 +329,8 @@ export class LogSpill implements Spill {
     return this.stepNames[this.logs[kind].owner(row) - 1] as string
   }
 
-  private entity(row: number, type: string, text: string): SpilledEntity {
-    const [head, json] = split(text)
+  private entity({ row, label, head, json }: Frame): SpilledEntity {
+    const type = this.logs[0].labelNames[label] as string
     const columns = JSON.parse(head) as EntityColumns
     return {
       row,
@@ -340,8 +348,8 @@ export class LogSpill implements Spill {
     }
   }
 
-  private relationship(row: number, verb: string, text: string): SpilledRelationship {
-    const [head, json] = split(text)
+  private relationship({ row, label, head, json }: Frame): SpilledRelationship {
+    const verb = this.logs[1].labelNames[label] as string
     const columns = JSON.parse(head) as RelationshipColumns
     return {
       row,
@@ -366,7 +374,7 @@ export class LogSpill implements Spill {
 
   *entitiesOfType(type: string | undefined): Iterable<SpilledEntity> {
     const log = this.logs[0]
-    for (const { row, label, text } of log.scan(type)) yield this.entity(row, log.labelNames[label] as string, text)
+    for (const frame of log.scan(type)) yield this.entity(frame)
   }
 
   entityAt(row: number): SpilledEntity | undefined {
@@ -378,22 +386,20 @@ export class LogSpill implements Spill {
     const log = this.logs[0]
     for (const row of rows) {
       const frame = log.read(row)
-      if (frame !== undefined) yield this.entity(row, log.labelNames[frame.label] as string, frame.text)
+      if (frame !== undefined) yield this.entity(frame)
     }
   }
 
   *relationships(verb: string | undefined): Iterable<SpilledRelationship> {
     const log = this.logs[1]
-    for (const { row, label, text } of log.scan(verb)) {
-      yield this.relationship(row, log.labelNames[label] as string, text)
-    }
+    for (const frame of log.scan(verb)) yield this.relationship(frame)
   }
 
   *relationshipsAt(rows: Iterable<number>): Iterable<SpilledRelationship> {
     const log = this.logs[1]
     for (const row of rows) {
       const frame = log.read(row)
-      if (frame !== undefined) yield this.relationship(row, log.labelNames[frame.label] as string, frame.text)
+      if (frame !== undefined) yield this.relationship(frame)
     }
   }
 
@@ -408,8 +414,8 @@ export class LogSpill implements Spill {
               if (frame !== undefined) yield frame
             }
           })()
-    for (const { row, text } of frames) {
-      const columns = JSON.parse(split(text)[0]) as RelationshipColumns
+    for (const { row, head } of frames) {
+      const columns = JSON.parse(head) as RelationshipColumns
       yield {
         row,
         step: this.stepOf(1, row),
