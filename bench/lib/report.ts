@@ -119,7 +119,8 @@ const limits = (rows: ReadonlyArray<Row>): ReadonlyArray<string> => {
       out.push(
         `- peak RSS of \`${scenario}\`: ${from.toFixed(0)} MiB at n = ${smallest.toLocaleString("en-US")}, ` +
           `${to.toFixed(0)} MiB at n = ${largest.toLocaleString("en-US")}: ${(((to - from) * MIB) / (3.5 * (largest - smallest))).toFixed(0)} ` +
-          "bytes more per object staged (the staging index: id, content hash, owner and row of each object); the page caches stay at 16 MiB each."
+          "bytes more per object staged (the staging index: id, content hash, owner and row of each object; a re-sync's log spill, 2 bytes per row); " +
+          "the page caches (the store's, and a first sync's staging table's) stay at 16 MiB each."
       )
     }
   }

@@ -93,7 +93,7 @@ export const renderIssue14 = (
     const bound =
       staging === undefined
         ? ""
-        : `staging (the spill written for every emitted row, and its index) takes ${seconds(staging)} ` +
+        : `staging (every emitted row written to the spill, a log on a re-sync, and its index) takes ${seconds(staging)} ` +
           `(${Math.round((100 * staging) / wall)}%), C04 + diff ${seconds(diff ?? 0)}, writes ${seconds(writes ?? 0)}; ` +
           `without staging's cost the scenario would be ${((wall - staging) / sdkWall).toFixed(2)}× the SDK alone`
     const pages = scenario === "same" && sameWrittenPages !== undefined ? `, ${sameWrittenPages} pages written` : ""
