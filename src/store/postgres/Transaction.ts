@@ -1,7 +1,7 @@
 import type { SQL } from "bun"
 import { Chunk, type Effect, Option, Stream } from "effect"
 import type { EntityRef, RelationshipRef } from "../../model/Outcome.ts"
-import { collectorNudge } from "../../sync/Collector.ts"
+import { collectorNudge, READ_BACK_NUDGE } from "../../sync/Collector.ts"
 import type {
   CommittedRow,
   Kind,
@@ -173,7 +173,7 @@ export const transaction = (
     if (spill === undefined) throw new Error("a write of staged rows needs the sync's spill")
     const prefix = `${scopeId}\t`
     const suffix = `${generation}\t${Date.now()}`
-    const nudge = collectorNudge()
+    const nudge = collectorNudge(READ_BACK_NUDGE)
     if (kind === 0) {
       for (const row of rows === "all" ? spill.entitiesOfType(undefined) : spill.entities(ascending(rows))) {
         nudge()

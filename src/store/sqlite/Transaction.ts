@@ -1,7 +1,7 @@
 import type { Database, Statement } from "bun:sqlite"
 import { Chunk, Effect, Option, Stream } from "effect"
 import type { EntityRef, RelationshipRef } from "../../model/Outcome.ts"
-import { collectorNudge } from "../../sync/Collector.ts"
+import { collectorNudge, READ_BACK_NUDGE } from "../../sync/Collector.ts"
 import type {
   CommittedRow,
   Kind,
@@ -105,7 +105,7 @@ export const transaction = (
     }
     const table = temp(`staged_${kind}`, SPILL_COLUMNS[kind])
     const into = new Table(db, kind, table)
-    const nudge = collectorNudge(1 << 14)
+    const nudge = collectorNudge(READ_BACK_NUDGE)
     try {
       if (kind === 0) {
         const read = rows === "all" ? spill.entitiesOfType(undefined) : spill.entities(ascending(rows))
