@@ -54,8 +54,9 @@ export type Attempt = <A>(operation: string, run: () => A) => Effect.Effect<A, S
 /**
  * The driver's side of a commit on one connection: the store (`main`, or attached as `store` for a
  * read-only session, where unqualified names still resolve to it) and the sync's spill attached as
- * `stage` (a spill with no file, a log, has the rows a write needs read into a TEMP table of the same columns). Ids and hashes are 16-byte BLOBs; lists the core hands over go to TEMP tables first, so
- * every write is one set-wise statement.
+ * `stage` (a spill with no file, a log, has the rows a write needs read into a TEMP table of the same
+ * columns). Ids and hashes are 16-byte BLOBs; lists the core hands over go to TEMP tables first, so every
+ * write is one set-wise statement.
  */
 export const transaction = (
   db: Database,

@@ -4,6 +4,7 @@ import { join } from "node:path"
 import type { Properties } from "../../model/Ids.ts"
 import { toBytes } from "../../model/Ids.ts"
 import type { EntityRecord, RelationshipRecord } from "../../model/Records.ts"
+import { Ordinals } from "./Ordinals.ts"
 import type { Kind, Spill, SpilledEdge, SpilledEntity, SpilledRelationship } from "./Spill.ts"
 
 /**
@@ -65,8 +66,8 @@ class KindLog {
   private readonly owners: Array<Uint16Array> = []
   /** The highest row appended. */
   last = 0
-  private readonly labels = new Map<string, number>()
-  readonly labelNames: Array<string> = []
+  /** Types (entities) or verbs (relationships), numbered from 0 in the frames. */
+  readonly labels = new Ordinals(0, 0xffff, "types or verbs")
   private window = Buffer.allocUnsafe(READ_WINDOW)
   private windowStart = 0
   private windowLength = 0
@@ -77,17 +78,6 @@ class KindLog {
 
   get bytes(): number {
     return this.flushed + this.filled
-  }
-
-  private label(name: string): number {
-    let label = this.labels.get(name)
-    if (label === undefined) {
-      label = this.labelNames.length
-      if (label > 0xffff) throw new Error("more than 65536 types or verbs staged in one sync")
-      this.labelNames.push(name)
-      this.labels.set(name, label)
-    }
-    return label
   }
 
   /** Appends row `row` (greater than every row appended before): `head`, a newline, `json`. */
@@ -104,7 +94,7 @@ class KindLog {
     const offset = this.flushed + this.filled
     buffer.writeUInt32LE(length, start)
     buffer.writeUInt32LE(row, start + 4)
-    buffer.writeUInt16LE(this.label(label), start + 8)
+    buffer.writeUInt16LE(this.labels.of(label), start + 8)
     if (buffer === this.buffer) {
       this.filled += padded
     } else {
@@ -252,8 +242,8 @@ export class LogSpill implements Spill {
   readonly file = undefined
   private readonly dir: string
   private readonly logs: readonly [KindLog, KindLog]
-  private readonly steps = new Map<string, number>()
-  private readonly stepNames: Array<string> = []
+  /** The owning steps, numbered from 1 (0: a row not here). */
+  private readonly steps = new Ordinals(1, 0xffff, "steps")
   private sealed = false
 
   /** `maxBytes`: both files together may grow to about this many bytes (beyond, writes fail as on a full disk). */
@@ -277,22 +267,11 @@ export class LogSpill implements Spill {
     return this.logs[0].bytes + this.logs[1].bytes
   }
 
-  private owner(step: string): number {
-    let owner = this.steps.get(step)
-    if (owner === undefined) {
-      owner = this.stepNames.length + 1
-      if (owner > 0xffff) throw new Error("more than 65535 steps staged in one sync")
-      this.stepNames.push(step)
-      this.steps.set(step, owner)
-    }
-    return owner
-  }
-
   private append(kind: Kind, row: number, step: string, label: string, head: string, json: string): void {
     if (this.sealed) throw new Error("staging is sealed: the sync is being committed")
     const least = this.bytes + HEADER + head.length + 1 + json.length
     if (this.maxBytes !== undefined && least > this.maxBytes) throw full(this.maxBytes)
-    this.logs[kind].append(row, this.owner(step), label, head, json)
+    this.logs[kind].append(row, this.steps.of(step), label, head, json)
   }
 
   appendEntity(row: number, step: string, record: EntityRecord, json: string): void {
@@ -317,7 +296,7 @@ export class LogSpill implements Spill {
   }
 
   setStep(kind: Kind, row: number, step: string): void {
-    this.logs[kind].setOwner(row, this.owner(step))
+    this.logs[kind].setOwner(row, this.steps.of(step))
   }
 
   dropStep(kind: Kind, step: string): void {
@@ -326,11 +305,11 @@ export class LogSpill implements Spill {
   }
 
   private stepOf(kind: Kind, row: number): string {
-    return this.stepNames[this.logs[kind].owner(row) - 1] as string
+    return this.steps.name(this.logs[kind].owner(row))
   }
 
   private entity({ row, label, head, json }: Frame): SpilledEntity {
-    const type = this.logs[0].labelNames[label] as string
+    const type = this.logs[0].labels.name(label)
     const columns = JSON.parse(head) as EntityColumns
     return {
       row,
@@ -349,7 +328,7 @@ export class LogSpill implements Spill {
   }
 
   private relationship({ row, label, head, json }: Frame): SpilledRelationship {
-    const verb = this.logs[1].labelNames[label] as string
+    const verb = this.logs[1].labels.name(label)
     const columns = JSON.parse(head) as RelationshipColumns
     return {
       row,

@@ -2,6 +2,7 @@ import { StagingFailed } from "../../model/Errors.ts"
 import type { EntityRecord, RelationshipRecord } from "../../model/Records.ts"
 import { Added, Identical, type StageResult, type Staging } from "../../scheduler/Staging.ts"
 import { collectorNudge } from "../Collector.ts"
+import { Ordinals } from "./Ordinals.ts"
 import type { Kind, Spill, SpilledEdge } from "./Spill.ts"
 import { StagedIndex } from "./StagedIndex.ts"
 
@@ -28,8 +29,8 @@ export interface OpenEdge extends SpilledEdge {
  * every later put, and fails the whole sync rather than one step (what was lost may be any step's).
  */
 export class CoreStaging implements Staging {
-  private readonly stepNames: Array<string> = []
-  private readonly stepOrdinals = new Map<string, number>()
+  /** The steps, numbered from 1 (0 is "no step" in the index's owners). */
+  private readonly steps = new Ordinals(1, 0xfffe, "steps")
   readonly kinds: readonly [StagedIndex, StagedIndex]
   /** Rows of relationships with an endpoint that was not staged when they were emitted. */
   private readonly unresolved: Array<number> = []
@@ -43,7 +44,7 @@ export class CoreStaging implements Staging {
     private readonly failure: (cause: unknown, rows: number) => StagingFailed = (cause, rows) =>
       new StagingFailed({ directory: "memory", rows, reason: String(cause), full: false })
   ) {
-    this.kinds = [new StagedIndex(this.stepNames), new StagedIndex(this.stepNames)]
+    this.kinds = [new StagedIndex(this.steps.names), new StagedIndex(this.steps.names)]
   }
 
   get entities(): StagedIndex {
@@ -60,14 +61,7 @@ export class CoreStaging implements Staging {
   }
 
   private ordinal(step: string): number {
-    let ordinal = this.stepOrdinals.get(step)
-    if (ordinal === undefined) {
-      ordinal = this.stepNames.length + 1
-      if (ordinal > 0xfffe) throw new Error("more than 65534 steps staged in one sync")
-      this.stepNames.push(step)
-      this.stepOrdinals.set(step, ordinal)
-    }
-    return ordinal
+    return this.steps.of(step)
   }
 
   /** Runs a write to the spill; its failure breaks staging (see the class's notes). */
@@ -127,7 +121,7 @@ export class CoreStaging implements Staging {
   }
 
   discardStep(step: string): void {
-    const ordinal = this.stepOrdinals.get(step)
+    const ordinal = this.steps.get(step)
     for (const kind of [0, 1] as const) {
       const index = this.kinds[kind]
       for (const [seq, also] of index.also) {
