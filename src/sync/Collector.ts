@@ -6,16 +6,17 @@
  * without waiting for a full one. Every 65,536 rows, by hand at n = 1M (one binary against the other, same
  * machine, same stores): peak RSS of `first` 501 → 449 MiB, `same` 419–571 → 406–422, churn 729–768 → 488–489,
  * with the wall times within each other's noise. Reading staged rows back (a step that reads what an earlier
- * one emitted) counts too: each row read leaves a record and its parsed properties behind; `same` at n = 1M,
- * by hand, twice each, peaked at 393–405 MiB with those rows counted, 447–505 without, in the same time.
+ * one emitted) counts too: each row read leaves its text and a record behind (and its properties, once read);
+ * `same` at n = 1M, by hand, twice each, peaked at 393–405 MiB with those rows counted, 447–505 without, in the
+ * same time.
  */
 export const collectorNudge = (every: number = 1 << 16) => everyRows(every, () => Bun.gc(false))
 
 /**
  * How often a driver nudges the collector while it reads staged rows back for a write: a row read from a
- * log leaves its text, its record and its parsed properties, more than an emit leaves. By hand at n = 1M
- * (an SQLite churn, one binary against the other), every 16,384 rows rather than 65,536 took the peak RSS
- * from 444-459 to 400 MiB, in the same time.
+ * log leaves its text and its record, more than an emit leaves. By hand at n = 1M (an SQLite churn, one
+ * binary against the other), every 16,384 rows rather than 65,536 took the peak RSS from 444-459 to 400 MiB,
+ * in the same time.
  */
 export const READ_BACK_NUDGE = 1 << 14
 

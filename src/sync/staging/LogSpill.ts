@@ -9,11 +9,17 @@ import type { Kind, Spill, SpilledEdge, SpilledEntity, SpilledRelationship } fro
 
 /**
  * A frame: its length in bytes (u32, the header included, before padding), its row (u32), the ordinal of
- * its type or verb (u16) and two spare bytes; then the row as UTF-8 text: a JSON array of its other
- * columns, a newline (JSON never holds a raw one) and its properties JSON. Frames start at multiples of 8.
+ * its type or verb (u16), its form (u16), then the length (u32, in UTF-16 code units; `NULL` for a null) of
+ * each of the kind's columns; then the row as UTF-8 text: the columns one after the other, then the
+ * properties JSON. Reading a row back decodes that text once and cuts it at the lengths. A column that is
+ * not well-formed UTF-16 (a lone surrogate, which UTF-8 cannot carry) makes the row's form `ESCAPED`:
+ * each column is written as its JSON string, which escapes them. Frames start at multiples of 8.
  */
-const HEADER = 12
+const FIXED = 12
 const ALIGN = 8
+const NULL = 0xffffffff
+const PLAIN = 0
+const ESCAPED = 1
 const WRITE_BUFFER = 1 << 20
 const READ_WINDOW = 1 << 16
 const SCAN_WINDOW = 1 << 20
@@ -22,26 +28,32 @@ const SCAN_WINDOW = 1 << 20
 const full = (limit: number): Error =>
   Object.assign(new Error(`no space left on device (the spill may take ${limit} bytes)`), { code: "ENOSPC" })
 
-/** A row read back: its number, the ordinal of its type or verb, its other columns' JSON and its properties. */
+/** A row read back: its number, the ordinal of its type or verb, its columns (null for a null), its properties. */
 interface Frame {
   readonly row: number
   readonly label: number
-  readonly head: string
+  readonly columns: ReadonlyArray<string | null>
   readonly json: string
 }
 
-const NEWLINE = 10
-
-/** The frame in `buffer` at `at` (row `row`, label `label`): its columns' JSON, then after the newline its properties. */
-const frameAt = (buffer: Buffer, at: number, row: number, label: number): Frame => {
+/** The frame in `buffer` at `at` (row `row`, label `label`) of a kind with `fields` columns. */
+const frameAt = (buffer: Buffer, at: number, row: number, label: number, fields: number): Frame => {
   const end = at + buffer.readUInt32LE(at)
-  const newline = buffer.indexOf(NEWLINE, at + HEADER)
-  return {
-    row,
-    label,
-    head: buffer.toString("utf8", at + HEADER, newline),
-    json: buffer.toString("utf8", newline + 1, end)
+  const escaped = buffer.readUInt16LE(at + 10) === ESCAPED
+  const text = buffer.toString("utf8", at + FIXED + 4 * fields, end)
+  const columns: Array<string | null> = new Array(fields)
+  let from = 0
+  for (let field = 0; field < fields; field++) {
+    const length = buffer.readUInt32LE(at + FIXED + 4 * field)
+    if (length === NULL) {
+      columns[field] = null
+      continue
+    }
+    const column = text.slice(from, from + length)
+    from += length
+    columns[field] = escaped ? (JSON.parse(column) as string) : column
   }
+  return { row, label, columns, json: text.slice(from) }
 }
 
 /** Rows per block of the sparse index: a row is found from its block's first frame. */
@@ -72,7 +84,15 @@ class KindLog {
   private windowStart = 0
   private windowLength = 0
 
-  constructor(readonly path: string) {
+  /** The header's size: the fixed part and a length per column. */
+  private readonly header: number
+
+  /** `fields`: how many columns a row of this kind has before its properties. */
+  constructor(
+    readonly path: string,
+    readonly fields: number
+  ) {
+    this.header = FIXED + 4 * fields
     this.fd = openSync(path, "w+", 0o600)
   }
 
@@ -80,21 +100,36 @@ class KindLog {
     return this.flushed + this.filled
   }
 
-  /** Appends row `row` (greater than every row appended before): `head`, a newline, `json`. */
-  append(row: number, owner: number, label: string, head: string, json: string): void {
+  /**
+   * Appends row `row` (greater than every row appended before): its `columns` (`fields` of them) and its
+   * properties `json`.
+   */
+  append(row: number, owner: number, label: string, columns: ReadonlyArray<string | null>, json: string): void {
     if (row <= this.last) throw new Error(`rows are appended in order: ${row} after ${this.last}`)
-    const most = HEADER + 3 * (head.length + json.length) + 1 + ALIGN
+    let text = ""
+    for (const column of columns) if (column !== null) text += column
+    let form = PLAIN
+    if (!text.isWellFormed()) {
+      form = ESCAPED
+      columns = columns.map((column) => (column === null ? null : JSON.stringify(column)))
+      text = columns.join("")
+    }
+    text += json
+    const most = this.header + 3 * text.length + ALIGN
     if (this.filled + most > this.buffer.length) this.flush()
     const buffer = most > this.buffer.length ? Buffer.allocUnsafe(most) : this.buffer
     const start = buffer === this.buffer ? this.filled : 0
-    const newline = start + HEADER + buffer.write(head, start + HEADER, "utf8")
-    buffer[newline] = NEWLINE
-    const length = newline + 1 + buffer.write(json, newline + 1, "utf8") - start
+    const length = this.header + buffer.write(text, start + this.header, "utf8")
     const padded = (length + ALIGN - 1) & ~(ALIGN - 1)
     const offset = this.flushed + this.filled
     buffer.writeUInt32LE(length, start)
     buffer.writeUInt32LE(row, start + 4)
     buffer.writeUInt16LE(this.labels.of(label), start + 8)
+    buffer.writeUInt16LE(form, start + 10)
+    for (let field = 0; field < this.fields; field++) {
+      const column = columns[field] ?? null
+      buffer.writeUInt32LE(column === null ? NULL : column.length, start + FIXED + 4 * field)
+    }
     if (buffer === this.buffer) {
       this.filled += padded
     } else {
@@ -157,7 +192,7 @@ class KindLog {
     const end = this.windowStart + this.windowLength
     if (
       offset < this.windowStart ||
-      offset + HEADER > end ||
+      offset + FIXED > end ||
       offset + this.window.readUInt32LE(offset - this.windowStart) > end
     ) {
       this.windowStart = offset
@@ -172,7 +207,7 @@ class KindLog {
   }
 
   private frame(buffer: Buffer, at: number): Frame {
-    return frameAt(buffer, at, buffer.readUInt32LE(at + 4), buffer.readUInt16LE(at + 8))
+    return frameAt(buffer, at, buffer.readUInt32LE(at + 4), buffer.readUInt16LE(at + 8), this.fields)
   }
 
   /**
@@ -188,7 +223,7 @@ class KindLog {
     let start = 0
     let length = 0
     for (let offset = 0; offset < end; ) {
-      if (offset + HEADER > start + length || offset + window.readUInt32LE(offset - start) > start + length) {
+      if (offset + FIXED > start + length || offset + window.readUInt32LE(offset - start) > start + length) {
         start = offset
         length = readSync(this.fd, window, 0, window.length, offset)
         const size = window.readUInt32LE(0)
@@ -203,7 +238,7 @@ class KindLog {
       const found = window.readUInt16LE(at + 8)
       offset += (size + ALIGN - 1) & ~(ALIGN - 1)
       if ((wanted >= 0 && found !== wanted) || this.owner(row) === 0) continue
-      yield frameAt(window, at, row, found)
+      yield frameAt(window, at, row, found, this.fields)
     }
   }
 
@@ -212,21 +247,10 @@ class KindLog {
   }
 }
 
-/** `[id, hash, key, class, displayName]` of an entity; its type is the frame's label. */
-type EntityColumns = [string, string, string, string, string]
-/** `[id, hash, fromId, fromType, fromKey, toId, toType, toKey, toAccount, key]`; its verb is the label. */
-type RelationshipColumns = [
-  string,
-  string,
-  string,
-  string,
-  string,
-  string,
-  string,
-  string,
-  string | null,
-  string | null
-]
+/** An entity's columns `[id, hash, key, class, displayName]`; its type is the frame's label. */
+const ENTITY_FIELDS = 5
+/** A relationship's `[id, hash, fromId, fromType, fromKey, toId, toType, toKey, toAccount, key]`; its verb is the label. */
+const RELATIONSHIP_FIELDS = 10
 
 /**
  * The staged rows appended to two files (one per kind) in a fresh directory under the temporary
@@ -250,7 +274,10 @@ export class LogSpill implements Spill {
   constructor(private readonly maxBytes?: number) {
     this.dir = mkdtempSync(join(process.env.SQLITE_TMPDIR || process.env.TMPDIR || tmpdir(), "parallax-stage-"))
     try {
-      this.logs = [new KindLog(join(this.dir, "entities")), new KindLog(join(this.dir, "relationships"))]
+      this.logs = [
+        new KindLog(join(this.dir, "entities"), ENTITY_FIELDS),
+        new KindLog(join(this.dir, "relationships"), RELATIONSHIP_FIELDS)
+      ]
     } catch (error) {
       rmSync(this.dir, { recursive: true, force: true })
       throw error
@@ -267,20 +294,27 @@ export class LogSpill implements Spill {
     return this.logs[0].bytes + this.logs[1].bytes
   }
 
-  private append(kind: Kind, row: number, step: string, label: string, head: string, json: string): void {
+  private append(
+    kind: Kind,
+    row: number,
+    step: string,
+    label: string,
+    columns: ReadonlyArray<string | null>,
+    json: string
+  ): void {
     if (this.sealed) throw new Error("staging is sealed: the sync is being committed")
-    const least = this.bytes + HEADER + head.length + 1 + json.length
+    let least = this.bytes + json.length
+    for (const column of columns) least += column?.length ?? 0
     if (this.maxBytes !== undefined && least > this.maxBytes) throw full(this.maxBytes)
-    this.logs[kind].append(row, this.steps.of(step), label, head, json)
+    this.logs[kind].append(row, this.steps.of(step), label, columns, json)
   }
 
   appendEntity(row: number, step: string, record: EntityRecord, json: string): void {
-    const columns: EntityColumns = [record.id, record.hash, record.key, record.class, record.displayName]
-    this.append(0, row, step, record.type, JSON.stringify(columns), json)
+    this.append(0, row, step, record.type, [record.id, record.hash, record.key, record.class, record.displayName], json)
   }
 
   appendRelationship(row: number, step: string, record: RelationshipRecord, json: string): void {
-    const columns: RelationshipColumns = [
+    const columns = [
       record.id,
       record.hash,
       record.fromId,
@@ -292,7 +326,7 @@ export class LogSpill implements Spill {
       record.toAccount ?? null,
       record.key ?? null
     ]
-    this.append(1, row, step, record.verb, JSON.stringify(columns), json)
+    this.append(1, row, step, record.verb, columns, json)
   }
 
   setStep(kind: Kind, row: number, step: string): void {
@@ -308,45 +342,57 @@ export class LogSpill implements Spill {
     return this.steps.name(this.logs[kind].owner(row))
   }
 
-  private entity({ row, label, head, json }: Frame): SpilledEntity {
-    const type = this.logs[0].labels.name(label)
-    const columns = JSON.parse(head) as EntityColumns
+  /*
+   * A record read back parses its properties from `json` when they are first read, and keeps them: a
+   * driver writing the row reads only its JSON, and a step reading rows back often looks at a few of
+   * them. An object literal's getter is an own enumerable property: the record spreads and serialises as
+   * one whose properties are data.
+   */
+
+  private entity({ row, label, columns, json }: Frame): SpilledEntity {
+    let properties: Properties | undefined
     return {
       row,
       step: this.stepOf(0, row),
       json,
       record: {
-        id: columns[0],
-        type,
-        key: columns[2],
-        class: columns[3],
-        displayName: columns[4],
-        properties: JSON.parse(json) as Properties,
-        hash: columns[1]
+        id: columns[0] as string,
+        type: this.logs[0].labels.name(label),
+        key: columns[2] as string,
+        class: columns[3] as string,
+        displayName: columns[4] as string,
+        get properties(): Properties {
+          properties ??= JSON.parse(json) as Properties
+          return properties
+        },
+        hash: columns[1] as string
       }
     }
   }
 
-  private relationship({ row, label, head, json }: Frame): SpilledRelationship {
-    const verb = this.logs[1].labels.name(label)
-    const columns = JSON.parse(head) as RelationshipColumns
+  private relationship({ row, label, columns, json }: Frame): SpilledRelationship {
+    const [id, hash, fromId, fromType, fromKey, toId, toType, toKey, toAccount, key] = columns as ReadonlyArray<string>
+    let properties: Properties | undefined
     return {
       row,
       step: this.stepOf(1, row),
       json,
       record: {
-        id: columns[0],
-        verb,
-        fromId: columns[2],
-        fromType: columns[3],
-        fromKey: columns[4],
-        toId: columns[5],
-        toType: columns[6],
-        toKey: columns[7],
-        ...(columns[8] === null ? {} : { toAccount: columns[8] }),
-        ...(columns[9] === null ? {} : { key: columns[9] }),
-        properties: JSON.parse(json) as Properties,
-        hash: columns[1]
+        id: id as string,
+        verb: this.logs[1].labels.name(label),
+        fromId: fromId as string,
+        fromType: fromType as string,
+        fromKey: fromKey as string,
+        toId: toId as string,
+        toType: toType as string,
+        toKey: toKey as string,
+        ...(toAccount === null ? {} : { toAccount: toAccount as string }),
+        ...(key === null ? {} : { key: key as string }),
+        get properties(): Properties {
+          properties ??= JSON.parse(json) as Properties
+          return properties
+        },
+        hash: hash as string
       }
     }
   }
@@ -393,13 +439,12 @@ export class LogSpill implements Spill {
               if (frame !== undefined) yield frame
             }
           })()
-    for (const { row, head } of frames) {
-      const columns = JSON.parse(head) as RelationshipColumns
+    for (const { row, columns } of frames) {
       yield {
         row,
         step: this.stepOf(1, row),
-        fromId: toBytes(columns[2]),
-        toId: toBytes(columns[5]),
+        fromId: toBytes(columns[2] as string),
+        toId: toBytes(columns[5] as string),
         toAccount: columns[8] !== null
       }
     }

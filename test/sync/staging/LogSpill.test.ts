@@ -8,16 +8,16 @@ import type { Spill } from "../../../src/sync/staging/Spill.ts"
 
 /**
  * The log spill returns exactly what the memory spill does, for rows read from its file, from its write
- * buffer, across blocks of its sparse index, of any size and in any script, after owners change and
- * steps are dropped; a scan sees the rows appended before it began.
+ * buffer, across blocks of its sparse index, of any size and in any script (lone surrogates too), after
+ * owners change and steps are dropped; a scan sees the rows appended before it began.
  */
 
 const STEPS = ["a", "b", "c"] as const
 
 const host = (i: number): EntityRecord =>
-  entity(i % 3 === 0 ? "host" : "user", `k${i}`)
+  entity(i % 3 === 0 ? "host" : "user", i % 11 === 0 ? `k${i} lone \uD800` : `k${i}`)
     .class(i % 3 === 0 ? "Host" : "User")
-    .displayName(i % 7 === 0 ? `Zoë ✓ 名前 ${i} 🚀 "quoted" \\ back\nline` : `n${i}`)
+    .displayName(i % 7 === 0 ? `Zoë ✓ 名前 ${i} 🚀 "quoted" \\ back\nline` : i % 13 === 0 ? `\uDC00 n${i}` : `n${i}`)
     .property("v", i)
     .property("pad", i % 1000 === 0 ? "x".repeat(1_500_000) : "é".repeat(i % 50))
     .toRecord("acme") as EntityRecord
@@ -25,7 +25,7 @@ const host = (i: number): EntityRecord =>
 const edge = (i: number): RelationshipRecord => {
   const built = relationship("host", `k${i}`, i % 2 === 0 ? "USES" : "RUNS", "user", `k${i + 1}`).property("w", i)
   if (i % 5 === 0) built.toAccount("other")
-  if (i % 3 === 0) built.key(`d${i}`)
+  if (i % 3 === 0) built.key(i % 11 === 0 ? `d${i} \uDBFF` : `d${i}`)
   return built.toRecord("acme") as RelationshipRecord
 }
 
