@@ -23,7 +23,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { basename, dirname, join, resolve } from "node:path"
 import { type ExpectedStats, expectedStats } from "./lib/expected.ts"
 import { hasGnuTime, lastJson, type Measured, measure, median, storeBytes } from "./lib/measure.ts"
-import { changedPages, snapshotPages } from "./lib/pages.ts"
+import { changedPages, pagesOf, snapshotPages } from "./lib/pages.ts"
 import { measurePostgres, type PgSample, type PgScenario } from "./lib/pg-bench.ts"
 import { type PgRow, pgRows, withPostgresSection } from "./lib/pg-report.ts"
 import { type Phases, phasesOf } from "./lib/phases.ts"
@@ -255,6 +255,20 @@ for (const n of sizes) {
     samples.churn?.push(churn)
     const churnWrong = statsMatch(churn, expectChurn)
     if (churnWrong) checks.churn?.push(`run ${r}: ${churnWrong}`)
+    // What churn wrote, page by page, against the snapshot taken after `same` (the state churn started from).
+    const rowTables = /entit|relation/i
+    const churnWritten = [...changedPages(after, snapshotPages(db))].filter(([name]) => rowTables.test(name))
+    verdicts.churnPages = {
+      ...verdicts.churnPages,
+      [n]: {
+        written: churnWritten.reduce((t, [, p]) => t + p, 0),
+        total: pagesOf(after, rowTables),
+        rowsChanged: Object.entries(expectChurn)
+          .filter(([key]) => !key.endsWith("Unchanged"))
+          .reduce((t, [, count]) => t + count, 0),
+        rows: 3.5 * n
+      }
+    }
     if (!keep) rmSync(db, { force: true })
 
     log(`n=${n} run ${r}/${runs}: scoped`)

@@ -34,6 +34,13 @@ export const snapshotPages = (file: string): PageSnapshot => {
   return snapshot
 }
 
+/** How many pages the tables and indexes whose names match `names` occupy in a snapshot. */
+export const pagesOf = (snapshot: PageSnapshot, names: RegExp): number => {
+  let pages = 0
+  for (const page of snapshot.values()) if (names.test(page.name)) pages++
+  return pages
+}
+
 /** How many pages of each table or index changed (written, added or moved) between two snapshots. */
 export const changedPages = (before: PageSnapshot, after: PageSnapshot): ReadonlyMap<string, number> => {
   const changed = new Map<string, number>()

@@ -19,7 +19,8 @@ export interface PgRow {
 
 /** The rows of one size from each run's samples (`runs[r][scenario]`). */
 export const pgRows = (n: number, runs: ReadonlyArray<Record<PgScenario, PgSample>>): ReadonlyArray<PgRow> =>
-  PG_SCENARIOS.map((scenario) => {
+  // No run on PostgreSQL (`--stores sqlite`, or no server): no rows, rather than rows of empty medians.
+  (runs.length === 0 ? [] : PG_SCENARIOS).map((scenario) => {
     const samples = runs.map((run) => run[scenario])
     return {
       n,

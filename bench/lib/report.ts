@@ -6,7 +6,7 @@ import { type Phases, renderPhases } from "./phases.ts"
 import type { ReadRow } from "./reads.ts"
 import { renderReads } from "./reads-report.ts"
 import { renderStartup, type StartupResult } from "./startup.ts"
-import { renderIssue14 } from "./targets.ts"
+import { type ChurnPages, churnPagesText, renderIssue14 } from "./targets.ts"
 
 /** One scenario at one size: every run's measurements. */
 export interface Row {
@@ -25,6 +25,11 @@ export interface Row {
 /** Cross-run findings for the report. */
 export interface Verdicts {
   sameWrittenPages?: number
+  /**
+   * By n (the last run's): pages of the entity and relationship tables and indexes that `churn` wrote, and
+   * how many they occupied before it.
+   */
+  churnPages?: Record<number, ChurnPages>
   readonly notes: Array<string>
 }
 
@@ -120,7 +125,7 @@ const limits = (rows: ReadonlyArray<Row>): ReadonlyArray<string> => {
         `- peak RSS of \`${scenario}\`: ${from.toFixed(0)} MiB at n = ${smallest.toLocaleString("en-US")}, ` +
           `${to.toFixed(0)} MiB at n = ${largest.toLocaleString("en-US")}: ${(((to - from) * MIB) / (3.5 * (largest - smallest))).toFixed(0)} ` +
           "bytes more per object staged (the staging index: id, content hash, owner and row of each object; a re-sync's log spill, 2 bytes per row); " +
-          "the page caches (the store's, and a first sync's staging table's) stay at 16 MiB each."
+          "the page caches (the store's 16 MiB, a first sync's staging table's 4 MiB) stay the same size."
       )
     }
   }
@@ -256,11 +261,14 @@ export const renderResults = (input: {
       ""
     )
   }
+  for (const [n, pages] of Object.entries(input.verdicts.churnPages ?? {})) {
+    lines.push(`\`churn\` at n = ${Number(n).toLocaleString("en-US")}: ${churnPagesText(pages)}.`, "")
+  }
   for (const note of input.verdicts.notes) lines.push(`- ${note}`)
   const reads = renderReads(input.reads ?? [])
   if (reads.length > 0) lines.push("", ...reads)
   if (input.postgres !== undefined) lines.push("", ...postgresSection(rows, input.postgres, input))
-  const issue14 = renderIssue14(rows, input.startup, input.verdicts.sameWrittenPages)
+  const issue14 = renderIssue14(rows, input.startup, input.verdicts.sameWrittenPages, input.verdicts.churnPages)
   if (issue14.length > 0) lines.push("", ...issue14)
   const limited = limits(rows)
   if (limited.length > 0) lines.push("", "## What limits the figures", "", ...limited)
