@@ -7,10 +7,10 @@
  *   npm run bench -- --render      # write bench/RESULTS.md again from bench/out/RESULTS.json, measuring nothing
  *   npm run bench -- --stores postgres --pg postgres://...  # only the PostgreSQL scenarios (and sdk-only)
  *
- * For each n and run: the connector and the SDK alone (bench/collect.ts) and the emit floor beside it
- * (bench/floor-emit.ts, the same objects built, serialised and hashed without the SDK), the floor
- * (bench/floor.ts, bare bun:sqlite), then on a fresh store `first`
- * (generation 0 of account a), `same` (generation 0 again: must change and write nothing), `churn`
+ * For each n and run: the floor (bench/floor.ts, bare bun:sqlite), then on a fresh store `first`
+ * (generation 0 of account a), the connector and the SDK alone (bench/collect.ts) and the emit floor beside
+ * it (bench/floor-emit.ts, the same objects built, serialised and hashed without the SDK), right before
+ * `same` (generation 0 again: must change and write nothing), `churn`
  * (generation 1 on top of 0) and `scoped` (generation 0 of account b into a store holding a's generation
  * 0; a must be untouched). Each is a separate process measured for wall time and peak RSS; a sync's
  * `--log-format json` events also say how its time split into collection, sealing, the diff and writes.
@@ -169,12 +169,6 @@ for (const n of sizes) {
     rmSync(dir, { recursive: true, force: true })
     mkdirSync(dir, { recursive: true })
 
-    // The connector and the SDK alone, with nothing stored: what every scenario costs at least.
-    log(`n=${n} run ${r}/${runs}: sdk-only`)
-    const sdk = await measure([process.execPath, resolve(root, "bench/collect.ts"), "--n", String(n)])
-    if (sdk.exitCode !== 0) throw new Error(`sdk-only failed: ${sdk.stderr}`)
-    samples["sdk-only"]?.push({ ...sdk, result: lastJson(sdk.stdout) as Record<string, unknown>, storeBytes: 0 })
-
     if (pgServer !== undefined) {
       pgSamples.push(
         await measurePostgres({
@@ -188,11 +182,6 @@ for (const n of sizes) {
       )
     }
     if (!onSqlite) continue
-    // The emit floor: the same objects built, serialised and hashed by a bare loop, without the SDK.
-    log(`n=${n} run ${r}/${runs}: floor-emit`)
-    const bare = await measure([process.execPath, resolve(root, "bench/floor-emit.ts"), "--n", String(n)])
-    if (bare.exitCode !== 0) throw new Error(`floor-emit failed: ${bare.stderr}`)
-    samples["floor-emit"]?.push({ ...bare, result: lastJson(bare.stdout) as Record<string, unknown>, storeBytes: 0 })
 
     // The floor twice: rows inserted as generated (a plain script), and all held and sorted by id first.
     let floor: Measured | undefined
@@ -230,6 +219,24 @@ for (const n of sizes) {
       samples: readSamples,
       log: (message) => log(`n=${n} run ${r}/${runs}: read ${message}`)
     })
+
+    // The connector and the SDK alone, with nothing stored (what every scenario costs at least), then the
+    // emit floor beside it (the same objects built, serialised and hashed by a bare loop, without the SDK):
+    // right before `same` and `churn`, the scenarios measured against them, since the machine's speed drifts
+    // over minutes (the floors and `first` take some five at n = 1M).
+    for (const [scenario, script] of [
+      ["sdk-only", "bench/collect.ts"],
+      ["floor-emit", "bench/floor-emit.ts"]
+    ] as const) {
+      log(`n=${n} run ${r}/${runs}: ${scenario}`)
+      const measured = await measure([process.execPath, resolve(root, script), "--n", String(n)])
+      if (measured.exitCode !== 0) throw new Error(`${scenario} failed: ${measured.stderr}`)
+      samples[scenario]?.push({
+        ...measured,
+        result: lastJson(measured.stdout) as Record<string, unknown>,
+        storeBytes: 0
+      })
+    }
 
     const before = snapshotPages(db)
     log(`n=${n} run ${r}/${runs}: same`)

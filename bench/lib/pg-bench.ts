@@ -20,11 +20,14 @@ import { measureReads, type ReadSamples } from "./reads.ts"
  * server, migrated first by `parallax migrate` (not timed) and dropped afterwards: `first` (generation 0
  * of account a into an empty schema), `same` (generation 0 again: must write no entity or relationship
  * row, by the server's own counters), `churn` (generation 1 on top of 0) and `scoped` (generation 0 of
- * account b into a copy of the database `first` left; a must be untouched).
+ * account b into a copy of the database `first` left; a must be untouched). The connector and the SDK
+ * alone (bench/collect.ts, `sdk-only`) run right before `same`, the scenario measured against them: the
+ * machine's speed drifts over minutes, so a baseline taken before the floor and `first` (some ten minutes
+ * at n = 1M) is not the one `same` ran beside.
  */
 
 /** The PostgreSQL scenarios, in the order they run and are reported. */
-export const PG_SCENARIOS = ["pg-floor", "first", "same", "churn", "scoped"] as const
+export const PG_SCENARIOS = ["pg-floor", "first", "sdk-only", "same", "churn", "scoped"] as const
 export type PgScenario = (typeof PG_SCENARIOS)[number]
 
 /** One scenario's measurement in one run. */
@@ -39,6 +42,7 @@ export interface PgSample extends Measured {
 }
 
 const FLOOR = resolve(import.meta.dir, "..", "floor-postgres.ts")
+const COLLECT = resolve(import.meta.dir, "..", "collect.ts")
 
 const statsOf = (result: unknown): Record<string, number> | undefined => {
   const stats = (result as { stats?: unknown } | undefined)?.stats
@@ -110,6 +114,17 @@ export const measurePostgres = async (options: {
     log(`settled (VACUUM ANALYZE) in ${((performance.now() - settling) / 1000).toFixed(1)} s`)
     await measureReads({ binary, db: url, n, run: options.run, samples: options.reads, log: (m) => log(`read ${m}`) })
 
+    log("sdk-only")
+    const sdkRun = await measure([process.execPath, COLLECT, "--n", String(n)])
+    if (sdkRun.exitCode !== 0) throw new Error(`sdk-only failed: ${sdkRun.stderr}`)
+    const sdk: PgSample = {
+      ...sdkRun,
+      databaseBytes: 0,
+      stats: undefined,
+      detail: lastJson(sdkRun.stdout),
+      problems: []
+    }
+
     log("same")
     const before = await tableWrites(url)
     const sameRun = await sync(url, "a", 0, expectedStats(n, 0, 0))
@@ -138,7 +153,7 @@ export const measurePostgres = async (options: {
         ...(digestBefore === digestAfter ? [] : [`account a changed (${digestBefore} → ${digestAfter})`])
       ]
     }
-    return { "pg-floor": floor, first, same, churn, scoped }
+    return { "pg-floor": floor, first, "sdk-only": sdk, same, churn, scoped }
   } finally {
     for (const name of Object.values(names)) await dropDatabase(server, name)
   }
