@@ -31,9 +31,9 @@ export const SPILL_CACHE_MIB = 4
 
 /**
  * A sync's staging, spilled to disk (`SqliteSpill`, or `LogSpill`): memory stays at the id index however
- * large the sync. The table's page cache is 4 MiB (`SPILL_CACHE_MIB`). Closed (the files deleted) with the scope. A failure to
- * create it, or to write it later, is `StagingFailed`, which says where and how much was staged.
- * `maxBytes` caps the spill's files (tests: a full disk without filling one).
+ * large the sync. The table's page cache is 4 MiB (`SPILL_CACHE_MIB`). Closed (the files deleted) with the
+ * scope. A failure to create it, or to write it later, is `StagingFailed`, which says where and how much
+ * was staged. `maxBytes` caps the spill's files (tests: a full disk without filling one).
  */
 export const diskStaging = (
   maxBytes?: number,

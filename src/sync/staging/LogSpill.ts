@@ -249,7 +249,10 @@ class KindLog {
 
 /** An entity's columns `[id, hash, key, class, displayName]`; its type is the frame's label. */
 const ENTITY_FIELDS = 5
-/** A relationship's `[id, hash, fromId, fromType, fromKey, toId, toType, toKey, toAccount, key]`; its verb is the label. */
+/**
+ * A relationship's columns `[id, hash, fromId, fromType, fromKey, toId, toType, toKey, toAccount, key]` (the
+ * last two may be null); its verb is the frame's label.
+ */
 const RELATIONSHIP_FIELDS = 10
 
 /**
@@ -371,7 +374,7 @@ export class LogSpill implements Spill {
   }
 
   private relationship({ row, label, columns, json }: Frame): SpilledRelationship {
-    const [id, hash, fromId, fromType, fromKey, toId, toType, toKey, toAccount, key] = columns as ReadonlyArray<string>
+    const [id, hash, fromId, fromType, fromKey, toId, toType, toKey, toAccount, key] = columns
     let properties: Properties | undefined
     return {
       row,
