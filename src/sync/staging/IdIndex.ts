@@ -79,7 +79,12 @@ export class IdIndex {
     }
     const seq = this.size++
     if (4 * this.size > this.words.length) this.words = resized(this.words, 4 * nextCapacity(this.words.length / 4))
-    this.words.set(key, 4 * seq)
+    const base = 4 * seq
+    const into = this.words
+    into[base] = a
+    into[base + 1] = b
+    into[base + 2] = c
+    into[base + 3] = d
     this.slots[slot] = seq + 1
     if (2 * this.size > this.slots.length) this.rehash()
     return ~seq

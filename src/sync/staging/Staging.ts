@@ -70,9 +70,14 @@ export class CoreStaging implements Staging {
     try {
       write()
     } catch (cause) {
-      this.broken = this.failure(cause, this.kinds[0].rows + this.kinds[1].rows)
-      throw this.broken
+      throw this.broke(cause)
     }
+  }
+
+  /** Breaks staging for good with the failure of a write to the spill. */
+  private broke(cause: unknown): StagingFailed {
+    this.broken = this.failure(cause, this.kinds[0].rows + this.kinds[1].rows)
+    return this.broken
   }
 
   /**
@@ -107,7 +112,12 @@ export class CoreStaging implements Staging {
     this.nudge()
     const row = this.claim(0, step, record.id, record.hash)
     if (typeof row !== "number") return row
-    this.spilled(() => this.spill.appendEntity(row, step, record, json ?? JSON.stringify(record.properties)))
+    // Not through `spilled`, which would cost a closure per row (`claim` checked that staging is whole).
+    try {
+      this.spill.appendEntity(row, step, record, json ?? JSON.stringify(record.properties))
+    } catch (cause) {
+      throw this.broke(cause)
+    }
     return Added
   }
 
@@ -116,7 +126,11 @@ export class CoreStaging implements Staging {
     const row = this.claim(1, step, record.id, record.hash)
     if (typeof row !== "number") return row
     if (this.kinds[0].find(record.fromId) < 0 || this.kinds[0].find(record.toId) < 0) this.unresolved.push(row)
-    this.spilled(() => this.spill.appendRelationship(row, step, record, json ?? JSON.stringify(record.properties)))
+    try {
+      this.spill.appendRelationship(row, step, record, json ?? JSON.stringify(record.properties))
+    } catch (cause) {
+      throw this.broke(cause)
+    }
     return Added
   }
 

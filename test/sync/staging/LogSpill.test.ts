@@ -23,9 +23,12 @@ const host = (i: number): EntityRecord =>
     .toRecord("acme") as EntityRecord
 
 const edge = (i: number): RelationshipRecord => {
-  const built = relationship("host", `k${i}`, i % 2 === 0 ? "USES" : "RUNS", "user", `k${i + 1}`).property("w", i)
+  // A surrogate pair split between two columns (the target's key and the relationship's key): lone in each.
+  const split = i % 51 === 0
+  const to = split ? `k${i + 1}\uD83D` : `k${i + 1}`
+  const built = relationship("host", `k${i}`, i % 2 === 0 ? "USES" : "RUNS", "user", to).property("w", i)
   if (i % 5 === 0) built.toAccount("other")
-  if (i % 3 === 0) built.key(i % 11 === 0 ? `d${i} \uDBFF` : `d${i}`)
+  if (i % 3 === 0) built.key(split ? `\uDE00d${i}` : i % 11 === 0 ? `d${i} \uDBFF` : `d${i}`)
   return built.toRecord("acme") as RelationshipRecord
 }
 
