@@ -138,9 +138,16 @@ class KindLog {
 
   /**
    * Appends row `row` (greater than every row appended before): its `columns` (`fields` of them) and its
-   * properties `json`.
+   * properties `json`; false, with nothing written, when the file would grow beyond `room` bytes.
    */
-  append(row: number, owner: number, label: string, columns: ReadonlyArray<string | null>, json: string): void {
+  append(
+    row: number,
+    owner: number,
+    label: string,
+    columns: ReadonlyArray<string | null>,
+    json: string,
+    room = Number.POSITIVE_INFINITY
+  ): boolean {
     if (row <= this.last) throw new Error(`rows are appended in order: ${row} after ${this.last}`)
     let form = PLAIN
     let units = json.length
@@ -149,6 +156,8 @@ class KindLog {
       units += column.length
       if (!column.isWellFormed()) form = ESCAPED
     }
+    // At least a byte per code unit: a row that cannot fit is refused before anything is written.
+    if (this.bytes + units > room) return false
     if (form === ESCAPED) {
       columns = columns.map((column) => (column === null ? null : JSON.stringify(column)))
       units = json.length
@@ -188,6 +197,7 @@ class KindLog {
     while (this.owners.length <= page) this.owners.push(new Uint16Array(1 << PAGE_SHIFT))
     ;(this.owners[page] as Uint16Array)[row & ((1 << PAGE_SHIFT) - 1)] = owner
     this.last = row
+    return true
   }
 
   private write(buffer: Buffer, length: number): void {
@@ -355,10 +365,10 @@ export class LogSpill implements Spill {
     json: string
   ): void {
     if (this.sealed) throw new Error("staging is sealed: the sync is being committed")
-    let least = this.bytes + json.length
-    for (const column of columns) least += column?.length ?? 0
-    if (this.maxBytes !== undefined && least > this.maxBytes) throw full(this.maxBytes)
-    this.logs[kind].append(row, this.steps.of(step), label, columns, json)
+    // The room the other file leaves: `append` fails before it writes a row that would not fit.
+    const other = this.logs[kind === 0 ? 1 : 0]
+    const room = this.maxBytes === undefined ? Number.POSITIVE_INFINITY : this.maxBytes - other.bytes
+    if (!this.logs[kind].append(row, this.steps.of(step), label, columns, json, room)) throw full(this.maxBytes ?? 0)
   }
 
   appendEntity(row: number, step: string, record: EntityRecord, json: string): void {

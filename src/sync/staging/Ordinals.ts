@@ -6,6 +6,9 @@ export class Ordinals {
   /** The names, by number − `first`. */
   readonly names: Array<string> = []
   private readonly numbers = new Map<string, number>()
+  /** The name numbered last (a step's rows, a type's, mostly come one after another) and its number. */
+  private lastName: string | undefined
+  private lastNumber = 0
 
   constructor(
     private readonly first: number,
@@ -15,6 +18,7 @@ export class Ordinals {
 
   /** The number of `name`, numbering it when it is new. */
   of(name: string): number {
+    if (name === this.lastName) return this.lastNumber
     let number = this.numbers.get(name)
     if (number === undefined) {
       number = this.first + this.names.length
@@ -22,6 +26,8 @@ export class Ordinals {
       this.names.push(name)
       this.numbers.set(name, number)
     }
+    this.lastName = name
+    this.lastNumber = number
     return number
   }
 

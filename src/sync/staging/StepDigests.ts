@@ -19,29 +19,43 @@ const rotl13 = (value: number): number => ((value << 13) | (value >>> 19)) >>> 0
 export class StepDigests {
   /** Per step: the row count, then the four lanes. */
   private readonly sums = new Map<string, Float64Array>()
+  /** The step added to last and its sums: a step's rows mostly come one after another. */
+  private lastStep: string | undefined
+  private lastSum: Float64Array | undefined
 
   /**
    * Adds (`sign` 1) or takes back (`sign` -1) a row of `step`: its id is words `4 * at ..` of `ids`, its
    * content hash the same words of `hashes`.
    */
   add(step: string, ids: Uint32Array, hashes: Uint32Array, at: number, sign: 1 | -1): void {
-    let sum = this.sums.get(step)
+    let sum = step === this.lastStep ? this.lastSum : this.sums.get(step)
     if (sum === undefined) {
       sum = new Float64Array(5)
       this.sums.set(step, sum)
     }
+    this.lastStep = step
+    this.lastSum = sum
     sum[0] = (sum[0] as number) + sign
     const base = 4 * at
     for (let lane = 0; lane < 4; lane++) {
       const contribution = ((ids[base + lane] as number) ^ rotl13(hashes[base + ((lane + 1) & 3)] as number)) >>> 0
-      sum[lane + 1] = ((sum[lane + 1] as number) + sign * contribution + 0x100000000) % 0x100000000
+      // ToUint32 (`>>> 0`) is the sum mod 2^32, negative sums included: exact, as every term is below 2^33.
+      sum[lane + 1] = ((sum[lane + 1] as number) + sign * contribution) >>> 0
     }
-    if (sum[0] === 0) this.sums.delete(step)
+    if (sum[0] === 0) this.forget(step)
   }
 
   /** Forgets `step` (all its rows left it). */
   clear(step: string): void {
+    this.forget(step)
+  }
+
+  private forget(step: string): void {
     this.sums.delete(step)
+    if (step === this.lastStep) {
+      this.lastStep = undefined
+      this.lastSum = undefined
+    }
   }
 
   /** The checksum of every step that owns rows. */
