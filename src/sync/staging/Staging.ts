@@ -2,6 +2,7 @@ import { StagingFailed } from "../../model/Errors.ts"
 import type { EntityRecord, RelationshipRecord } from "../../model/Records.ts"
 import { Added, Identical, type StageResult, type Staging } from "../../scheduler/Staging.ts"
 import { collectorNudge } from "../Collector.ts"
+import { MAX_IDS } from "./IdIndex.ts"
 import { Ordinals } from "./Ordinals.ts"
 import type { Kind, Spill, SpilledEdge } from "./Spill.ts"
 import { StagedIndex } from "./StagedIndex.ts"
@@ -89,6 +90,8 @@ export class CoreStaging implements Staging {
     if (this.sealed) throw new Error("staging is sealed: the sync is being committed")
     const index = this.kinds[kind]
     const ordinal = this.ordinal(step)
+    // Past `MAX_IDS` objects of a kind (which no sync's memory would hold) the sync cannot go on.
+    if (index.size >= MAX_IDS) throw this.broke(new RangeError(`more than ${MAX_IDS} objects of a kind staged`))
     const claimed = index.claim(id, hash, ordinal, step)
     if (claimed > 0) return claimed
     const seq = -1 - claimed

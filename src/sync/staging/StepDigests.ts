@@ -2,11 +2,16 @@
  * Order-independent checksums of the rows each step owns, so that a commit can tell that a step staged
  * exactly the rows it committed last time without comparing them row by row.
  *
- * A row contributes `e[l] = id[l] ^ rotl(hash[(l + 1) % 4], 13)` to four 32-bit lanes (the id and the
- * content hash as four 32-bit words each); a step's checksum is the lane-wise sum mod 2^32 of its rows'
- * contributions, with the row count beside it. Ids and content hashes are SHA-256 output, so a changed
- * row set (a row added, removed or with other content) leaves all four lanes equal only by a 2^-128
- * coincidence. Sums can be taken back, so rows can leave a step (discarded, or owned by another).
+ * A row contributes `e[l] = id[l] ^ rotl(hash[l % 2], 13)` to four 32-bit lanes (the id as four
+ * 32-bit words, the content hash as the two the staging index keeps: its first 64 bits); a step's checksum
+ * is the lane-wise sum mod 2^32 of its rows' contributions, with the row count beside it. Ids and content
+ * hashes are SHA-256 output, so a row added or removed leaves all four lanes equal only by a 2^-128
+ * coincidence, a row with other content by a 2^-64 one (its hash agreeing in 64 bits, as the index's
+ * comparisons need too). Sums can be taken back, so rows can leave a step (discarded, or owned by another).
+ *
+ * Checksums kept by a binary that summed all four words of the hash (`hash[(l + 1) % 4]` in lane `l`, so
+ * another word in every lane) equal these only by a 2^-128 coincidence: the first sync after an upgrade
+ * diffs each step row by row (writing no row that did not change), and keeps the new checksums.
  */
 export interface StepDigest {
   readonly rows: number
@@ -25,7 +30,7 @@ export class StepDigests {
 
   /**
    * Adds (`sign` 1) or takes back (`sign` -1) a row of `step`: its id is words `4 * at ..` of `ids`, its
-   * content hash the same words of `hashes`.
+   * content hash words `2 * at ..` of `hashes` (`HASH_WORDS` per row).
    */
   add(step: string, ids: Uint32Array, hashes: Uint32Array, at: number, sign: 1 | -1): void {
     let sum = step === this.lastStep ? this.lastSum : this.sums.get(step)
@@ -37,20 +42,17 @@ export class StepDigests {
     this.lastSum = sum
     sum[0] = (sum[0] as number) + sign
     const base = 4 * at
+    const hashBase = 2 * at
     for (let lane = 0; lane < 4; lane++) {
-      const contribution = ((ids[base + lane] as number) ^ rotl13(hashes[base + ((lane + 1) & 3)] as number)) >>> 0
+      const contribution = ((ids[base + lane] as number) ^ rotl13(hashes[hashBase + (lane & 1)] as number)) >>> 0
       // ToUint32 (`>>> 0`) is the sum mod 2^32, negative sums included: exact, as every term is below 2^33.
       sum[lane + 1] = ((sum[lane + 1] as number) + sign * contribution) >>> 0
     }
-    if (sum[0] === 0) this.forget(step)
+    if (sum[0] === 0) this.clear(step)
   }
 
   /** Forgets `step` (all its rows left it). */
   clear(step: string): void {
-    this.forget(step)
-  }
-
-  private forget(step: string): void {
     this.sums.delete(step)
     if (step === this.lastStep) {
       this.lastStep = undefined
