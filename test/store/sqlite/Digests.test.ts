@@ -78,6 +78,47 @@ describe("per-step checksums in the SQLite store", () => {
       expect(result.stats.entitiesUnchanged).toBe(1)
     }))
 
+  test("checksums that do not match (an older binary's, of another definition) make one diff that writes no row", () =>
+    inStore(async (path) => {
+      const source: Source = [
+        {
+          entities: [
+            [0, 0],
+            [1, 1]
+          ],
+          edges: [[0, 1]],
+          fails: false
+        },
+        { entities: [[2, 2]], edges: [[2, 0]], fails: false }
+      ]
+      await syncAt(path, source)
+      const stored = () => {
+        const db = new Database(path)
+        try {
+          return db.query("SELECT kind, step, rows, digest FROM step_digests ORDER BY kind, step").all()
+        } finally {
+          db.close()
+        }
+      }
+      const kept = stored()
+      const db = new Database(path)
+      db.exec("UPDATE step_digests SET digest = '00000000000000000000000000000000'")
+      db.close()
+      const result = await syncAt(path, source)
+      expect(result.stats).toMatchObject({
+        entitiesCreated: 0,
+        entitiesUpdated: 0,
+        entitiesDeleted: 0,
+        entitiesUnchanged: 3,
+        relationshipsCreated: 0,
+        relationshipsUpdated: 0,
+        relationshipsDeleted: 0,
+        relationshipsUnchanged: 2
+      })
+      // The diff kept this binary's checksums again: the next sync of the same rows changes nothing.
+      expect(stored()).toEqual(kept)
+    }))
+
   test("a failed step whose row another step takes over loses its checksum", () =>
     inStore(async (path) => {
       await syncAt(path, [
