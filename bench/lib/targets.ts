@@ -29,6 +29,9 @@ export const ISSUE_14 = {
   slopeBytes: 40
 } as const
 
+/** The staging index's bytes per object by construction (see src/sync/staging/StagedIndex.ts). */
+const INDEX_BYTES = 38
+
 const phaseMedian = (row: SizedRow | undefined, pick: (p: Phases) => number): number | undefined => {
   const phases = (row?.phases ?? []).filter((p): p is Phases => p !== undefined && p !== null)
   return phases.length === 0 ? undefined : median(phases.map(pick))
@@ -148,9 +151,9 @@ export const renderIssue14 = (
         `≤ ${ISSUE_14.rssMiB} MiB, ≤ ${ISSUE_14.slopeBytes} bytes per object | ${verdict(met)} | ${
           met
             ? ""
-            : `the connector and the SDK alone peak at ${sdkRss.toFixed(0)} MiB; the staging index's arrays hold about 38 bytes ` +
+            : `the connector and the SDK alone peak at ${sdkRss.toFixed(0)} MiB; the staging index's arrays hold about ${INDEX_BYTES} bytes ` +
               "per object by construction (id 16, the content hash's first 64 bits 8, row 4, owner 2, table slot 8 to 12: " +
-              `${((38 * 3.5 * largest) / MIB).toFixed(0)} MiB here); ` +
+              `${((INDEX_BYTES * 3.5 * largest) / MIB).toFixed(0)} MiB here); ` +
               "the rest is garbage awaiting collection (emitted objects, the committed rows streamed by the diff): " +
               "JavaScriptCore's heap capacity runs 100–200 MiB above its live size in these phases (bun:jsc heapStats)"
         } |`

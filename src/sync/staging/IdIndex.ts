@@ -93,7 +93,8 @@ export class IdIndex {
         return (entry & SEQ) - 1
       }
     }
-    if (this.size >= MAX_IDS) throw new RangeError(`an index holds at most ${MAX_IDS} ids`)
+    if (this.size >= MAX_IDS)
+      throw new RangeError(`more than ${MAX_IDS} ids in one index (objects of a kind in one sync)`)
     const seq = this.size++
     if (4 * this.size > this.words.length) this.words = resized(this.words, 4 * nextCapacity(this.words.length / 4))
     const base = 4 * seq
@@ -113,8 +114,8 @@ export class IdIndex {
   }
 
   private rehash(): void {
-    const length = this.slots.length
-    const slots = new Int32Array(length < 1 << 20 ? 2 * length : length + Math.ceil(length / 2048) * 1024)
+    // Half more, not a quarter: the table must stay at most half full after growing.
+    const slots = new Int32Array(nextCapacity(this.slots.length, 2))
     const scale = slots.length / 2 ** 32
     const words = this.words
     for (let seq = 0; seq < this.size; seq++) {
@@ -140,11 +141,12 @@ export const MAX_IDS = SEQ - 1
 
 /**
  * The capacity that follows `capacity` (elements) when it is full: twice as many up to a million, then a
- * quarter more. Doubling to the end left up to half of a large index empty (at n = 1M the bench's 2.5M
- * entities sat in arrays for 4.2M: some 60 MiB of RSS); copying a quarter more each time costs little.
+ * `1 / fraction` more (a quarter by default), in multiples of 1024. Doubling to the end left up to half of
+ * a large index empty (at n = 1M the bench's 2.5M entities sat in arrays for 4.2M: some 60 MiB of RSS);
+ * copying a quarter more each time costs little.
  */
-export const nextCapacity = (capacity: number): number =>
-  capacity < 1 << 20 ? 2 * capacity : capacity + Math.ceil(capacity / 4096) * 1024
+export const nextCapacity = (capacity: number, fraction = 4): number =>
+  capacity < 1 << 20 ? 2 * capacity : capacity + Math.ceil(capacity / fraction / 1024) * 1024
 
 /**
  * `array` with `length` elements (its contents kept). The old backing store is handed over

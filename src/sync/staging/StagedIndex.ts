@@ -1,10 +1,7 @@
 import { IdIndex, key, keyFromBytes, keyFromHex, nextCapacity, resized } from "./IdIndex.ts"
-import { type StepDigest, StepDigests } from "./StepDigests.ts"
+import { HASH_WORDS, type StepDigest, StepDigests } from "./StepDigests.ts"
 
 const hashKey = new Uint32Array(4)
-
-/** How many 32-bit words of each content hash the index keeps: the first 64 bits (see `StagedIndex`). */
-export const HASH_WORDS = 2
 
 /**
  * One kind of staged object (entities or relationships) as the commit sees it: an exact in-memory index

@@ -2,7 +2,6 @@ import { StagingFailed } from "../../model/Errors.ts"
 import type { EntityRecord, RelationshipRecord } from "../../model/Records.ts"
 import { Added, Identical, type StageResult, type Staging } from "../../scheduler/Staging.ts"
 import { collectorNudge } from "../Collector.ts"
-import { MAX_IDS } from "./IdIndex.ts"
 import { Ordinals } from "./Ordinals.ts"
 import type { Kind, Spill, SpilledEdge } from "./Spill.ts"
 import { StagedIndex } from "./StagedIndex.ts"
@@ -90,9 +89,14 @@ export class CoreStaging implements Staging {
     if (this.sealed) throw new Error("staging is sealed: the sync is being committed")
     const index = this.kinds[kind]
     const ordinal = this.ordinal(step)
-    // Past `MAX_IDS` objects of a kind (which no sync's memory would hold) the sync cannot go on.
-    if (index.size >= MAX_IDS) throw this.broke(new RangeError(`more than ${MAX_IDS} objects of a kind staged`))
-    const claimed = index.claim(id, hash, ordinal, step)
+    let claimed: number
+    try {
+      claimed = index.claim(id, hash, ordinal, step)
+    } catch (cause) {
+      // The index is full (`MAX_IDS` objects of a kind, which no sync's memory would hold): the sync cannot
+      // go on. Anything else (an id that is not hex) is the caller's bug, thrown as it is.
+      throw cause instanceof RangeError ? this.broke(cause) : cause
+    }
     if (claimed > 0) return claimed
     const seq = -1 - claimed
     const owner = index.step(seq)

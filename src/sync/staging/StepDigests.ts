@@ -19,6 +19,9 @@ export interface StepDigest {
   readonly digest: string
 }
 
+/** How many 32-bit words of each content hash the staging index keeps: the first 64 bits (see `StagedIndex`). */
+export const HASH_WORDS = 2
+
 const rotl13 = (value: number): number => ((value << 13) | (value >>> 19)) >>> 0
 
 export class StepDigests {
@@ -30,7 +33,7 @@ export class StepDigests {
 
   /**
    * Adds (`sign` 1) or takes back (`sign` -1) a row of `step`: its id is words `4 * at ..` of `ids`, its
-   * content hash words `2 * at ..` of `hashes` (`HASH_WORDS` per row).
+   * content hash words `HASH_WORDS * at ..` of `hashes`.
    */
   add(step: string, ids: Uint32Array, hashes: Uint32Array, at: number, sign: 1 | -1): void {
     let sum = step === this.lastStep ? this.lastSum : this.sums.get(step)
@@ -42,7 +45,7 @@ export class StepDigests {
     this.lastSum = sum
     sum[0] = (sum[0] as number) + sign
     const base = 4 * at
-    const hashBase = 2 * at
+    const hashBase = HASH_WORDS * at
     for (let lane = 0; lane < 4; lane++) {
       const contribution = ((ids[base + lane] as number) ^ rotl13(hashes[hashBase + (lane & 1)] as number)) >>> 0
       // ToUint32 (`>>> 0`) is the sum mod 2^32, negative sums included: exact, as every term is below 2^33.

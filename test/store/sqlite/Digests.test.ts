@@ -53,10 +53,10 @@ describe("per-step checksums in the SQLite store", () => {
     Effect.runPromise(
       sync(connectorOf(source), { account: "acme", force: true }).pipe(Effect.provide(SqliteStore.layerWith({ path })))
     )
-  const digests = (path: string) => {
+  const digests = (path: string, columns = "step, rows") => {
     const db = new Database(path)
     try {
-      return db.query("SELECT step, rows FROM step_digests ORDER BY kind, step").all()
+      return db.query(`SELECT ${columns} FROM step_digests ORDER BY kind, step`).all()
     } finally {
       db.close()
     }
@@ -92,14 +92,7 @@ describe("per-step checksums in the SQLite store", () => {
         { entities: [[2, 2]], edges: [[2, 0]], fails: false }
       ]
       await syncAt(path, source)
-      const stored = () => {
-        const db = new Database(path)
-        try {
-          return db.query("SELECT kind, step, rows, digest FROM step_digests ORDER BY kind, step").all()
-        } finally {
-          db.close()
-        }
-      }
+      const stored = () => digests(path, "kind, step, rows, digest")
       const kept = stored()
       const db = new Database(path)
       db.exec("UPDATE step_digests SET digest = '00000000000000000000000000000000'")
