@@ -56,6 +56,10 @@ class Numbers {
   }
 }
 
+/** Whether a step's staged checksum and count equal the stored ones. */
+const holds = (staged: StepDigest | undefined, stored: StepDigest): boolean =>
+  staged !== undefined && staged.rows === stored.rows && staged.digest === stored.digest
+
 /**
  * Whether every step whose rows this commit replaces staged exactly the rows it holds: then the commit
  * changes no row (C08). The stored checksums must cover every committed row of the scope (a checksum is
@@ -70,16 +74,29 @@ const unchanged = (state: ScopeState, kept: ReadonlySet<string>, staged: readonl
     if (covered !== state.rows[kind]) return false
     const mine = staged[kind].digests
     for (const [step, digest] of stored) {
-      if (kept.has(step)) continue
-      const own = mine.get(step)
-      if (own === undefined || own.rows !== digest.rows || own.digest !== digest.digest) return false
+      if (!kept.has(step) && !holds(mine.get(step), digest)) return false
     }
     for (const step of mine.keys()) if (kept.has(step) || !stored.has(step)) return false
   }
   return true
 }
 
+/**
+ * The steps of `kind` whose rows a merge may leave unread: each staged exactly the rows it holds (its
+ * checksum and count equal the stored ones) and is not kept. Every staged row of such a step has a
+ * committed row of the same id, content and step, and no other step staged one of its ids: a full merge
+ * would count these rows unchanged and do nothing else with them.
+ */
+const settled = (state: ScopeState, kept: ReadonlySet<string>, staged: StagedIndex, kind: Kind): Set<string> => {
+  const steps = new Set<string>()
+  for (const [step, digest] of state.digests[kind]) {
+    if (!kept.has(step) && holds(staged.digests.get(step), digest)) steps.add(step)
+  }
+  return steps
+}
+
 const none: ReadonlyArray<Uint8Array> = []
+const noSteps: ReadonlySet<string> = new Set()
 
 const everything = (kind: Kind, staged: StagedIndex): KindPlan => ({
   kind,
@@ -109,6 +126,9 @@ const nothing = (kind: Kind, staged: StagedIndex): KindPlan => ({
  * hold). Relationships keep `local` true only while both endpoints are rows of the scope: an edge whose
  * endpoint this commit deletes stops being local; an unchanged edge both of whose endpoints are staged
  * becomes local.
+ *
+ * The committed rows of the `skip` steps (see `settled`) are not read, but for relationships that are not
+ * local (the only ones of theirs a full merge might change): their staged rows are counted unchanged.
  */
 const merge = (
   tx: ReadTransaction,
@@ -118,7 +138,8 @@ const merge = (
   nonLocalRows: ReadonlySet<number>,
   deletedEntities: IdIndex,
   lost: Set<string>,
-  mutant: Mutant | undefined
+  mutant: Mutant | undefined,
+  skip: ReadonlySet<string>
 ): Effect.Effect<KindPlan, StoreFailure> =>
   Effect.gen(function* () {
     const matched = new Uint8Array(staged.size)
@@ -131,7 +152,7 @@ const merge = (
     const gone = (id: Uint8Array) => deletedEntities.findBytes(id) >= 0
     const nudge = collectorNudge()
     const collect = fullCollection()
-    yield* Stream.runForEachChunk(tx.committed(kind), (chunk) =>
+    yield* Stream.runForEachChunk(tx.committed(kind, skip), (chunk) =>
       Effect.sync(() => {
         nudge(chunk.length)
         collect(chunk.length)
@@ -164,8 +185,13 @@ const merge = (
       })
     )
     const inserts = new Numbers()
+    // By owner (ordinal + 1): whether the step's rows went unread, each one unchanged.
+    const unread = new Uint8Array(staged.steps + 1)
+    for (let owner = 1; owner <= staged.steps; owner++) unread[owner] = skip.has(staged.stepName(owner)) ? 1 : 0
     for (let seq = 0; seq < staged.size; seq++) {
-      if (matched[seq] === 0 && staged.staged(seq)) inserts.push(staged.row(seq))
+      if (matched[seq] !== 0 || !staged.staged(seq)) continue
+      if (unread[staged.owner(seq)] === 1) unchangedRows++
+      else inserts.push(staged.row(seq))
     }
     return {
       kind,
@@ -227,9 +253,24 @@ export const planCommit = (
     }
     const lost = new Set<string>()
     const deletedEntities = new IdIndex()
-    const entities = yield* merge(tx, ENTITY, staged[0], kept, nonLocal, deletedEntities, lost, mutant)
+    // Steps whose rows stay as they are go unread, as for the unchanged plan: never for a mutant or a test
+    // of the full merge. A deleted entity may end a local relationship of any step: then every one is read.
+    const skipping = !options.alwaysMerge && unchangedAllowed
+    const skip = (kind: Kind) => (skipping ? settled(state, kept, staged[kind], kind) : noSteps)
+    const entities = yield* merge(tx, ENTITY, staged[0], kept, nonLocal, deletedEntities, lost, mutant, skip(ENTITY))
     yield* Effect.yieldNow()
-    const relationships = yield* merge(tx, RELATIONSHIP, staged[1], kept, nonLocal, deletedEntities, lost, mutant)
+    const relationshipsSkip = deletedEntities.size === 0 ? skip(RELATIONSHIP) : noSteps
+    const relationships = yield* merge(
+      tx,
+      RELATIONSHIP,
+      staged[1],
+      kept,
+      nonLocal,
+      deletedEntities,
+      lost,
+      mutant,
+      relationshipsSkip
+    )
     return {
       plan: "merge",
       kinds: [entities, relationships],

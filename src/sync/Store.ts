@@ -109,8 +109,12 @@ export type Write =
 /** What the core may do in a read transaction: a consistent snapshot of the store. */
 export interface ReadTransaction {
   readonly state: Effect.Effect<ScopeState, StoreFailure>
-  /** The scope's committed rows of `kind`, in id order. */
-  readonly committed: (kind: Kind) => Stream.Stream<CommittedRow, StoreFailure>
+  /**
+   * The scope's committed rows of `kind`, in id order, but those owned by a step in `skip` (the steps
+   * whose checksums show that this commit leaves their rows as they are): of those, only relationships
+   * that are not local (the diff may make them local).
+   */
+  readonly committed: (kind: Kind, skip: ReadonlySet<string>) => Stream.Stream<CommittedRow, StoreFailure>
   /**
    * Of these entity ids, those that exist in another scope, or in this scope in a row owned by one of
    * `kept` (the steps whose rows this commit keeps): the endpoints outside the batch that C04 allows.

@@ -56,10 +56,12 @@ const stagingFailures = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect
     defect instanceof StagingFailed ? Option.some(Effect.fail(defect)) : Option.none()
   )
 
+const noSteps: ReadonlySet<string> = new Set()
+
 /** Whether the session's scope holds any row: reads the first few committed rows of each kind at most. */
 const holdsRows = (session: ReadSession) =>
   session.read(undefined, (tx) =>
-    Stream.concat(tx.committed(0).pipe(Stream.take(1)), tx.committed(1).pipe(Stream.take(1))).pipe(
+    Stream.concat(tx.committed(0, noSteps).pipe(Stream.take(1)), tx.committed(1, noSteps).pipe(Stream.take(1))).pipe(
       Stream.take(1),
       Stream.runCount,
       Effect.map((count) => count > 0)

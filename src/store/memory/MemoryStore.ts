@@ -107,9 +107,11 @@ export const make = (options: MemoryStoreOptions = {}): Effect.Effect<StoreDrive
             digests: digests ?? [new Map<string, StepDigest>(), new Map<string, StepDigest>()]
           }
         }),
-        committed: (kind) =>
+        committed: (kind, skip) =>
           Stream.suspend(() => {
-            const rows = [...rowsOf(kind, current()?.id ?? -1).values()].sort((a, b) => (a.id < b.id ? -1 : 1))
+            const rows = [...rowsOf(kind, current()?.id ?? -1).values()]
+              .filter((row) => !skip.has(row.step) || (kind === 1 && !row.local))
+              .sort((a, b) => (a.id < b.id ? -1 : 1))
             return Stream.fromIterable(
               rows.map(
                 (row): CommittedRow => ({

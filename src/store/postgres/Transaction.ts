@@ -84,15 +84,17 @@ export const transaction = (
     return { generation, rows: [rows[0] ?? 0, rows[1] ?? 0] as const, digests }
   })
 
-  const committed = (kind: Kind): Stream.Stream<CommittedRow, StoreFailure> => {
+  const committed = (kind: Kind, skip: ReadonlySet<string>): Stream.Stream<CommittedRow, StoreFailure> => {
     const columns = kind === 0 ? "id, hash, step" : "id, hash, step, local, from_id, to_id"
+    const skipped = `AND (step <> ALL($3::text[])${kind === 1 ? " OR NOT local" : ""})`
+    const steps = [...skip]
     return Stream.paginateChunkEffect(undefined as Uint8Array | undefined, (after) =>
       attempt("read committed rows", async () => {
         if (after === undefined) await readScope()
         const rows = (await sql.unsafe(
-          `SELECT ${columns} FROM ${TABLES[kind]} WHERE scope_id = $1 ${after === undefined ? "" : "AND id > $3"}
-           ORDER BY id LIMIT $2`,
-          after === undefined ? [scopeId, PAGE] : [scopeId, PAGE, after]
+          `SELECT ${columns} FROM ${TABLES[kind]} WHERE scope_id = $1 ${skipped}
+           ${after === undefined ? "" : "AND id > $4"} ORDER BY id LIMIT $2`,
+          after === undefined ? [scopeId, PAGE, steps] : [scopeId, PAGE, steps, after]
         )) as Array<{
           id: Uint8Array
           hash: Uint8Array

@@ -43,6 +43,17 @@ const COLUMNS = [
   ]
 ] as const
 
+/**
+ * The columns an update may change, of each kind: those of its content hash, and its owning step. An
+ * id determines the rest (an entity's id is its account, type and key; a relationship's its endpoints'
+ * ids, verb and key), so an update that set them again would rewrite their index entries
+ * (`entities_by_type`, `relationships_by_verb`, `relationships_nonlocal`) with the values they hold.
+ */
+const UPDATED = [
+  ["class", "display_name", "properties", "hash", "step"],
+  ["properties", "hash", "step"]
+] as const
+
 const list = (columns: ReadonlyArray<string>, prefix = "") => columns.map((column) => `${prefix}${column}`).join(", ")
 
 /** How many committed rows a chunk of the diff's stream holds. */
@@ -156,18 +167,25 @@ export const transaction = (
     return { generation, rows, digests }
   })
 
-  const committed = (kind: Kind): Stream.Stream<CommittedRow, StoreFailure> =>
+  const committed = (kind: Kind, skip: ReadonlySet<string>): Stream.Stream<CommittedRow, StoreFailure> =>
     Stream.unwrapScoped(
       Effect.gen(function* () {
         const columns = kind === 0 ? "id, hash, step" : "id, hash, step, local, from_id, to_id"
+        // The skipped steps as one JSON array parameter; SQLite drops their rows without handing them over.
+        const skipped =
+          skip.size === 0
+            ? ""
+            : `AND (step NOT IN (SELECT value FROM json_each(?))${kind === 1 ? " OR local = 0" : ""})`
         const statement: Statement = yield* Effect.acquireRelease(
           attempt("read committed rows", () => {
             readScope()
-            return db.prepare(`SELECT ${columns} FROM ${TABLES[kind]} WHERE scope_id = ? ORDER BY id`)
+            return db.prepare(`SELECT ${columns} FROM ${TABLES[kind]} WHERE scope_id = ? ${skipped} ORDER BY id`)
           }),
           (statement) => Effect.sync(() => statement.finalize())
         )
-        const rows = statement.iterate(scopeId) as IterableIterator<{
+        const rows = (
+          skip.size === 0 ? statement.iterate(scopeId) : statement.iterate(scopeId, JSON.stringify([...skip]))
+        ) as IterableIterator<{
           id: Uint8Array
           hash: Uint8Array
           step: string
@@ -269,7 +287,7 @@ export const transaction = (
       case "Update": {
         const table = TABLES[write.kind]
         const { table: staged, from } = stagedRows(write.kind, write.rows)
-        const columns = COLUMNS[write.kind]
+        const columns = UPDATED[write.kind]
         const local = write.kind === 1 ? `, ${localOf(write.nonLocal)}` : ""
         const updates = temp("updates", "id BLOB PRIMARY KEY, row INTEGER NOT NULL", true)
         db.query(`INSERT INTO ${updates} (id, row) SELECT s.id, s.row FROM ${from}`).run()

@@ -126,7 +126,17 @@ export class StagedIndex {
 
   /** The owning step of a staged sequence number. */
   step(seq: number): string {
-    return this.stepNames[(this.owners[seq] as number) - 1] as string
+    return this.stepName(this.owners[seq] as number)
+  }
+
+  /** How many steps are numbered: owners run from 1 to this. */
+  get steps(): number {
+    return this.stepNames.length
+  }
+
+  /** The step of owner `owner` (its ordinal + 1, as `owner` returns it). */
+  stepName(owner: number): string {
+    return this.stepNames[owner - 1] as string
   }
 
   /** The spill row of a staged sequence number. */

@@ -4,45 +4,13 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { Connector, ConnectorFailed, entity, relationship, step } from "../../../src/index.ts"
 import { SqliteStore, sync } from "../../../src/runtime.ts"
+import { connectorOf, type Source, type StepSource } from "../support/StepSource.ts"
 
 /**
  * The per-step checksums as the SQLite store keeps them (`step_digests`): rows they do not cover make
  * the commit diff, and a kept step whose rows another step takes over loses its checksum.
  */
-
-interface StepSource {
-  /** Entity keys (a small shared universe, so steps overlap) with a content value each. */
-  readonly entities: ReadonlyArray<readonly [number, number]>
-  readonly edges: ReadonlyArray<readonly [number, number]>
-  readonly fails: boolean
-}
-type Source = ReadonlyArray<StepSource>
-
-const connectorOf = (source: Source) =>
-  Connector.make({
-    name: "plans",
-    steps: source.map((spec, index) =>
-      step(`s${index}`, `step ${index}`).run((ctx) =>
-        Effect.gen(function* () {
-          const keys = new Set<number>()
-          for (const [key, value] of spec.entities) {
-            if (keys.has(key)) continue
-            keys.add(key)
-            // Another step emitting the same key with another value is a DuplicateKey: that step fails.
-            yield* ctx.emitEntity(entity("host", `k${key}`).class("Host").property("value", value))
-          }
-          for (const [from, to] of spec.edges) {
-            // Edges may point at keys of other steps: the commit finds them in the batch or the store.
-            if (keys.has(from))
-              yield* ctx.emitRelationship(relationship("host", `k${from}`, "CONNECTS", "host", `k${to}`))
-          }
-          if (spec.fails) yield* new ConnectorFailed({ reason: "failed on purpose" })
-        })
-      )
-    )
-  })
 
 describe("per-step checksums in the SQLite store", () => {
   const inStore = <A>(body: (path: string) => Promise<A>) => {
