@@ -286,16 +286,21 @@ export const transaction = (
       }
       case "Update": {
         const table = TABLES[write.kind]
-        const { table: staged, from } = stagedRows(write.kind, write.rows)
+        const { from } = stagedRows(write.kind, write.rows)
         const columns = UPDATED[write.kind]
-        const local = write.kind === 1 ? `, ${localOf(write.nonLocal)}` : ""
-        const updates = temp("updates", "id BLOB PRIMARY KEY, row INTEGER NOT NULL", true)
-        db.query(`INSERT INTO ${updates} (id, row) SELECT s.id, s.row FROM ${from}`).run()
+        const local = write.kind === 1 ? ["local"] : []
+        // The new values in id order, keyed by id: the update then walks its table and them together. Joined
+        // by spill row instead, it read the staged rows in emission order, a TEMP page (beyond a small cache)
+        // per row.
+        const updates = temp(`updates_${write.kind}`, `id BLOB PRIMARY KEY, ${list([...columns, ...local])}`, true)
+        db.query(
+          `INSERT INTO ${updates} SELECT s.id, ${list(columns, "s.")}${write.kind === 1 ? `, ${localOf(write.nonLocal)}` : ""}
+           FROM ${from} ORDER BY s.id`
+        ).run()
         const where = inScope(mutant === "cross-scope-update")
         db.query(
-          `UPDATE ${table} SET (${list(columns)}, generation${write.kind === 1 ? ", local" : ""}) = (
-             SELECT ${list(columns, "s.")}, $generation${local} FROM ${updates} u JOIN ${staged} s ON s.row = u.row
-             WHERE u.id = ${table}.id)
+          `UPDATE ${table} SET (${list([...columns, "generation", ...local])}) = (
+             SELECT ${list(columns, "u.")}, $generation${write.kind === 1 ? ", u.local" : ""} FROM ${updates} u WHERE u.id = ${table}.id)
            WHERE ${where}id IN (SELECT id FROM ${updates})`
         ).run(params)
         return
