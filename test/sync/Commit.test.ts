@@ -1,17 +1,10 @@
 import { describe, expect, test } from "bun:test"
 import { Effect, type Layer } from "effect"
 import fc from "fast-check"
-import {
-  Connector,
-  ConnectorFailed,
-  entity,
-  type RunOutput,
-  relationship,
-  runConnector,
-  step
-} from "../../src/index.ts"
+import { type RunOutput, runConnector } from "../../src/index.ts"
 import { commitSync, type DumpRow, MemoryStore, Store, type StoreTesting, sync } from "../../src/runtime.ts"
 import { freshPostgresStore, testPostgresUrl } from "../store/support/Postgres.ts"
+import { connectorOf, type Source, type StepSource } from "../store/support/StepSource.ts"
 import { tempStore } from "./support/Source.ts"
 
 /**
@@ -22,14 +15,6 @@ import { tempStore } from "./support/Source.ts"
  * shortcuts commit exactly what the merge commits, and every commit leaves exactly what the set
  * arithmetic of DESIGN §6 says (the oracle below, which shares no code with the core).
  */
-
-interface StepSource {
-  /** Entity keys (a small shared universe, so steps overlap) with a content value each. */
-  readonly entities: ReadonlyArray<readonly [number, number]>
-  readonly edges: ReadonlyArray<readonly [number, number]>
-  readonly fails: boolean
-}
-type Source = ReadonlyArray<StepSource>
 
 const stepArb: fc.Arbitrary<StepSource> = fc.record({
   entities: fc.array(fc.tuple(fc.nat(5), fc.nat(1)), { maxLength: 5 }),
@@ -43,30 +28,6 @@ const historyArb = fc.tuple(
   fc.array(fc.nat(2), { minLength: 2, maxLength: 6 }),
   fc.array(fc.boolean(), { minLength: 6, maxLength: 6 })
 )
-
-const connectorOf = (source: Source) =>
-  Connector.make({
-    name: "plans",
-    steps: source.map((spec, index) =>
-      step(`s${index}`, `step ${index}`).run((ctx) =>
-        Effect.gen(function* () {
-          const keys = new Set<number>()
-          for (const [key, value] of spec.entities) {
-            if (keys.has(key)) continue
-            keys.add(key)
-            // Another step emitting the same key with another value is a DuplicateKey: that step fails.
-            yield* ctx.emitEntity(entity("host", `k${key}`).class("Host").property("value", value))
-          }
-          for (const [from, to] of spec.edges) {
-            // Edges may point at keys of other steps: the commit finds them in the batch or the store.
-            if (keys.has(from))
-              yield* ctx.emitRelationship(relationship("host", `k${from}`, "CONNECTS", "host", `k${to}`))
-          }
-          if (spec.fails) yield* new ConnectorFailed({ reason: "failed on purpose" })
-        })
-      )
-    )
-  })
 
 const drivers: ReadonlyArray<readonly [string, (testing: StoreTesting) => Layer.Layer<Store, unknown>]> = [
   ["sqlite", (testing) => tempStore({ testing })],
