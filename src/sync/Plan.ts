@@ -1,6 +1,6 @@
 import { Effect, Stream } from "effect"
 import { collectorNudge, fullCollection } from "./Collector.ts"
-import type { Mutant, ReadTransaction, ScopeState } from "./Store.ts"
+import { type Mutant, NO_STEPS, type ReadTransaction, type ScopeState } from "./Store.ts"
 import type { StoreFailure } from "./StoreErrors.ts"
 import { IdIndex } from "./staging/IdIndex.ts"
 import { ENTITY, KINDS, type Kind, RELATIONSHIP } from "./staging/Spill.ts"
@@ -96,7 +96,6 @@ const settled = (state: ScopeState, kept: ReadonlySet<string>, staged: StagedInd
 }
 
 const none: ReadonlyArray<Uint8Array> = []
-const noSteps: ReadonlySet<string> = new Set()
 
 const everything = (kind: Kind, staged: StagedIndex): KindPlan => ({
   kind,
@@ -256,10 +255,10 @@ export const planCommit = (
     // Steps whose rows stay as they are go unread, as for the unchanged plan: never for a mutant or a test
     // of the full merge. A deleted entity may end a local relationship of any step: then every one is read.
     const skipping = !options.alwaysMerge && unchangedAllowed
-    const skip = (kind: Kind) => (skipping ? settled(state, kept, staged[kind], kind) : noSteps)
+    const skip = (kind: Kind) => (skipping ? settled(state, kept, staged[kind], kind) : NO_STEPS)
     const entities = yield* merge(tx, ENTITY, staged[0], kept, nonLocal, deletedEntities, lost, mutant, skip(ENTITY))
     yield* Effect.yieldNow()
-    const relationshipsSkip = deletedEntities.size === 0 ? skip(RELATIONSHIP) : noSteps
+    const relationshipsSkip = deletedEntities.size === 0 ? skip(RELATIONSHIP) : NO_STEPS
     const relationships = yield* merge(
       tx,
       RELATIONSHIP,

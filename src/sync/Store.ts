@@ -106,6 +106,9 @@ export type Write =
   | { readonly _tag: "Run"; readonly run: RunContent }
   | { readonly _tag: "RunStep"; readonly ordinal: number; readonly step: RunStep }
 
+/** No steps: `committed` with it as `skip` streams every row of the scope. */
+export const NO_STEPS: ReadonlySet<string> = new Set()
+
 /** What the core may do in a read transaction: a consistent snapshot of the store. */
 export interface ReadTransaction {
   readonly state: Effect.Effect<ScopeState, StoreFailure>

@@ -14,7 +14,7 @@ import {
   recordFailure
 } from "./Commit.ts"
 import { type Collected, collectConfigured, configure, type RunError, type RunOptions, type RunOutput } from "./Run.ts"
-import { type ReadSession, type ScopeRef, Store, type StoreDriver, type WriteSession } from "./Store.ts"
+import { NO_STEPS, type ReadSession, type ScopeRef, Store, type StoreDriver, type WriteSession } from "./Store.ts"
 import type { MassDeletion, ScopeLocked, StoreFailure } from "./StoreErrors.ts"
 import { diskStaging } from "./staging/Disk.ts"
 import type { CoreStaging } from "./staging/Staging.ts"
@@ -56,12 +56,10 @@ const stagingFailures = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect
     defect instanceof StagingFailed ? Option.some(Effect.fail(defect)) : Option.none()
   )
 
-const noSteps: ReadonlySet<string> = new Set()
-
 /** Whether the session's scope holds any row: reads the first few committed rows of each kind at most. */
 const holdsRows = (session: ReadSession) =>
   session.read(undefined, (tx) =>
-    Stream.concat(tx.committed(0, noSteps).pipe(Stream.take(1)), tx.committed(1, noSteps).pipe(Stream.take(1))).pipe(
+    Stream.concat(tx.committed(0, NO_STEPS).pipe(Stream.take(1)), tx.committed(1, NO_STEPS).pipe(Stream.take(1))).pipe(
       Stream.take(1),
       Stream.runCount,
       Effect.map((count) => count > 0)
