@@ -6,8 +6,11 @@
  * instances, so tags, schemas and errors are the very ones the runtime uses (DESIGN §8). The only
  * module that touches Bun's loader.
  *
- * The namespaces are imported when the first outside module is: the whole of `effect` costs tens of
- * milliseconds to evaluate, which a command on a built-in connector must not pay at start-up.
+ * The namespaces are imported when the first outside module is: the modules only they reach (their own
+ * chunks: the modules of `effect` and `@effect/platform` no command reaches) cost some 20 ms to evaluate,
+ * which a command on a built-in connector must not pay at start-up. What they do cost every command: Bun's
+ * bundler assigns whole files to chunks, so with every export of those namespaces kept, each module that a
+ * command reaches by a static import is loaded whole (bench/lib/startup.ts measures that floor).
  */
 let installed: Promise<void> | undefined
 
