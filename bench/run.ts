@@ -11,7 +11,8 @@
  * (generation 0 of account a), the connector and the SDK alone (bench/collect.ts) and the emit floor beside
  * it (bench/floor-emit.ts, the same objects built, serialised and hashed without the SDK), right before
  * `same` (generation 0 again: must change and write nothing), `churn`
- * (generation 1 on top of 0) and `scoped` (generation 0 of account b into a store holding a's generation
+ * (generation 1 on top of 0), `churn-users` (generation 1 of the users alone, `changes=users`, on top of
+ * 0: one step's objects changed, and the relationships to them) and `scoped` (generation 0 of account b into a store holding a's generation
  * 0; a must be untouched). Each is a separate process measured for wall time and peak RSS; a sync's
  * `--log-format json` events also say how its time split into collection, sealing, the diff and writes.
  * Right after `first`, the read commands run on its store beside their floors (bench/lib/reads.ts).
@@ -83,9 +84,10 @@ interface SyncRun extends Measured {
   readonly phases?: Phases | undefined
 }
 
-const sync = async (db: string, account: string, n: number, generation: number): Promise<SyncRun> => {
+const sync = async (db: string, account: string, n: number, generation: number, changes = "all"): Promise<SyncRun> => {
   const argv = [binary, "sync", "bench", "--account", account, "--db", db]
-  argv.push("--set", `n=${n}`, "--set", `generation=${generation}`, "--json", "--log-format", "json")
+  argv.push("--set", `n=${n}`, "--set", `generation=${generation}`, "--set", `changes=${changes}`)
+  argv.push("--json", "--log-format", "json")
   const measured = await measure(argv)
   const result = lastJson(measured.stdout) as Record<string, unknown> | undefined
   if (measured.exitCode !== 0) {
@@ -150,6 +152,7 @@ for (const n of sizes) {
   const expectFirst = expectedStats(n, undefined, 0)
   const expectSame = expectedStats(n, 0, 0)
   const expectChurn = expectedStats(n, 0, 1)
+  const expectChurnUsers = expectedStats(n, 0, { hosts: 0, users: 1, services: 0 })
   const samples: Record<string, Array<SyncRun>> = {
     "sdk-only": [],
     "floor-emit": [],
@@ -158,9 +161,10 @@ for (const n of sizes) {
     first: [],
     same: [],
     churn: [],
+    "churn-users": [],
     scoped: []
   }
-  const checks: Record<string, Array<string>> = { first: [], same: [], churn: [], scoped: [] }
+  const checks: Record<string, Array<string>> = { first: [], same: [], churn: [], "churn-users": [], scoped: [] }
   const readSamples: ReadSamples = new Map()
   const pgSamples: Array<Record<PgScenario, PgSample>> = []
   const pgReadSamples: ReadSamples = new Map()
@@ -254,6 +258,17 @@ for (const n of sizes) {
       written.reduce((t, [, p]) => t + p, 0)
     )
 
+    // One step's objects changed (and the relationships to them): generation 1 of the users alone, on a copy
+    // of the state `same` left, while the SDK-alone baseline is still recent.
+    const usersDb = join(dir, "churn-users.db")
+    copyFileSync(db, usersDb)
+    log(`n=${n} run ${r}/${runs}: churn-users`)
+    const churnUsers = await sync(usersDb, "a", n, 1, "users")
+    samples["churn-users"]?.push(churnUsers)
+    const churnUsersWrong = statsMatch(churnUsers, expectChurnUsers)
+    if (churnUsersWrong) checks["churn-users"]?.push(`run ${r}: ${churnUsersWrong}`)
+    rmSync(usersDb, { force: true })
+
     const scopedDb = join(dir, "scoped.db")
     copyFileSync(db, scopedDb)
 
@@ -292,6 +307,7 @@ for (const n of sizes) {
     log(
       `n=${n} run ${r}: floor ${((floor?.wallMs ?? 0) / 1000).toFixed(2)} s, first ${(first.wallMs / 1000).toFixed(2)} s, ` +
         `same ${(same.wallMs / 1000).toFixed(2)} s, churn ${(churn.wallMs / 1000).toFixed(2)} s, ` +
+        `churn-users ${(churnUsers.wallMs / 1000).toFixed(2)} s, ` +
         `scoped ${(scoped.wallMs / 1000).toFixed(2)} s`
     )
   }
@@ -303,6 +319,7 @@ for (const n of sizes) {
     "first",
     "same",
     "churn",
+    "churn-users",
     "scoped"
   ] as const) {
     const list = samples[scenario] ?? []

@@ -1,4 +1,4 @@
-import { exists, fate, newCount } from "../../connectors/bench/Workload.ts"
+import { exists, fate, type Generations, newCount } from "../../connectors/bench/Workload.ts"
 
 /** The change counts a sync of the bench workload must report (C11), as the store's `SyncStats` names them. */
 export interface ExpectedStats {
@@ -12,23 +12,30 @@ export interface ExpectedStats {
   readonly relationshipsDeleted: number
 }
 
+/** A generation for every kind, or the kinds' own (the connector's `changes`). */
+export type Generation = number | Generations
+
+const perKind = (g: Generation): Generations => (typeof g === "number" ? { hosts: g, users: g, services: g } : g)
+
 /** What exists in generation `g` of a workload of size `n`, keyed by object, with a content tag. */
-const contents = (n: number, g: number) => {
+const contents = (n: number, generation: Generation) => {
+  const g = perKind(generation)
   const entities = new Map<string, string>()
   const relationships = new Set<string>()
-  const end = n + newCount(n, g)
-  for (let i = 0; i < end; i++) {
-    if (!exists(n, g, i)) continue
-    const updated = i < n && fate(i, g) === "updated" ? `g${g}` : ""
-    entities.set(`h${i}`, updated)
-    entities.set(`u${i}`, updated)
+  const tag = (index: number, base: boolean, of: number) => (base && fate(index, of) === "updated" ? `g${of}` : "")
+  for (let i = 0; i < n + newCount(n, g.hosts); i++) {
+    if (!exists(n, g.hosts, i)) continue
+    entities.set(`h${i}`, tag(i, i < n, g.hosts))
+    // A service (and its RUNS edge) for each even host, in the services' generation.
     if (i % 2 === 0) {
       const j = i / 2
-      entities.set(`s${j}`, j < n / 2 && fate(j, g) === "updated" ? `g${g}` : "")
+      entities.set(`s${j}`, tag(j, j < n / 2, g.services))
       relationships.add(`r${j}`)
     }
   }
-  for (let j = 0; j < n / 2; j++) if (exists(n, g, j) && exists(n, g, 2 * j + 1)) relationships.add(`x${j}`)
+  for (let i = 0; i < n + newCount(n, g.users); i++)
+    if (exists(n, g.users, i)) entities.set(`u${i}`, tag(i, i < n, g.users))
+  for (let j = 0; j < n / 2; j++) if (exists(n, g.users, j) && exists(n, g.hosts, 2 * j + 1)) relationships.add(`x${j}`)
   return { entities, relationships }
 }
 
@@ -36,7 +43,7 @@ const contents = (n: number, g: number) => {
  * The stats of syncing generation `to` on top of a scope holding generation `from` (or an empty scope when
  * `from` is undefined), computed directly from the workload's rules.
  */
-export const expectedStats = (n: number, from: number | undefined, to: number): ExpectedStats => {
+export const expectedStats = (n: number, from: Generation | undefined, to: Generation): ExpectedStats => {
   const after = contents(n, to)
   const before =
     from === undefined ? { entities: new Map<string, string>(), relationships: new Set<string>() } : contents(n, from)

@@ -11,7 +11,16 @@ import { type ChurnPages, churnPagesText, renderIssue14 } from "./targets.ts"
 /** One scenario at one size: every run's measurements. */
 export interface Row {
   readonly n: number
-  readonly scenario: "sdk-only" | "floor-emit" | "floor" | "floor-sorted" | "first" | "same" | "churn" | "scoped"
+  readonly scenario:
+    | "sdk-only"
+    | "floor-emit"
+    | "floor"
+    | "floor-sorted"
+    | "first"
+    | "same"
+    | "churn"
+    | "churn-users"
+    | "scoped"
   readonly wallMs: ReadonlyArray<number>
   readonly peakRssKiB: ReadonlyArray<number>
   readonly storeBytes: ReadonlyArray<number>
@@ -37,6 +46,7 @@ const targets: Record<string, { readonly wallMs?: number; readonly floorRatio?: 
   first: { wallMs: 30_000, floorRatio: 1.3, label: "≤ 30 s, ≤ 1.3× floor" },
   same: { wallMs: 8_000, label: "≤ 8 s, 0 rows written" },
   churn: { wallMs: 20_000, label: "≤ 20 s" },
+  "churn-users": { label: "(no target: one step's objects changed)" },
   scoped: { label: "a untouched" },
   "sdk-only": { label: "(baseline: nothing stored)" },
   "floor-emit": { label: "(baseline: no SDK, nothing stored)" },

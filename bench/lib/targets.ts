@@ -136,6 +136,19 @@ export const renderIssue14 = (
         `${ratio <= target ? "" : bound} |`
     )
   }
+  const usersOnly = at("churn-users")
+  if (usersOnly !== undefined) {
+    const wall = median(usersOnly.wallMs)
+    const collection = phaseMedian(usersOnly, (p) => p.collectionMs)
+    const staging = collection === undefined || sdkInProcess === undefined ? undefined : collection - sdkInProcess
+    lines.push(
+      `| \`churn-users\` (the users' step and the relationships to them changed, the hosts' and services' settled) × ` +
+        `connector + SDK alone | ${(wall / sdkWall).toFixed(2)}× (${seconds(wall)}) | (none: what a small share changed ` +
+        `costs, beside \`same\` and \`churn\`) | – | ${
+          staging === undefined ? "" : `staging ${seconds(staging)}, `
+        }C04 + diff ${seconds(phaseMedian(usersOnly, (p) => p.diffMs) ?? 0)}, writes ${seconds(phaseMedian(usersOnly, (p) => p.writesMs) ?? 0)} |`
+    )
+  }
   const first = at("first")
   const floor = at("floor")
   if (first !== undefined && floor !== undefined) {
@@ -145,7 +158,7 @@ export const renderIssue14 = (
         `${verdict(ratio <= ISSUE_14.firstFloorRatio)} |  |`
     )
   }
-  const syncs = ["first", "same", "churn", "scoped"]
+  const syncs = ["first", "same", "churn", "churn-users", "scoped"]
   const peak = (n: number) => Math.max(...syncs.map((s) => at(s, n)).flatMap((row) => (row ? row.peakRssKiB : [])))
   const peakLarge = peak(largest) / 1024
   if (Number.isFinite(peakLarge)) {

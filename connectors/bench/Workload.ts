@@ -33,6 +33,16 @@ export const fate = (index: number, generation: number): Fate => {
   return h < 10 ? "updated" : h < 15 ? "removed" : "unchanged"
 }
 
+/**
+ * The generation each kind of object is emitted in: all three the same, unless the connector's `changes`
+ * leaves some kinds as generation 0 has them. Relationships follow their endpoints.
+ */
+export interface Generations {
+  readonly hosts: number
+  readonly users: number
+  readonly services: number
+}
+
 /** How many new hosts and users generation g > 0 adds: indexes n .. n + n/20 - 1, i.e. ⌊n/20⌋ of them. */
 export const newCount = (n: number, generation: number): number => (generation === 0 ? 0 : Math.floor(n / 20))
 

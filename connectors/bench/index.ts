@@ -2,6 +2,7 @@ import { Effect, Schema } from "effect"
 import { Connector, ConnectorFailed } from "parallax-connect"
 import {
   exists,
+  type Generations,
   HOST,
   host,
   hostKey,
@@ -37,6 +38,9 @@ const Generation = Integer.pipe(
   Schema.filter((g) => g >= 0 || `generation must be an integer ≥ 0, got ${g}`, { identifier: "BenchGeneration" })
 )
 
+/** Whose objects a generation changes: every kind's, or one kind's (the others stay as in generation 0). */
+const Changes = Schema.Literal("all", "hosts", "users", "services")
+
 /** The `bench` connector's configuration. */
 export const BenchConfig = Schema.Struct({
   n: Schema.optionalWith(Size, { default: () => 10000 }).annotations({
@@ -44,11 +48,22 @@ export const BenchConfig = Schema.Struct({
   }),
   generation: Schema.optionalWith(Generation, { default: () => 0 }).annotations({
     description: "0 is the base workload; each later generation applies the churn rules to it."
+  }),
+  changes: Schema.optionalWith(Changes, { default: () => "all" as const }).annotations({
+    description:
+      "Whose objects the generation changes: all (the default), or only hosts, users or services (the other kinds stay as in generation 0; the relationships follow their endpoints)."
   })
 })
 
 /** The decoded configuration of `bench`. */
 export type BenchConfig = typeof BenchConfig.Type
+
+/** The generation each kind of object is emitted in: `generation`, or 0 for a kind that `changes` leaves alone. */
+export const generationsOf = (config: Pick<BenchConfig, "generation" | "changes">): Generations => {
+  const of = (kind: Exclude<BenchConfig["changes"], "all">) =>
+    config.changes === "all" || config.changes === kind ? config.generation : 0
+  return { hosts: of("hosts"), users: of("users"), services: of("services") }
+}
 
 /**
  * The benchmark workload of `WORKLOAD.md` as a connector: 2.5·n entities and n relationships, a pure
@@ -60,14 +75,16 @@ export type BenchConfig = typeof BenchConfig.Type
  */
 export const bench = Connector.make({
   name: "bench",
-  description: "The benchmark workload: n hosts, n users, n/2 services, n relationships (config n, generation)",
+  description:
+    "The benchmark workload: n hosts, n users, n/2 services, n relationships (config n, generation, changes)",
   config: BenchConfig,
   steps: (step) => [
     step("fetch-hosts", "Emit the hosts, one emit call per host")
       .entities({ type: HOST, class: "Host" })
       .run((ctx) =>
         Effect.gen(function* () {
-          const { n, generation } = ctx.config
+          const { n } = ctx.config
+          const generation = generationsOf(ctx.config).hosts
           const end = n + newCount(n, generation)
           for (let i = 0; i < end; i++) {
             if (exists(n, generation, i)) yield* ctx.emitEntity(host(n, generation, i))
@@ -78,7 +95,8 @@ export const bench = Connector.make({
       .entities({ type: USER, class: "User" })
       .run((ctx) =>
         Effect.gen(function* () {
-          const { n, generation } = ctx.config
+          const { n } = ctx.config
+          const generation = generationsOf(ctx.config).users
           const end = n + newCount(n, generation)
           for (let i = 0; i < end; i++) {
             if (exists(n, generation, i)) yield* ctx.emitEntity(user(n, generation, i))
@@ -90,7 +108,8 @@ export const bench = Connector.make({
       .entities({ type: SERVICE, class: "Service" })
       .run((ctx) =>
         Effect.gen(function* () {
-          const { n, generation } = ctx.config
+          const { n } = ctx.config
+          const generation = generationsOf(ctx.config).services
           for (const emitted of ctx.prior.entities(HOST)) {
             const index = indexOf(emitted.key)
             if (index % 2 !== 0) continue
@@ -107,8 +126,9 @@ export const bench = Connector.make({
       .relationships({ from: HOST, verb: RUNS, to: SERVICE }, { from: USER, verb: USES, to: HOST })
       .run((ctx) =>
         Effect.gen(function* () {
-          const { n, generation } = ctx.config
-          const services = Math.ceil((n + newCount(n, generation)) / 2)
+          const { n } = ctx.config
+          // A service for each even host index, new hosts included: as many as the hosts' generation makes.
+          const services = Math.ceil((n + newCount(n, generationsOf(ctx.config).hosts)) / 2)
           for (let j = 0; j < services; j++) {
             const from = hostKey(2 * j)
             const to = serviceKey(j)

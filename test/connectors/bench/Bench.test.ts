@@ -1,10 +1,14 @@
 import { describe, expect } from "bun:test"
 import { Effect } from "effect"
 import { type EntityRecord, type RelationshipRecord, runConnector } from "parallax-connect"
-import { bench } from "../../../connectors/bench/index.ts"
-import { host } from "../../../connectors/bench/Workload.ts"
+import { expectedStats } from "../../../bench/lib/expected.ts"
+import { bench, generationsOf } from "../../../connectors/bench/index.ts"
+import { HOST, host, SERVICE, USER } from "../../../connectors/bench/Workload.ts"
 import { builtinConnectors } from "../../../connectors/index.ts"
-import { effectTest } from "../../support/effectTest.ts"
+import { Store } from "../../../src/sync/Store.ts"
+import { sync } from "../../../src/sync/Sync.ts"
+import { effectTest, liveTest } from "../../support/effectTest.ts"
+import { tempStore } from "../../sync/support/Source.ts"
 
 // The churn hash computed directly, in BigInt, exactly as WORKLOAD.md writes it.
 const h = (i: number, g: number): number => Number((BigInt(i) * 2654435761n + BigInt(g) * 40503n) % 100n)
@@ -165,6 +169,14 @@ describe("bench connector configuration", () => {
     })
   )
 
+  effectTest("rejects a `changes` that is not all, hosts, users or services", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(runConnector(bench, { config: { n: 10, generation: 1, changes: "edges" } }))
+      expect(error._tag).toBe("ConfigInvalid")
+      expect(error.message).toContain("changes")
+    })
+  )
+
   effectTest("is registered as a built-in connector", () =>
     Effect.sync(() => expect(builtinConnectors.some((connector) => connector.name === "bench")).toBe(true))
   )
@@ -277,4 +289,31 @@ describe("bench connector churn", () => {
       ])
     })
   )
+})
+
+describe("bench connector, a generation that changes one kind", () => {
+  const n = 400
+  // The entity types a generation writes rows of: new hosts bring the services of the even ones.
+  const written = {
+    hosts: [HOST, SERVICE],
+    users: [USER],
+    services: [SERVICE],
+    all: [HOST, USER, SERVICE]
+  } as const
+  for (const changes of ["hosts", "users", "services", "all"] as const) {
+    liveTest(`changes = ${changes}: a re-sync reports what the workload's rules say changed, and only there`, () =>
+      Effect.gen(function* () {
+        yield* sync(bench, { account: "acct", config: { n, generation: 0 } })
+        const next = yield* sync(bench, { account: "acct", config: { n, generation: 1, changes } })
+        expect(next.stats).toEqual(expectedStats(n, 0, generationsOf({ generation: 1, changes })))
+        const store = yield* Store
+        const types = new Set(
+          (yield* store.dump()).rows
+            .filter((row) => row.kind === "entity" && row.generation === next.generation)
+            .map((row) => String(row.content.type))
+        )
+        expect([...types].sort()).toEqual([...written[changes]].sort())
+      }).pipe(Effect.provide(tempStore()))
+    )
+  }
 })
