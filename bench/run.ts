@@ -17,7 +17,7 @@
  * `--log-format json` events also say how its time split into collection, sealing, the diff and writes.
  * Right after `first`, the read commands run on its store beside their floors (bench/lib/reads.ts).
  * Then, when a PostgreSQL server is given (`--pg URL`, else `PARALLAX_BENCH_PG_URL`, else `PARALLAX_TEST_PG_URL`),
- * the same four scenarios on it beside a PostgreSQL floor (bench/lib/pg-bench.ts); without one they are
+ * the same scenarios on it beside a PostgreSQL floor (bench/lib/pg-bench.ts); without one they are
  * skipped with a message. `--stores sqlite|postgres|sqlite,postgres` (default both) picks the stores.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"

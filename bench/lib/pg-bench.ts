@@ -14,20 +14,21 @@ import {
 import { measureReads, type ReadSamples } from "./reads.ts"
 
 /**
- * The four scenarios of WORKLOAD.md on PostgreSQL (issue 11, point 9), through the compiled binary with
+ * The four scenarios of WORKLOAD.md and `churn-users` on PostgreSQL (issue 11, point 9), through the compiled binary with
  * `--db postgres://...`, beside the PostgreSQL floor (bench/floor-postgres.ts: the same rows bulk-loaded
  * by COPY into the same schema in one transaction). Every scenario runs in a database of its own on the
  * server, migrated first by `parallax migrate` (not timed) and dropped afterwards: `first` (generation 0
  * of account a into an empty schema), `same` (generation 0 again: must write no entity or relationship
- * row, by the server's own counters), `churn` (generation 1 on top of 0) and `scoped` (generation 0 of
+ * row, by the server's own counters), `churn` (generation 1 on top of 0), `churn-users` (generation 1 of the
+ * users alone, `changes=users`, on top of 0, in a copy of the database `same` left) and `scoped` (generation 0 of
  * account b into a copy of the database `first` left; a must be untouched). The connector and the SDK
  * alone (bench/collect.ts, `sdk-only`) run right before `same`, the scenario measured against them: the
  * machine's speed drifts over minutes, so a baseline taken before the floor and `first` (some ten minutes
  * at n = 1M) is not the one `same` ran beside.
  */
 
-/** The PostgreSQL scenarios, in the order they run and are reported. */
-export const PG_SCENARIOS = ["pg-floor", "first", "sdk-only", "same", "churn", "scoped"] as const
+/** The PostgreSQL scenarios, in the order they are reported (`churn-users` runs before `churn`, on a copy). */
+export const PG_SCENARIOS = ["pg-floor", "first", "sdk-only", "same", "churn", "churn-users", "scoped"] as const
 export type PgScenario = (typeof PG_SCENARIOS)[number]
 
 /** One scenario's measurement in one run. */
@@ -73,14 +74,19 @@ export const measurePostgres = async (options: {
 }): Promise<Record<PgScenario, PgSample>> => {
   const { binary, server, n, log } = options
   const prefix = `parallax_bench_${process.pid}_${n}_${options.run}`
-  const names = { floor: `${prefix}_floor`, main: `${prefix}_main`, scoped: `${prefix}_scoped` }
+  const names = {
+    floor: `${prefix}_floor`,
+    main: `${prefix}_main`,
+    users: `${prefix}_users`,
+    scoped: `${prefix}_scoped`
+  }
   const migrate = async (url: string) => {
     const ran = await measure([binary, "migrate", "--db", url])
     if (ran.exitCode !== 0) throw new Error(`parallax migrate failed: ${ran.stderr}`)
   }
-  const sync = async (url: string, account: string, generation: number, expected: ExpectedStats) => {
+  const sync = async (url: string, account: string, generation: number, expected: ExpectedStats, changes = "all") => {
     const argv = [binary, "sync", "bench", "--account", account, "--db", url, "--set", `n=${n}`]
-    const ran = await measure([...argv, "--set", `generation=${generation}`, "--json"])
+    const ran = await measure([...argv, "--set", `generation=${generation}`, "--set", `changes=${changes}`, "--json"])
     const result = lastJson(ran.stdout)
     const stats = statsOf(result)
     const problems = wrongStats(ran, stats, expected)
@@ -137,6 +143,12 @@ export const measurePostgres = async (options: {
     if (Object.keys(rowsWritten).length > 0) sameProblems.push(`wrote rows: ${JSON.stringify(rowsWritten)}`)
     const same: PgSample = { ...sameRun, rowsWritten, problems: sameProblems }
 
+    // One step's objects changed (and the relationships to them), in a copy of what `same` left.
+    log("churn-users")
+    const usersUrl = await createDatabase(server, names.users, names.main)
+    const churnUsers = await sync(usersUrl, "a", 1, expectedStats(n, 0, { hosts: 0, users: 1, services: 0 }), "users")
+    await dropDatabase(server, names.users)
+
     log("churn")
     const churn = await sync(url, "a", 1, expectedStats(n, 0, 1))
     await dropDatabase(server, names.main)
@@ -153,7 +165,7 @@ export const measurePostgres = async (options: {
         ...(digestBefore === digestAfter ? [] : [`account a changed (${digestBefore} → ${digestAfter})`])
       ]
     }
-    return { "pg-floor": floor, first, "sdk-only": sdk, same, churn, scoped }
+    return { "pg-floor": floor, first, "sdk-only": sdk, same, churn, "churn-users": churnUsers, scoped }
   } finally {
     for (const name of Object.values(names)) await dropDatabase(server, name)
   }
