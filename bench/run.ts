@@ -22,6 +22,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { basename, dirname, join, resolve } from "node:path"
+import { type BenchConfig, generationsOf } from "../connectors/bench/index.ts"
 import { type ExpectedStats, expectedStats } from "./lib/expected.ts"
 import { hasGnuTime, lastJson, type Measured, measure, median, storeBytes } from "./lib/measure.ts"
 import { changedPages, pagesOf, snapshotPages } from "./lib/pages.ts"
@@ -84,10 +85,16 @@ interface SyncRun extends Measured {
   readonly phases?: Phases | undefined
 }
 
-const sync = async (db: string, account: string, n: number, generation: number, changes = "all"): Promise<SyncRun> => {
+const sync = async (
+  db: string,
+  account: string,
+  n: number,
+  generation: number,
+  changes?: BenchConfig["changes"]
+): Promise<SyncRun> => {
   const argv = [binary, "sync", "bench", "--account", account, "--db", db]
-  argv.push("--set", `n=${n}`, "--set", `generation=${generation}`, "--set", `changes=${changes}`)
-  argv.push("--json", "--log-format", "json")
+  argv.push("--set", `n=${n}`, "--set", `generation=${generation}`, "--json", "--log-format", "json")
+  if (changes !== undefined) argv.push("--set", `changes=${changes}`)
   const measured = await measure(argv)
   const result = lastJson(measured.stdout) as Record<string, unknown> | undefined
   if (measured.exitCode !== 0) {
@@ -152,7 +159,7 @@ for (const n of sizes) {
   const expectFirst = expectedStats(n, undefined, 0)
   const expectSame = expectedStats(n, 0, 0)
   const expectChurn = expectedStats(n, 0, 1)
-  const expectChurnUsers = expectedStats(n, 0, { hosts: 0, users: 1, services: 0 })
+  const expectChurnUsers = expectedStats(n, 0, generationsOf({ generation: 1, changes: "users" }))
   const samples: Record<string, Array<SyncRun>> = {
     "sdk-only": [],
     "floor-emit": [],

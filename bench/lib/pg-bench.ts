@@ -1,4 +1,5 @@
 import { resolve } from "node:path"
+import { type BenchConfig, generationsOf } from "../../connectors/bench/index.ts"
 import { type ExpectedStats, expectedStats } from "./expected.ts"
 import { lastJson, type Measured, measure } from "./measure.ts"
 import { pgScopeDigest } from "./pg-scope.ts"
@@ -84,9 +85,17 @@ export const measurePostgres = async (options: {
     const ran = await measure([binary, "migrate", "--db", url])
     if (ran.exitCode !== 0) throw new Error(`parallax migrate failed: ${ran.stderr}`)
   }
-  const sync = async (url: string, account: string, generation: number, expected: ExpectedStats, changes = "all") => {
+  const sync = async (
+    url: string,
+    account: string,
+    generation: number,
+    expected: ExpectedStats,
+    changes?: BenchConfig["changes"]
+  ) => {
     const argv = [binary, "sync", "bench", "--account", account, "--db", url, "--set", `n=${n}`]
-    const ran = await measure([...argv, "--set", `generation=${generation}`, "--set", `changes=${changes}`, "--json"])
+    argv.push("--set", `generation=${generation}`, "--json")
+    if (changes !== undefined) argv.push("--set", `changes=${changes}`)
+    const ran = await measure(argv)
     const result = lastJson(ran.stdout)
     const stats = statsOf(result)
     const problems = wrongStats(ran, stats, expected)
@@ -146,7 +155,8 @@ export const measurePostgres = async (options: {
     // One step's objects changed (and the relationships to them), in a copy of what `same` left.
     log("churn-users")
     const usersUrl = await createDatabase(server, names.users, names.main)
-    const churnUsers = await sync(usersUrl, "a", 1, expectedStats(n, 0, { hosts: 0, users: 1, services: 0 }), "users")
+    const usersOnly = expectedStats(n, 0, generationsOf({ generation: 1, changes: "users" }))
+    const churnUsers = await sync(usersUrl, "a", 1, usersOnly, "users")
     await dropDatabase(server, names.users)
 
     log("churn")

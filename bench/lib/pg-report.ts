@@ -20,11 +20,9 @@ export interface PgRow {
 /** The rows of one size from each run's samples (`runs[r][scenario]`). */
 export const pgRows = (n: number, runs: ReadonlyArray<Record<PgScenario, PgSample>>): ReadonlyArray<PgRow> =>
   // No run on PostgreSQL (`--stores sqlite`, or no server): no rows, rather than rows of empty medians.
-  // A scenario missing from measurements saved before it was added is left out.
-  (runs.length === 0 ? [] : PG_SCENARIOS).flatMap((scenario) => {
-    const samples = runs.map((run) => run[scenario]).filter((sample) => sample !== undefined)
-    if (samples.length === 0) return []
-    const row: PgRow = {
+  (runs.length === 0 ? [] : PG_SCENARIOS).map((scenario) => {
+    const samples = runs.map((run) => run[scenario])
+    return {
       n,
       scenario,
       wallMs: samples.map((s) => s.wallMs),
@@ -35,7 +33,6 @@ export const pgRows = (n: number, runs: ReadonlyArray<Record<PgScenario, PgSampl
       detail: samples.map((s) => s.detail),
       problems: samples.flatMap((s, r) => s.problems.map((problem) => `run ${r + 1}: ${problem}`))
     }
-    return [row]
   })
 
 /** The targets of issue 11 at n = 1,000,000, as ratios to the baselines measured in the same run. */

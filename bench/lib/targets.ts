@@ -7,7 +7,8 @@ import {
   HELLO_FLOOR,
   NAMESPACES_FLOOR,
   STARTUP_RATIO_TARGET,
-  type StartupResult
+  type StartupResult,
+  startupMedian
 } from "./startup.ts"
 
 /**
@@ -86,6 +87,15 @@ export const renderIssue14 = (
   if (sdk === undefined) return []
   const sdkWall = median(sdk.wallMs)
   const sdkInProcess = inProcessMs(sdk)
+  /** A scenario's staging (its collection beyond the connector and SDK alone), C04 + diff and writes. */
+  const split = (row: SizedRow) => {
+    const collection = phaseMedian(row, (p) => p.collectionMs)
+    return {
+      staging: collection === undefined || sdkInProcess === undefined ? undefined : collection - sdkInProcess,
+      diff: phaseMedian(row, (p) => p.diffMs),
+      writes: phaseMedian(row, (p) => p.writesMs)
+    }
+  }
   const lines: Array<string> = [
     `## Issue 14's targets (n = ${largest.toLocaleString("en-US")})`,
     "",
@@ -116,10 +126,7 @@ export const renderIssue14 = (
     if (row === undefined) continue
     const wall = median(row.wallMs)
     const ratio = wall / sdkWall
-    const collection = phaseMedian(row, (p) => p.collectionMs)
-    const writes = phaseMedian(row, (p) => p.writesMs)
-    const diff = phaseMedian(row, (p) => p.diffMs)
-    const staging = collection === undefined || sdkInProcess === undefined ? undefined : collection - sdkInProcess
+    const { staging, diff, writes } = split(row)
     const bound =
       staging === undefined
         ? ""
@@ -139,14 +146,12 @@ export const renderIssue14 = (
   const usersOnly = at("churn-users")
   if (usersOnly !== undefined) {
     const wall = median(usersOnly.wallMs)
-    const collection = phaseMedian(usersOnly, (p) => p.collectionMs)
-    const staging = collection === undefined || sdkInProcess === undefined ? undefined : collection - sdkInProcess
+    const { staging, diff, writes } = split(usersOnly)
     lines.push(
       `| \`churn-users\` (the users' step and the relationships to them changed, the hosts' and services' settled) × ` +
         `connector + SDK alone | ${(wall / sdkWall).toFixed(2)}× (${seconds(wall)}) | (none: what a small share changed ` +
-        `costs, beside \`same\` and \`churn\`) | – | ${
-          staging === undefined ? "" : `staging ${seconds(staging)}, `
-        }C04 + diff ${seconds(phaseMedian(usersOnly, (p) => p.diffMs) ?? 0)}, writes ${seconds(phaseMedian(usersOnly, (p) => p.writesMs) ?? 0)} |`
+        `costs, beside \`same\` and \`churn\`) | – | ${staging === undefined ? "" : `staging ${seconds(staging)}, `}` +
+        `C04 + diff ${seconds(diff ?? 0)}, writes ${seconds(writes ?? 0)} |`
     )
   }
   const first = at("first")
@@ -180,10 +185,7 @@ export const renderIssue14 = (
     )
   }
   if (startup !== undefined) {
-    const medianOf = (name: string) => {
-      const row = startup.rows.find((candidate) => candidate.name === name)
-      return row === undefined ? undefined : median(row.wallMs)
-    }
+    const medianOf = (name: string) => startupMedian(startup, name)
     const base = medianOf(HELLO_FLOOR)
     if (base !== undefined) {
       const floors = [

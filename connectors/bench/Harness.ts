@@ -1,11 +1,12 @@
 import fc from "fast-check"
 import type { HarnessSetup } from "parallax-connect/harness"
+import { CHANGES } from "./Workload.ts"
 
 /** One small bench workload: its size, generation and the kinds that generation changes (what the config says). */
 export interface BenchSource {
   readonly n: number
   readonly generation: number
-  readonly changes: "all" | "hosts" | "users" | "services"
+  readonly changes: (typeof CHANGES)[number]
 }
 
 /**
@@ -17,7 +18,7 @@ export const harness: HarnessSetup<never, BenchSource> = {
   sources: fc.record({
     n: fc.integer({ min: 1, max: 30 }).map((half) => 2 * half),
     generation: fc.nat(4),
-    changes: fc.constantFrom("all", "hosts", "users", "services")
+    changes: fc.constantFrom(...CHANGES)
   }),
   configFor: (source) => ({ n: source.n, generation: source.generation, changes: source.changes })
 }

@@ -33,6 +33,9 @@ export const fate = (index: number, generation: number): Fate => {
   return h < 10 ? "updated" : h < 15 ? "removed" : "unchanged"
 }
 
+/** Whose objects a generation changes (the `bench` connector's `changes`): every kind's, or one kind's. */
+export const CHANGES = ["all", "hosts", "users", "services"] as const
+
 /**
  * The generation each kind of object is emitted in: all three the same, unless the connector's `changes`
  * leaves some kinds as generation 0 has them. Relationships follow their endpoints.

@@ -1,6 +1,7 @@
 import { Effect, Schema } from "effect"
 import { Connector, ConnectorFailed } from "parallax-connect"
 import {
+  CHANGES,
   exists,
   type Generations,
   HOST,
@@ -39,7 +40,7 @@ const Generation = Integer.pipe(
 )
 
 /** Whose objects a generation changes: every kind's, or one kind's (the others stay as in generation 0). */
-const Changes = Schema.Literal("all", "hosts", "users", "services")
+const Changes = Schema.Literal(...CHANGES)
 
 /** The `bench` connector's configuration. */
 export const BenchConfig = Schema.Struct({

@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import { type EntityRecord, type RelationshipRecord, runConnector } from "parallax-connect"
 import { expectedStats } from "../../../bench/lib/expected.ts"
 import { bench, generationsOf } from "../../../connectors/bench/index.ts"
-import { HOST, host, SERVICE, USER } from "../../../connectors/bench/Workload.ts"
+import { CHANGES, HOST, host, SERVICE, USER } from "../../../connectors/bench/Workload.ts"
 import { builtinConnectors } from "../../../connectors/index.ts"
 import { Store } from "../../../src/sync/Store.ts"
 import { sync } from "../../../src/sync/Sync.ts"
@@ -300,7 +300,7 @@ describe("bench connector, a generation that changes one kind", () => {
     services: [SERVICE],
     all: [HOST, USER, SERVICE]
   } as const
-  for (const changes of ["hosts", "users", "services", "all"] as const) {
+  for (const changes of CHANGES) {
     liveTest(`changes = ${changes}: a re-sync reports what the workload's rules say changed, and only there`, () =>
       Effect.gen(function* () {
         yield* sync(bench, { account: "acct", config: { n, generation: 0 } })
