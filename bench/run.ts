@@ -3,7 +3,7 @@
  *
  *   npm run bench                 # n = 100,000 and 1,000,000, three runs each, writes bench/RESULTS.md
  *   npm run bench -- --quick      # n = 10,000, one run: fast iteration (writes bench/out/RESULTS-quick.md)
- *   npm run bench -- --sizes 100000 --runs 3 --no-build
+ *   npm run bench -- --sizes 100000 --runs 3 --rounds 5 --no-build
  *   npm run bench -- --render      # write bench/RESULTS.md again from bench/out/RESULTS.json, measuring nothing
  *   npm run bench -- --stores postgres --pg postgres://...  # only the PostgreSQL scenarios (and sdk-only)
  *
@@ -46,6 +46,12 @@ const option = (name: string) => {
 const quick = flag("quick")
 const sizes = (option("sizes") ?? (quick ? "10000" : "100000,1000000")).split(",").map(Number)
 const runs = Number(option("runs") ?? (quick ? 1 : 3))
+/**
+ * Rounds, in each run, of the connector and SDK alone, the emit floor and `same` one after the other: the
+ * ratios of `same` to the SDK alone and of the SDK to the emit floor are medians of samples taken side by
+ * side, since the machine's speed drifts by more than the margins these targets are judged by.
+ */
+const rounds = Number(option("rounds") ?? (quick ? 1 : 3))
 const binary = resolve(root, option("bin") ?? "dist/parallax")
 const out = resolve(root, "bench/out")
 const resultsFile = resolve(root, option("out") ?? (quick ? "bench/out/RESULTS-quick.md" : "bench/RESULTS.md"))
@@ -130,6 +136,7 @@ const save = () => {
     reads,
     startup,
     runs,
+    rounds,
     quick,
     gnuTime: hasGnuTime,
     verdicts,
@@ -173,7 +180,7 @@ for (const n of sizes) {
   }
   const checks: Record<string, Array<string>> = { first: [], same: [], churn: [], "churn-users": [], scoped: [] }
   const readSamples: ReadSamples = new Map()
-  const pgSamples: Array<Record<PgScenario, PgSample>> = []
+  const pgSamples: Array<Record<PgScenario, ReadonlyArray<PgSample>>> = []
   const pgReadSamples: ReadSamples = new Map()
   for (let r = 1; r <= runs; r++) {
     const dir = join(out, `n${n}`, `run${r}`)
@@ -187,6 +194,7 @@ for (const n of sizes) {
           server: pgServer,
           n,
           run: r,
+          rounds,
           log: (message) => log(`n=${n} run ${r}/${runs}: postgres ${message}`),
           reads: pgReadSamples
         })
@@ -232,29 +240,34 @@ for (const n of sizes) {
     })
 
     // The connector and the SDK alone, with nothing stored (what every scenario costs at least), then the
-    // emit floor beside it (the same objects built, serialised and hashed by a bare loop, without the SDK):
-    // right before `same` and `churn`, the scenarios measured against them, since the machine's speed drifts
-    // over minutes (the floors and `first` take some five at n = 1M).
-    for (const [scenario, script] of [
-      ["sdk-only", "bench/collect.ts"],
-      ["floor-emit", "bench/floor-emit.ts"]
-    ] as const) {
-      log(`n=${n} run ${r}/${runs}: ${scenario}`)
-      const measured = await measure([process.execPath, resolve(root, script), "--n", String(n)])
-      if (measured.exitCode !== 0) throw new Error(`${scenario} failed: ${measured.stderr}`)
-      samples[scenario]?.push({
-        ...measured,
-        result: lastJson(measured.stdout) as Record<string, unknown>,
-        storeBytes: 0
-      })
-    }
-
+    // emit floor beside it (the same objects built, serialised and hashed by a bare loop, without the SDK),
+    // then `same`, in `rounds` rounds: right before `same` and `churn`, the scenarios measured against them,
+    // since the machine's speed drifts over minutes (the floors and `first` take some five at n = 1M).
     const before = snapshotPages(db)
-    log(`n=${n} run ${r}/${runs}: same`)
-    const same = await sync(db, "a", n, 0)
-    samples.same?.push(same)
-    const sameWrong = statsMatch(same, expectSame)
-    if (sameWrong) checks.same?.push(`run ${r}: ${sameWrong}`)
+    let same: SyncRun | undefined
+    for (let round = 1; round <= rounds; round++) {
+      const at = rounds === 1 ? "" : ` (round ${round}/${rounds})`
+      for (const [scenario, script] of [
+        ["sdk-only", "bench/collect.ts"],
+        ["floor-emit", "bench/floor-emit.ts"]
+      ] as const) {
+        log(`n=${n} run ${r}/${runs}: ${scenario}${at}`)
+        const measured = await measure([process.execPath, resolve(root, script), "--n", String(n)])
+        if (measured.exitCode !== 0) throw new Error(`${scenario} failed: ${measured.stderr}`)
+        samples[scenario]?.push({
+          ...measured,
+          result: lastJson(measured.stdout) as Record<string, unknown>,
+          storeBytes: 0
+        })
+      }
+      log(`n=${n} run ${r}/${runs}: same${at}`)
+      same = await sync(db, "a", n, 0)
+      samples.same?.push(same)
+      const sameWrong = statsMatch(same, expectSame)
+      if (sameWrong) checks.same?.push(`run ${r}${at}: ${sameWrong}`)
+    }
+    if (same === undefined) throw new Error("--rounds must be at least 1")
+    // Every round of `same` together wrote no page of the entity and relationship tables and indexes.
     const after = snapshotPages(db)
     const written = [...changedPages(before, after)].filter(([name]) => /entit|relation/i.test(name))
     if (written.length > 0) {

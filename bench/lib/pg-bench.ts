@@ -63,16 +63,21 @@ const ROW_TABLES = /(^|\.)(entit|relationship)/
 /** The tables a run record goes to: once the server counts a write there, the sync's counters are in. */
 const RUN_TABLES = /(^|\.)runs$/
 
-/** Runs the PostgreSQL scenarios once at size `n` on `server`; every sample, keyed by scenario. */
+/**
+ * Runs the PostgreSQL scenarios once at size `n` on `server`; every sample, keyed by scenario (`sdk-only`
+ * and `same` one after the other `rounds` times, the others once).
+ */
 export const measurePostgres = async (options: {
   readonly binary: string
   readonly server: string
   readonly n: number
   readonly run: number
+  /** Rounds of the connector and SDK alone and `same` (see `rounds` in bench/run.ts); 1 by default. */
+  readonly rounds?: number
   readonly log: (message: string) => void
   /** Where the read commands' measurements on the store of `first` go (issue 15: every driver). */
   readonly reads: ReadSamples
-}): Promise<Record<PgScenario, PgSample>> => {
+}): Promise<Record<PgScenario, ReadonlyArray<PgSample>>> => {
   const { binary, server, n, log } = options
   const prefix = `parallax_bench_${process.pid}_${n}_${options.run}`
   const names = {
@@ -129,28 +134,28 @@ export const measurePostgres = async (options: {
     log(`settled (VACUUM ANALYZE) in ${((performance.now() - settling) / 1000).toFixed(1)} s`)
     await measureReads({ binary, db: url, n, run: options.run, samples: options.reads, log: (m) => log(`read ${m}`) })
 
-    log("sdk-only")
-    const sdkRun = await measure([process.execPath, COLLECT, "--n", String(n)])
-    if (sdkRun.exitCode !== 0) throw new Error(`sdk-only failed: ${sdkRun.stderr}`)
-    const sdk: PgSample = {
-      ...sdkRun,
-      databaseBytes: 0,
-      stats: undefined,
-      detail: lastJson(sdkRun.stdout),
-      problems: []
-    }
+    const sdk: Array<PgSample> = []
+    const same: Array<PgSample> = []
+    const rounds = options.rounds ?? 1
+    for (let round = 1; round <= rounds; round++) {
+      const at = rounds === 1 ? "" : ` (round ${round}/${rounds})`
+      log(`sdk-only${at}`)
+      const sdkRun = await measure([process.execPath, COLLECT, "--n", String(n)])
+      if (sdkRun.exitCode !== 0) throw new Error(`sdk-only failed: ${sdkRun.stderr}`)
+      sdk.push({ ...sdkRun, databaseBytes: 0, stats: undefined, detail: lastJson(sdkRun.stdout), problems: [] })
 
-    log("same")
-    const before = await tableWrites(url)
-    const sameRun = await sync(url, "a", 0, expectedStats(n, 0, 0))
-    const written = await writesAfter(url, before, RUN_TABLES)
-    const rowsWritten = Object.fromEntries(Object.entries(written).filter(([name]) => ROW_TABLES.test(name)))
-    const sameProblems = [...sameRun.problems]
-    if (!Object.keys(written).some((name) => RUN_TABLES.test(name))) {
-      sameProblems.push("the server's counters never showed the run record: rows written unknown")
+      log(`same${at}`)
+      const before = await tableWrites(url)
+      const sameRun = await sync(url, "a", 0, expectedStats(n, 0, 0))
+      const written = await writesAfter(url, before, RUN_TABLES)
+      const rowsWritten = Object.fromEntries(Object.entries(written).filter(([name]) => ROW_TABLES.test(name)))
+      const sameProblems = [...sameRun.problems]
+      if (!Object.keys(written).some((name) => RUN_TABLES.test(name))) {
+        sameProblems.push("the server's counters never showed the run record: rows written unknown")
+      }
+      if (Object.keys(rowsWritten).length > 0) sameProblems.push(`wrote rows: ${JSON.stringify(rowsWritten)}`)
+      same.push({ ...sameRun, rowsWritten, problems: sameProblems.map((problem) => `${problem}${at}`) })
     }
-    if (Object.keys(rowsWritten).length > 0) sameProblems.push(`wrote rows: ${JSON.stringify(rowsWritten)}`)
-    const same: PgSample = { ...sameRun, rowsWritten, problems: sameProblems }
 
     // One step's objects changed (and the relationships to them), in a copy of what `same` left.
     log("churn-users")
@@ -175,7 +180,15 @@ export const measurePostgres = async (options: {
         ...(digestBefore === digestAfter ? [] : [`account a changed (${digestBefore} → ${digestAfter})`])
       ]
     }
-    return { "pg-floor": floor, first, "sdk-only": sdk, same, churn, "churn-users": churnUsers, scoped }
+    return {
+      "pg-floor": [floor],
+      first: [first],
+      "sdk-only": sdk,
+      same,
+      churn: [churn],
+      "churn-users": [churnUsers],
+      scoped: [scoped]
+    }
   } finally {
     for (const name of Object.values(names)) await dropDatabase(server, name)
   }

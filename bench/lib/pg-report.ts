@@ -1,4 +1,4 @@
-import { MIB, RSS_TARGET_KIB, seconds, spread, statsCell } from "./format.ts"
+import { MIB, RSS_TARGET_KIB, roundsNote, seconds, spread, statsCell } from "./format.ts"
 import { median } from "./measure.ts"
 import type { PgSample, PgScenario } from "./pg-bench.ts"
 import { PG_SCENARIOS } from "./pg-bench.ts"
@@ -18,10 +18,13 @@ export interface PgRow {
 }
 
 /** The rows of one size from each run's samples (`runs[r][scenario]`). */
-export const pgRows = (n: number, runs: ReadonlyArray<Record<PgScenario, PgSample>>): ReadonlyArray<PgRow> =>
+export const pgRows = (
+  n: number,
+  runs: ReadonlyArray<Record<PgScenario, ReadonlyArray<PgSample>>>
+): ReadonlyArray<PgRow> =>
   // No run on PostgreSQL (`--stores sqlite`, or no server): no rows, rather than rows of empty medians.
   (runs.length === 0 ? [] : PG_SCENARIOS).map((scenario) => {
-    const samples = runs.map((run) => run[scenario])
+    const samples = runs.flatMap((run) => run[scenario])
     return {
       n,
       scenario,
@@ -31,7 +34,9 @@ export const pgRows = (n: number, runs: ReadonlyArray<Record<PgScenario, PgSampl
       stats: samples.map((s) => s.stats),
       rowsWritten: samples.map((s) => s.rowsWritten),
       detail: samples.map((s) => s.detail),
-      problems: samples.flatMap((s, r) => s.problems.map((problem) => `run ${r + 1}: ${problem}`))
+      problems: runs.flatMap((run, r) =>
+        run[scenario].flatMap((s) => s.problems.map((problem) => `run ${r + 1}: ${problem}`))
+      )
     }
   })
 
@@ -68,6 +73,7 @@ export const renderPostgres = (
     readonly measuredAt: string | undefined
     readonly commit: string | undefined
     readonly runs: number
+    readonly rounds?: number | undefined
   }
 ): ReadonlyArray<string> => {
   if (rows.length === 0) {
@@ -81,7 +87,7 @@ export const renderPostgres = (
   const lines: Array<string> = ["## PostgreSQL", ""]
   lines.push(
     `Measured on ${meta.measuredAt ?? "?"}, commit ${meta.commit ?? "?"}, median of ${meta.runs} run${meta.runs === 1 ? "" : "s"} ` +
-      `(min–max). The same scenarios with \`--db postgres://...\` on ${meta.server ?? "a local server"}, each in a database of its own ` +
+      `(min–max)${roundsNote(meta.rounds, "`sdk-only` and `same`")}. The same scenarios with \`--db postgres://...\` on ${meta.server ?? "a local server"}, each in a database of its own ` +
       "(migrated first by `parallax migrate`, not timed), beside the **PostgreSQL floor**: the same rows " +
       "generated and hashed by the SDK's functions and bulk-loaded by `COPY` into the same schema in one " +
       "transaction (bench/floor-postgres.ts), and the connector and SDK alone (`sdk-only`, bench/collect.ts) run " +

@@ -1,5 +1,5 @@
 import { cpus, totalmem } from "node:os"
-import { MIB, RSS_TARGET_KIB, seconds, spread, statsCell } from "./format.ts"
+import { MIB, RSS_TARGET_KIB, roundsNote, seconds, spread, statsCell } from "./format.ts"
 import { median } from "./measure.ts"
 import { type PgRow, renderPostgres } from "./pg-report.ts"
 import { type Phases, renderPhases } from "./phases.ts"
@@ -81,7 +81,7 @@ const renderEmit = (sized: ReadonlyArray<Row>): ReadonlyArray<string> => {
     `Connector + SDK alone, per object: **${median(pairs.map((p) => p.sdkUs)).toFixed(2)} µs**, ` +
       `against **${median(pairs.map((p) => p.floorUs)).toFixed(2)} µs** for a bare loop that builds the same objects' ` +
       "strings and properties, serialises them and computes the same ids and content hashes (bench/floor-emit.ts): " +
-      `**${ratio.toFixed(2)}×** (runs: ${ratios.map((r) => r.toFixed(2)).join(", ")}; target ≤ ${EMIT_TARGET}×: ` +
+      `**${ratio.toFixed(2)}×** (samples: ${ratios.map((r) => r.toFixed(2)).join(", ")}; target ≤ ${EMIT_TARGET}×: ` +
       `${ratio <= EMIT_TARGET ? "met" : "not met"}). In-process time of each, start-up excluded.`,
     ""
   ]
@@ -155,7 +155,12 @@ export const postgresSection = (
     readonly reads?: ReadonlyArray<ReadRow>
     readonly server?: string | undefined
   },
-  meta: { readonly measuredAt?: string | undefined; readonly commit?: string | undefined; readonly runs: number }
+  meta: {
+    readonly measuredAt?: string | undefined
+    readonly commit?: string | undefined
+    readonly runs: number
+    readonly rounds?: number | undefined
+  }
 ): ReadonlyArray<string> => {
   const reads = renderReads(postgres.reads ?? [], "postgres")
   return [...postgresTables(rows, postgres, meta), ...(reads.length > 0 ? ["", ...reads] : [])]
@@ -164,7 +169,12 @@ export const postgresSection = (
 const postgresTables = (
   rows: ReadonlyArray<Row>,
   postgres: { readonly rows: ReadonlyArray<PgRow>; readonly server?: string | undefined },
-  meta: { readonly measuredAt?: string | undefined; readonly commit?: string | undefined; readonly runs: number }
+  meta: {
+    readonly measuredAt?: string | undefined
+    readonly commit?: string | undefined
+    readonly runs: number
+    readonly rounds?: number | undefined
+  }
 ): ReadonlyArray<string> =>
   renderPostgres(
     postgres.rows,
@@ -172,7 +182,7 @@ const postgresTables = (
       const sdk = rows.find((row) => row.n === n && row.scenario === "sdk-only")
       return sdk === undefined ? undefined : median(sdk.wallMs)
     },
-    { server: postgres.server, measuredAt: meta.measuredAt, commit: meta.commit, runs: meta.runs }
+    { server: postgres.server, measuredAt: meta.measuredAt, commit: meta.commit, runs: meta.runs, rounds: meta.rounds }
   )
 
 /** The markdown of `bench/RESULTS.md`. */
@@ -181,6 +191,8 @@ export const renderResults = (input: {
   /** Start-up against the compiled floors (absent in measurements saved before it was added). */
   readonly startup?: StartupResult
   readonly runs: number
+  /** Rounds of `sdk-only`, `floor-emit` and `same` in each run (absent in measurements saved before: 1). */
+  readonly rounds?: number
   readonly quick: boolean
   readonly gnuTime: boolean
   readonly verdicts: Verdicts
@@ -203,7 +215,7 @@ export const renderResults = (input: {
     `Produced by \`npm run bench${input.quick ? " -- --quick" : ""}\` (bench/run.ts) on ${input.measuredAt ?? new Date().toISOString()}, ` +
       `commit ${input.commit ?? commitNow()}; ${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, ` +
       `${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM, Bun ${Bun.version}. Workload: WORKLOAD.md ` +
-      `(2.5·n entities, n relationships). Median of ${runs} run${runs === 1 ? "" : "s"} (min–max); wall time of ` +
+      `(2.5·n entities, n relationships). Median of ${runs} run${runs === 1 ? "" : "s"} (min–max)${roundsNote(input.rounds)}; wall time of ` +
       `the whole process, peak RSS from ${input.gnuTime ? "GNU `time -v`" : "/proc VmHWM sampling"}, store size = ` +
       "db + wal after the process exits. Stats: entities created ~updated −deleted / relationships likewise.",
     ""

@@ -21,11 +21,18 @@ import {
   uses
 } from "./Workload.ts"
 
-/** A whole number given as a number or as its decimal text (`--set n=1000000`). */
-const Integer = Schema.Union(
-  Schema.Number,
-  Schema.NumberFromString.annotations({ message: () => "expected an integer written in decimal" })
-).pipe(Schema.filter((value) => Number.isSafeInteger(value) || `expected an integer, got ${value}`))
+/**
+ * A whole number given as a number or as its decimal text (`--set n=1000000`). A value that is neither
+ * gets one message for the union, not one per alternative.
+ */
+const Integer = Schema.Union(Schema.Number, Schema.NumberFromString)
+  .annotations({
+    message: (issue) => ({
+      message: `expected an integer (a number, or its decimal text), got ${JSON.stringify(issue.actual)}`,
+      override: true
+    })
+  })
+  .pipe(Schema.filter((value) => Number.isSafeInteger(value) || `expected an integer, got ${value}`))
 
 /** The size of the workload: an even integer ≥ 2. */
 const Size = Integer.pipe(

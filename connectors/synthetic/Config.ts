@@ -15,11 +15,16 @@ export const STEP_IDS = [
 /** One step id of the synthetic connector. */
 export type SyntheticStepId = (typeof STEP_IDS)[number]
 
-/** A number given as a number or as its decimal text (`--set instances=50`). */
-const Numeric = Schema.Union(
-  Schema.Number,
-  Schema.NumberFromString.annotations({ message: () => "expected a number written in decimal" })
-)
+/**
+ * A number given as a number or as its decimal text (`--set instances=50`). A value that is neither gets
+ * one message for the union, not one per alternative.
+ */
+const Numeric = Schema.Union(Schema.Number, Schema.NumberFromString).annotations({
+  message: (issue) => ({
+    message: `expected a number (or its decimal text), got ${JSON.stringify(issue.actual)}`,
+    override: true
+  })
+})
 
 /** A whole number of objects, 0 to 100000. */
 const Size = Numeric.pipe(

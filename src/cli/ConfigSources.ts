@@ -278,9 +278,36 @@ const originOf = (origins: ReadonlyMap<string, string>, path: string): string | 
   return undefined
 }
 
+/** `Expected <what>, actual <value>`: what the schema's formatter says of a value of the wrong type or literal. */
+const EXPECTED = /^Expected (.+?), actual (.+)$/s
+
+/**
+ * A field's messages as one line. A union's alternatives each expect something of the same value; they
+ * become one expectation (`Expected "all" | "hosts", actual "edges"`, as effect's tree formatter words a
+ * union) rather than a line per alternative; other messages are joined with "; ".
+ */
+const oneLine = (messages: ReadonlyArray<string>): string => {
+  const parts: Array<string | { readonly actual: string; readonly expected: Array<string> }> = []
+  for (const message of messages) {
+    const match = EXPECTED.exec(message)
+    if (match === null) {
+      parts.push(message)
+      continue
+    }
+    const [, expected, actual] = match as unknown as readonly [string, string, string]
+    const same = parts.find((part) => typeof part !== "string" && part.actual === actual)
+    if (same === undefined || typeof same === "string") parts.push({ actual, expected: [expected] })
+    else if (!same.expected.includes(expected)) same.expected.push(expected)
+  }
+  return parts
+    .map((part) => (typeof part === "string" ? part : `Expected ${part.expected.join(" | ")}, actual ${part.actual}`))
+    .join("; ")
+}
+
 /**
  * The message of a config error, fit for a terminal: one line per invalid field with where it was set
- * (an optional field's "Expected undefined" alternative is dropped when the field has a real complaint).
+ * (`oneLine`; an optional field's "Expected undefined" alternative is dropped when the field has a real
+ * complaint).
  * Issues under `Redacted` fields never quote their value (`Connector.decodeConfig` sees to it); a secret
  * that still turns up as a whole value (quoted, as in a rendered object) is replaced by `<redacted>`.
  */
@@ -300,10 +327,10 @@ export const configErrorMessage = (error: ConfigInvalid, connector: AnyConnector
     // `nested: Expected undefined` says nothing when `nested.depth` has the real complaint.
     if (real.length === 0 && complaints.some(([other]) => other.startsWith(`${path}.`) || path === "")) return []
     const origin = originOf(config.origins, path)
-    return [...new Set(real.length > 0 ? real : messages)].map(
-      (message) =>
-        `  - ${path === "" ? "(config)" : path}: ${hide(message)}${origin === undefined ? "" : ` (from ${origin})`}`
-    )
+    const message = oneLine([...new Set(real.length > 0 ? real : messages)])
+    return [
+      `  - ${path === "" ? "(config)" : path}: ${hide(message)}${origin === undefined ? "" : ` (from ${origin})`}`
+    ]
   })
   return `invalid configuration for connector "${error.connector}" (file < PARALLAX_* environment < --set):\n${lines.join("\n")}`
 }

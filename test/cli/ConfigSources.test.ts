@@ -84,6 +84,30 @@ describe("config sources", () => {
     expect(message).toContain("(from --set retry.enabled)")
     expect(message).not.toContain("retry: Expected undefined")
   })
+
+  test("a field whose union rejects a value has one line: the alternatives' expectations together", async () => {
+    const choosy = Connector.make({
+      name: "choosy",
+      config: Schema.Struct({
+        mode: Schema.Literal("fast", "safe", "off"),
+        limit: Schema.Union(Schema.Number, Schema.Boolean),
+        name: Schema.String
+      }),
+      steps: [step("a", "A").run(() => Effect.void)]
+    }) as unknown as AnyConnector
+    const config = await Effect.runPromise(
+      gatherConfig(choosy, { file: undefined, set: ["mode=quick", "limit=lots", "name=x"], env: {} }).pipe(
+        Effect.provide(BunContext.layer)
+      )
+    )
+    const result = Effect.runSync(Effect.either(Connector.decodeConfig(choosy, config.raw)))
+    if (Either.isRight(result)) throw new Error("expected a config error")
+    const lines = configErrorMessage(result.left, choosy, config).split("\n").slice(1)
+    expect(lines).toEqual([
+      '  - mode: Expected "fast" | "safe" | "off", actual "quick" (from --set mode)',
+      '  - limit: Expected number | boolean, actual "lots" (from --set limit)'
+    ])
+  })
 })
 
 describe("keys that name an object's own machinery", () => {

@@ -147,7 +147,7 @@ describe("bench connector configuration", () => {
     [0, "n must be an even integer ≥ 2, got 0"],
     [-2, "n must be an even integer ≥ 2, got -2"],
     [2.5, "expected an integer, got 2.5"],
-    ["ten", "expected an integer written in decimal"]
+    ["ten", 'expected an integer (a number, or its decimal text), got "ten"']
   ] as const) {
     effectTest(`rejects n = ${JSON.stringify(n)} at Configure with a clear error`, () =>
       Effect.gen(function* () {
