@@ -79,10 +79,16 @@ const writeStdout = (text: string): Effect.Effect<void> =>
 // biome-ignore lint/suspicious/noControlCharactersInRegex: an SGR sequence starts with ESC
 const SGR = /\u001b\[[0-9;]*m/g
 
-/** A usage error of @effect/cli (it may quote an argument): control characters escaped, red on a terminal. */
+/** @effect/cli's words for a value that is not an integer, put right. */
+const grammar = (text: string): string => text.replace(/ is not a integer\b/g, " is not an integer")
+
+/**
+ * A usage error of @effect/cli (it may quote an argument), as our own error lines read: `parallax: ` first,
+ * control characters escaped, red on a terminal.
+ */
 const usageText = (text: string): string => {
-  const escaped = printableLines(text.replace(SGR, ""))
-  return colorless ? escaped : `\u001b[31m${escaped}\u001b[0m`
+  const line = `parallax: ${grammar(printableLines(text.replace(SGR, "")))}`
+  return colorless ? line : `\u001b[31m${line}\u001b[0m`
 }
 
 const cliConsole = (console: Console.Console): Console.Console => ({
@@ -95,7 +101,7 @@ const cliConsole = (console: Console.Console): Console.Console => ({
     ),
   error: (...args) =>
     jsonLogs
-      ? Effect.sync(() => printError(stripAnsi(oneNewline(args).map(String).join(" ")).trim(), 2))
+      ? Effect.sync(() => printError(grammar(stripAnsi(oneNewline(args).map(String).join(" ")).trim()), 2))
       : console.error(...oneNewline(args).map((arg) => (typeof arg === "string" ? usageText(arg) : arg)))
 })
 

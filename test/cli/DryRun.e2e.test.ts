@@ -157,7 +157,7 @@ describe("parallax sync --dry-run (the compiled binary)", () => {
     const ran = await parallax(["sync", "synthetic", "--db", db, "--dry-run", "--json"])
     expect(ran.code).toBe(1)
     expect(ran.stderr).toContain(
-      `cannot dry-run against store ${db}: ${db} has schema version ${SCHEMA_VERSION - 1}, older than this parallax's ${SCHEMA_VERSION}`
+      `cannot dry-run against store ${db}: it has schema version ${SCHEMA_VERSION - 1}, older than this parallax's ${SCHEMA_VERSION}`
     )
     expect(ran.stderr).not.toContain("    at ")
     expect(json(ran.stdout)).toMatchObject({ status: "failed", dryRun: true, generation: null })

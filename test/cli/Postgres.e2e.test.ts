@@ -60,6 +60,9 @@ describe.skipIf(testPostgresUrl === undefined)("parallax with a PostgreSQL store
         expect(refused.code).toBe(1)
         expect(refused.stderr).toContain("PostgreSQL refused the credentials")
         expect(refused.stderr).toContain(":***@")
+        // One line that names the store once.
+        expect(refused.stderr.trim().split("\n")).toHaveLength(1)
+        expect(refused.stderr.split(":***@")).toHaveLength(2)
         expect(refused.stderr).not.toContain("s3cr3t-wrong")
         const wrongFile = await parallax(["stats", "--db", bare, "--db-password-file", join(dir, "wrong")])
         expect(wrongFile.code).toBe(1)
@@ -77,6 +80,7 @@ describe.skipIf(testPostgresUrl === undefined)("parallax with a PostgreSQL store
     const unreachable = await parallax(["sync", "synthetic", "--db", "postgres://parallax:pw-123@127.0.0.1:9/graph"])
     expect(unreachable.code).toBe(1)
     expect(unreachable.stderr).toContain("postgres://parallax:***@127.0.0.1:9/graph")
+    expect(unreachable.stderr.split("postgres://")).toHaveLength(2)
     expect(unreachable.stderr).toContain("cannot reach the PostgreSQL server at 127.0.0.1:9")
     expect(unreachable.stderr).not.toContain("pw-123")
     const missing = new URL(testPostgresUrl as string)
@@ -87,6 +91,8 @@ describe.skipIf(testPostgresUrl === undefined)("parallax with a PostgreSQL store
     const readNoDatabase = await parallax(["stats", "--db", missing.toString()])
     expect(readNoDatabase.code).toBe(2)
     expect(readNoDatabase.stderr).toContain("no parallax store in")
+    // The database itself is missing: `parallax migrate` alone would not do, and the line says so.
+    expect(readNoDatabase.stderr).toContain('database "parallax_no_such_database" does not exist: create it')
     await withSchema(async (url) => {
       const read = await parallax(["entities", "--db", url])
       expect(read.code).toBe(2)

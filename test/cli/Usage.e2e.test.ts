@@ -11,6 +11,8 @@ const badUsage = async (args: ReadonlyArray<string>, message: string, files: Rec
   expect({ args, code: ran.code }).toEqual({ args, code: 2 })
   expect(ran.stderr).toContain(message)
   expect(ran.stderr).not.toContain("    at ")
+  // Our error lines and @effect/cli's read alike: `parallax: ...` (a config error's fields indented below).
+  for (const line of ran.stderr.trimEnd().split("\n")) expect(line).toMatch(/^(parallax: | {2}- )/)
   expect(readdirSync(dir).sort()).toEqual(Object.keys(files).sort())
 }
 
@@ -28,7 +30,10 @@ describe("bad usage exits 2 and writes nothing (the compiled binary)", () => {
     }
   }, 120_000)
 
-  test("--concurrency, --limit and check --runs below 1", async () => {
+  test("--concurrency, --limit and check --runs below 1, or not integers", async () => {
+    await badUsage(["sync", "synthetic", "--concurrency", "abc"], "parallax: 'abc' is not an integer")
+    await badUsage(["entities", "--limit", "1.5"], "parallax: '1.5' is not an integer")
+    await badUsage(["sync"], "parallax: Missing argument <connector>")
     for (const value of ["0", "-1"]) {
       await badUsage(["sync", "synthetic", "--concurrency", value], "--concurrency must be a positive integer")
       await badUsage(["check", "synthetic", "--runs", value], "--runs must be a positive integer")
