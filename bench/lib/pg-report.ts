@@ -17,6 +17,15 @@ export interface PgRow {
   readonly problems: ReadonlyArray<string>
 }
 
+/** When and how a report's measurements were made. */
+export interface ReportMeta {
+  readonly measuredAt?: string | undefined
+  readonly commit?: string | undefined
+  readonly runs: number
+  /** Rounds of the baselines and `same` in each run (absent in measurements saved before: 1). */
+  readonly rounds?: number | undefined
+}
+
 /** The rows of one size from each run's samples (`runs[r][scenario]`). */
 export const pgRows = (
   n: number,
@@ -68,13 +77,7 @@ const rowsWrittenCell = (written: ReadonlyArray<Record<string, TableWrites> | un
 export const renderPostgres = (
   rows: ReadonlyArray<PgRow>,
   sdkOnlyMs: (n: number) => number | undefined,
-  meta: {
-    readonly server: string | undefined
-    readonly measuredAt: string | undefined
-    readonly commit: string | undefined
-    readonly runs: number
-    readonly rounds?: number | undefined
-  }
+  meta: ReportMeta & { readonly server: string | undefined }
 ): ReadonlyArray<string> => {
   if (rows.length === 0) {
     return [

@@ -1,7 +1,7 @@
 import { cpus, totalmem } from "node:os"
 import { MIB, RSS_TARGET_KIB, roundsNote, seconds, spread, statsCell } from "./format.ts"
 import { median } from "./measure.ts"
-import { type PgRow, renderPostgres } from "./pg-report.ts"
+import { type PgRow, type ReportMeta, renderPostgres } from "./pg-report.ts"
 import { type Phases, renderPhases } from "./phases.ts"
 import type { ReadRow } from "./reads.ts"
 import { renderReads } from "./reads-report.ts"
@@ -155,12 +155,7 @@ export const postgresSection = (
     readonly reads?: ReadonlyArray<ReadRow>
     readonly server?: string | undefined
   },
-  meta: {
-    readonly measuredAt?: string | undefined
-    readonly commit?: string | undefined
-    readonly runs: number
-    readonly rounds?: number | undefined
-  }
+  meta: ReportMeta
 ): ReadonlyArray<string> => {
   const reads = renderReads(postgres.reads ?? [], "postgres")
   return [...postgresTables(rows, postgres, meta), ...(reads.length > 0 ? ["", ...reads] : [])]
@@ -169,12 +164,7 @@ export const postgresSection = (
 const postgresTables = (
   rows: ReadonlyArray<Row>,
   postgres: { readonly rows: ReadonlyArray<PgRow>; readonly server?: string | undefined },
-  meta: {
-    readonly measuredAt?: string | undefined
-    readonly commit?: string | undefined
-    readonly runs: number
-    readonly rounds?: number | undefined
-  }
+  meta: ReportMeta
 ): ReadonlyArray<string> =>
   renderPostgres(
     postgres.rows,

@@ -24,7 +24,7 @@ export const storeLayer = (
   const readOnly = options.readOnly ?? false
   const opened = (error: OpenError) =>
     failure(
-      `cannot ${options.purpose ?? (error._tag === "SchemaTooOld" ? "read" : "open")} store ${shown(db)}: ${reasonOf(error, db)}`
+      `cannot ${options.purpose ?? (error._tag === "SchemaTooOld" ? "read" : "open")} store ${shown(db)}: ${error.explanation}`
     )
   // Each driver's modules (and its database client) are loaded only when a store of its kind is opened.
   return Layer.unwrapEffect(
@@ -43,18 +43,6 @@ export const storeLayer = (
 const postgres = Effect.promise(() => import("../store/postgres/PostgresStore.ts"))
 const sqlite = Effect.promise(() => import("../store/sqlite/SqliteStore.ts"))
 
-/** What a read command says when there is no store at `db` (exit 2). */
-/**
- * Why a store could not be opened, for a line that names the store already: a failure of the database
- * without the operation and location it repeats (`store open failed (<location>): ...`), another error's
- * message without its leading location (`<location> has schema version 2, ...` reads `it has ...`).
- */
-const reasonOf = (error: OpenError, db: string): string => {
-  if (error._tag === "StoreError") return error.cause instanceof Error ? error.cause.message : String(error.cause)
-  const location = `${shown(db)} `
-  return error.message.startsWith(location) ? `it ${error.message.slice(location.length)}` : error.message
-}
-
 /**
  * A read of a store that is not there (exit 2). On PostgreSQL `error` says why when the database itself
  * is missing: then `parallax migrate` alone would not do.
@@ -63,7 +51,7 @@ const noStore = (db: string, error?: OpenError): CliError =>
   usageError(
     isPostgresUrl(db)
       ? error?._tag === "StoreError"
-        ? `no parallax store in ${shown(db)}: ${reasonOf(error, db)}`
+        ? `no parallax store in ${shown(db)}: ${error.explanation}`
         : `no parallax store in ${shown(db)}: run \`parallax migrate --db ${shown(db)}\` (or a sync) first`
       : `no store at ${db}: run \`parallax sync <connector> --db ${db}\` first`
   )

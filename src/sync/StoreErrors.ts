@@ -11,7 +11,12 @@ export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
   cause: Schema.Defect
 }) {
   override get message(): string {
-    return `store ${this.operation} failed (${this.location}): ${describe(this.cause)}`
+    return `store ${this.operation} failed (${this.location}): ${this.explanation}`
+  }
+
+  /** What went wrong, for a line that names the store already. */
+  get explanation(): string {
+    return describe(this.cause)
   }
 }
 
@@ -22,7 +27,16 @@ export class SchemaTooNew extends Schema.TaggedError<SchemaTooNew>()("SchemaTooN
   supported: Schema.Number
 }) {
   override get message(): string {
-    return `${this.location} has schema version ${this.found}, but this parallax only knows versions up to ${this.supported}: upgrade parallax`
+    return `${this.location} ${this.predicate}`
+  }
+
+  /** What went wrong, for a line that names the store already. */
+  get explanation(): string {
+    return `it ${this.predicate}`
+  }
+
+  private get predicate(): string {
+    return `has schema version ${this.found}, but this parallax only knows versions up to ${this.supported}: upgrade parallax`
   }
 }
 
@@ -37,7 +51,16 @@ export class SchemaTooOld extends Schema.TaggedError<SchemaTooOld>()("SchemaTooO
   supported: Schema.Number
 }) {
   override get message(): string {
-    return `${this.location} has schema version ${this.found}, older than this parallax's ${this.supported}; reads and dry runs write nothing, so they cannot migrate it: run \`parallax migrate --db ${this.location}\` (or one sync) first`
+    return `${this.location} ${this.predicate}`
+  }
+
+  /** What went wrong, for a line that names the store already. */
+  get explanation(): string {
+    return `it ${this.predicate}`
+  }
+
+  private get predicate(): string {
+    return `has schema version ${this.found}, older than this parallax's ${this.supported}; reads and dry runs write nothing, so they cannot migrate it: run \`parallax migrate --db ${this.location}\` (or one sync) first`
   }
 }
 
@@ -50,7 +73,16 @@ export class NotADatabase extends Schema.TaggedError<NotADatabase>()("NotADataba
   reason: Schema.String
 }) {
   override get message(): string {
-    return `${this.location} is not a usable parallax database: ${this.reason}`
+    return `${this.location} ${this.predicate}`
+  }
+
+  /** What went wrong, for a line that names the store already. */
+  get explanation(): string {
+    return `it ${this.predicate}`
+  }
+
+  private get predicate(): string {
+    return `is not a usable parallax database: ${this.reason}`
   }
 }
 
