@@ -10,7 +10,8 @@
  * For each n and run: the floor (bench/floor.ts, bare bun:sqlite), then on a fresh store `first`
  * (generation 0 of account a), the connector and the SDK alone (bench/collect.ts) and the emit floor beside
  * it (bench/floor-emit.ts, the same objects built, serialised and hashed without the SDK), right before
- * `same` (generation 0 again: must change and write nothing), `churn`
+ * `same` (generation 0 again: must change and write nothing), staging's parts timed alone on the rows
+ * `same` stages (bench/staging-parts.ts), `churn`
  * (generation 1 on top of 0), `churn-users` (generation 1 of the users alone, `changes=users`, on top of
  * 0: one step's objects changed, and the relationships to them) and `scoped` (generation 0 of account b into a store holding a's generation
  * 0; a must be untouched). Each is a separate process measured for wall time and peak RSS; a sync's
@@ -125,7 +126,7 @@ const statsMatch = (run: SyncRun, expected: ExpectedStats): string | undefined =
 }
 
 /** Measurements that are not syncs: what the scenarios are compared with. */
-const BASELINES: ReadonlySet<string> = new Set(["sdk-only", "floor-emit", "floor", "floor-sorted"])
+const BASELINES: ReadonlySet<string> = new Set(["sdk-only", "floor-emit", "staging-parts", "floor", "floor-sorted"])
 
 const measuredCommit = commitNow()
 const rows: Array<Row> = []
@@ -172,6 +173,7 @@ for (const n of sizes) {
   const samples: Record<string, Array<SyncRun>> = {
     "sdk-only": [],
     "floor-emit": [],
+    "staging-parts": [],
     floor: [],
     "floor-sorted": [],
     first: [],
@@ -267,6 +269,16 @@ for (const n of sizes) {
       const sameWrong = statsMatch(same, expectSame)
       if (sameWrong) checks.same?.push(`run ${r}${at}: ${sameWrong}`)
     }
+    // What staging's parts cost alone on the rows `same` stages (the bound of `same`), once per run.
+    log(`n=${n} run ${r}/${runs}: staging-parts`)
+    const parts = await measure([process.execPath, resolve(root, "bench/staging-parts.ts"), "--n", String(n)])
+    if (parts.exitCode !== 0) throw new Error(`staging-parts failed: ${parts.stderr}`)
+    samples["staging-parts"]?.push({
+      ...parts,
+      result: lastJson(parts.stdout) as Record<string, unknown>,
+      storeBytes: 0
+    })
+
     // Every round of `same` together wrote no page of the entity and relationship tables and indexes.
     const after = snapshotPages(db)
     const written = [...changedPages(before, after)].filter(([name]) => /entit|relation/i.test(name))
@@ -334,6 +346,7 @@ for (const n of sizes) {
   for (const scenario of [
     "sdk-only",
     "floor-emit",
+    "staging-parts",
     "floor",
     "floor-sorted",
     "first",

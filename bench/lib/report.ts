@@ -6,7 +6,7 @@ import { type Phases, renderPhases } from "./phases.ts"
 import type { ReadRow } from "./reads.ts"
 import { renderReads } from "./reads-report.ts"
 import { renderStartup, type StartupResult } from "./startup.ts"
-import { type ChurnPages, churnPagesText, renderIssue14 } from "./targets.ts"
+import { type ChurnPages, churnPagesText, renderIssue14, stagingPartsText } from "./targets.ts"
 
 /** One scenario at one size: every run's measurements. */
 export interface Row {
@@ -14,6 +14,7 @@ export interface Row {
   readonly scenario:
     | "sdk-only"
     | "floor-emit"
+    | "staging-parts"
     | "floor"
     | "floor-sorted"
     | "first"
@@ -50,10 +51,11 @@ const targets: Record<string, { readonly wallMs?: number; readonly floorRatio?: 
   scoped: { label: "a untouched" },
   "sdk-only": { label: "(baseline: nothing stored)" },
   "floor-emit": { label: "(baseline: no SDK, nothing stored)" },
+  "staging-parts": { label: "(staging's parts alone, on objects built beforehand)" },
   floor: { label: "(baseline)" },
   "floor-sorted": { label: "(baseline)" }
 }
-const BASELINE_ROWS: ReadonlySet<string> = new Set(["sdk-only", "floor-emit", "floor", "floor-sorted"])
+const BASELINE_ROWS: ReadonlySet<string> = new Set(["sdk-only", "floor-emit", "staging-parts", "floor", "floor-sorted"])
 const isNumber = (value: unknown): value is number => typeof value === "number"
 
 /** The ratio issue 14 targets for the connector and the SDK alone, against the bare emit loop. */
@@ -250,6 +252,11 @@ export const renderResults = (input: {
     lines.push(...renderEmit(sized))
     const sdkDetail = sized.find((row) => row.scenario === "sdk-only")?.detail
     const sdkTotals = (sdkDetail ?? []).map((d) => (d as { totalMs?: number } | null)?.totalMs).filter(isNumber)
+    const parts = stagingPartsText(
+      sized.find((row) => row.scenario === "staging-parts"),
+      sdkTotals.length > 0 ? median(sdkTotals) : undefined
+    )
+    if (parts !== undefined) lines.push(`${parts[0]?.toUpperCase()}${parts.slice(1)}.`, "")
     lines.push(
       ...renderPhases(
         sized.filter((row) => !BASELINE_ROWS.has(row.scenario)),

@@ -54,6 +54,49 @@ const inProcessMs = (row: SizedRow | undefined): number | undefined => {
 
 const verdict = (met: boolean) => (met ? "met" : "**not met**")
 
+/** What bench/staging-parts.ts printed: each part of staging timed alone, in ms. */
+interface StagingParts {
+  readonly claimsMs: number
+  readonly appendsMs: number
+  readonly putsMs: number
+  readonly scanMs: number
+  readonly lookupsMs: number
+  readonly totalMs: number
+}
+
+const partsOf = (row: SizedRow | undefined): StagingParts | undefined => {
+  const parts = (row?.detail ?? []).filter(
+    (d): d is StagingParts => typeof (d as StagingParts | null)?.putsMs === "number"
+  )
+  if (parts.length === 0) return undefined
+  const pick = (key: keyof StagingParts) => median(parts.map((p) => p[key]))
+  return {
+    claimsMs: pick("claimsMs"),
+    appendsMs: pick("appendsMs"),
+    putsMs: pick("putsMs"),
+    scanMs: pick("scanMs"),
+    lookupsMs: pick("lookupsMs"),
+    totalMs: pick("totalMs")
+  }
+}
+
+/**
+ * Staging's parts timed alone on the rows `same` stages (bench/staging-parts.ts), against the connector and
+ * SDK alone (`sdkMs`, in process) when given: what staging adds per emitted row on the main thread.
+ */
+export const stagingPartsText = (row: SizedRow | undefined, sdkMs: number | undefined): string | undefined => {
+  const parts = partsOf(row)
+  if (parts === undefined) return undefined
+  const share = (ms: number) => (sdkMs === undefined ? "" : ` (${(ms / sdkMs).toFixed(2)}× the SDK alone)`)
+  return (
+    `staging's parts timed alone on the rows \`same\` stages (bench/staging-parts.ts, objects built beforehand): ` +
+    `index claims ${seconds(parts.claimsMs)}, spill appends ${seconds(parts.appendsMs)}, both as a sync puts a row ` +
+    `(with a relationship's endpoints looked up) ${seconds(parts.putsMs)}, reading back what later steps read (the ` +
+    `hosts scanned ${seconds(parts.scanMs)}, the endpoints' \`hasEntity\` ${seconds(parts.lookupsMs)}): ` +
+    `${seconds(parts.totalMs)}${share(parts.totalMs)}, all on the main thread`
+  )
+}
+
 /** The pages `churn` wrote in the entity and relationship tables and indexes, for the rows it changed. */
 export interface ChurnPages {
   readonly written: number
@@ -118,6 +161,7 @@ export const renderIssue14 = (
         } |`
     )
   }
+  const parts = stagingPartsText(at("staging-parts"), sdkInProcess)
   for (const [scenario, target] of [
     ["same", ISSUE_14.sameRatio],
     ["churn", ISSUE_14.churnRatio]
@@ -133,6 +177,7 @@ export const renderIssue14 = (
         : `staging (every emitted row written to the spill, a log on a re-sync, and its index) takes ${seconds(staging)} ` +
           `(${Math.round((100 * staging) / wall)}%), C04 + diff ${seconds(diff ?? 0)}, writes ${seconds(writes ?? 0)}; ` +
           `without staging's cost the scenario would be ${((wall - staging) / sdkWall).toFixed(2)}× the SDK alone` +
+          (scenario === "same" && parts !== undefined ? `; ${parts}` : "") +
           (scenario === "churn" && churnPages?.[largest] !== undefined
             ? `; of the writes, ${churnPagesText(churnPages[largest])}`
             : "")

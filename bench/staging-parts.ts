@@ -1,0 +1,144 @@
+/**
+ * What staging's parts cost alone, for the rows of a re-sync of generation 0 (what `same` stages): the
+ * objects are built by the SDK in chunks outside the clock, then each part runs on them on its own:
+ *
+ * - claims: each object's id and content hash claimed in the staging index (`StagedIndex`), no spill;
+ * - appends: each row appended to the log spill (`LogSpill`), no index;
+ * - puts: both, as a sync stages a row (`CoreStaging`: claim, append, a relationship's endpoints looked up);
+ * - reads: what the workload's later steps read back (`prior`): the services step's scan of the hosts
+ *   (each host's properties parsed) and build-relationships' two `hasEntity` per relationship (their ids
+ *   computed outside the clock: that is the SDK's work, counted in `sdk-only`).
+ *
+ * Every part runs on the main thread, as in a sync: their sum is what staging adds to the connector and
+ * the SDK for each emitted row however the rest is arranged. Not a test.
+ *
+ *   bun bench/staging-parts.ts --n 1000000
+ */
+import {
+  HOST,
+  host,
+  hostKey,
+  runs,
+  SERVICE,
+  service,
+  serviceKey,
+  USER,
+  user,
+  userKey,
+  uses
+} from "../connectors/bench/Workload.ts"
+import { entityId } from "../src/model/Ids.ts"
+import type { EntityRecord, RelationshipRecord } from "../src/model/Records.ts"
+import { LogSpill } from "../src/sync/staging/LogSpill.ts"
+import { StagedIndex } from "../src/sync/staging/StagedIndex.ts"
+import { CoreStaging } from "../src/sync/staging/Staging.ts"
+
+const args = process.argv.slice(2)
+const n = Number(args[args.indexOf("--n") + 1] ?? 10000)
+const account = "a"
+const CHUNK = 1 << 16
+
+interface Built<R> {
+  readonly step: string
+  readonly record: R
+  readonly json: string
+}
+type Builder = { toStaged(account: string): unknown }
+const built = <R>(step: string, builder: Builder): Built<R> => {
+  const staged = builder.toStaged(account) as { record: R; json: string } | Error
+  if (staged instanceof Error) throw staged
+  return { step, record: staged.record, json: staged.json }
+}
+
+/** Generation 0's objects, in the order the connector emits them, a chunk at a time. */
+function* chunks(): Generator<{
+  entities: Array<Built<EntityRecord>>
+  relationships: Array<Built<RelationshipRecord>>
+}> {
+  const make = function* (
+    count: number,
+    one: (i: number) => { entities?: Built<EntityRecord>; relationship?: Built<RelationshipRecord> }
+  ) {
+    for (let start = 0; start < count; start += CHUNK) {
+      const entities: Array<Built<EntityRecord>> = []
+      const relationships: Array<Built<RelationshipRecord>> = []
+      for (let i = start; i < Math.min(count, start + CHUNK); i++) {
+        const made = one(i)
+        if (made.entities !== undefined) entities.push(made.entities)
+        if (made.relationship !== undefined) relationships.push(made.relationship)
+      }
+      yield { entities, relationships }
+    }
+  }
+  yield* make(n, (i) => ({ entities: built("fetch-hosts", host(n, 0, i)) }))
+  yield* make(n, (i) => ({ entities: built("fetch-users", user(n, 0, i)) }))
+  yield* make(n / 2, (j) => ({ entities: built("fetch-services", service(n, 0, j, `host-${2 * j}.bench.local`)) }))
+  yield* make(n / 2, (j) => ({ relationship: built("build-relationships", runs(j)) }))
+  yield* make(n / 2, (j) => ({ relationship: built("build-relationships", uses(j)) }))
+}
+
+const steps = ["fetch-hosts", "fetch-users", "fetch-services", "build-relationships"]
+const indexes = [new StagedIndex(steps), new StagedIndex(steps)] as const
+const spill = new LogSpill()
+const staging = new CoreStaging(new LogSpill())
+const clock = { claimsMs: 0, appendsMs: 0, putsMs: 0 }
+let entities = 0
+let relationships = 0
+let row = 0
+for (const chunk of chunks()) {
+  entities += chunk.entities.length
+  relationships += chunk.relationships.length
+  let start = performance.now()
+  for (const { step, record } of chunk.entities) indexes[0].claim(record.id, record.hash, steps.indexOf(step) + 1, step)
+  for (const { step, record } of chunk.relationships) {
+    indexes[1].claim(record.id, record.hash, steps.indexOf(step) + 1, step)
+  }
+  clock.claimsMs += performance.now() - start
+  start = performance.now()
+  for (const { step, record, json } of chunk.entities) spill.appendEntity(++row, step, record, json)
+  for (const { step, record, json } of chunk.relationships) spill.appendRelationship(++row, step, record, json)
+  clock.appendsMs += performance.now() - start
+  start = performance.now()
+  for (const { step, record, json } of chunk.entities) staging.putEntity(step, record, json)
+  for (const { step, record, json } of chunk.relationships) staging.putRelationship(step, record, json)
+  clock.putsMs += performance.now() - start
+}
+spill.close()
+
+// The services step's scan of the hosts, each host's properties read (as it reads their hostname).
+let start = performance.now()
+let read = 0
+for (const emitted of staging.entitiesOf(new Set(["fetch-hosts"]), HOST)) {
+  if (typeof emitted.properties.hostname === "string") read++
+}
+const scanMs = performance.now() - start
+if (read !== n) throw new Error(`read back ${read} hosts of ${n}`)
+
+// build-relationships' lookups of both endpoints of each relationship, with the ids computed beforehand.
+const visible = new Set(steps.slice(0, 3))
+let lookupsMs = 0
+let found = 0
+for (let from = 0; from < n / 2; from += CHUNK) {
+  const ids: Array<string> = []
+  for (let j = from; j < Math.min(n / 2, from + CHUNK); j++) {
+    ids.push(entityId(account, HOST, hostKey(2 * j)), entityId(account, SERVICE, serviceKey(j)))
+    ids.push(entityId(account, USER, userKey(j)), entityId(account, HOST, hostKey(2 * j + 1)))
+  }
+  start = performance.now()
+  for (const id of ids) if (staging.hasEntity(visible, id)) found++
+  lookupsMs += performance.now() - start
+}
+if (found !== 2 * n) throw new Error(`found ${found} endpoints of ${2 * n}`)
+staging.close()
+
+console.log(
+  JSON.stringify({
+    n,
+    entities,
+    relationships,
+    ...clock,
+    scanMs,
+    lookupsMs,
+    totalMs: clock.putsMs + scanMs + lookupsMs
+  })
+)
