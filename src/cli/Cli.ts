@@ -24,6 +24,57 @@ const positive = (name: string) =>
     (value: number) => (Number.isSafeInteger(value) && value >= 1 ? Option.some(value) : Option.none()),
     `--${name} must be a positive integer`
   )
+
+/**
+ * The options whose values @effect/cli itself checks, an integer or one of a few words, as the command line
+ * spells them (`--format`, `-f`), with their words. Its usage errors for these do not name the option
+ * (`'abc' is not an integer`, `Expected one of the following cases: ...`): `namedUsageError` finds it.
+ */
+const checked = new Map<string, ReadonlyArray<string> | "integer">()
+
+/** `Options.integer`, its name noted for `namedUsageError`. */
+const integer = (name: string) => {
+  checked.set(`--${name}`, "integer")
+  return Options.integer(name)
+}
+
+/** `Options.choice` with an optional one-letter alias, its spellings and words noted for `namedUsageError`. */
+const choice = <const A extends string>(name: string, cases: ReadonlyArray<A>, alias?: string) => {
+  checked.set(`--${name}`, cases)
+  if (alias === undefined) return Options.choice(name, cases)
+  checked.set(`-${alias}`, cases)
+  return Options.choice(name, cases).pipe(Options.withAlias(alias))
+}
+
+/** The values given to an option spelt `spelling` in `argv` (`--x v` or `--x=v`), in order. */
+const valuesOf = (argv: ReadonlyArray<string>, spelling: string): Array<string> => {
+  const values: Array<string> = []
+  argv.forEach((arg, at) => {
+    if (arg === spelling && at + 1 < argv.length) values.push(argv[at + 1] as string)
+    else if (arg.startsWith(`${spelling}=`)) values.push(arg.slice(spelling.length + 1))
+  })
+  return values
+}
+
+/**
+ * An @effect/cli usage error about a checked option's value, with the option named first (`--limit: 'abc'
+ * is not an integer`, `--format: Expected one of the following cases: ndjson, json, dot, graphml; got
+ * "xml"`), found in `argv` by the value it quotes or by its words; any other message as it is.
+ */
+export const namedUsageError = (message: string, argv: ReadonlyArray<string>): string => {
+  const notInteger = /^'([\s\S]*)' is not an? integer/.exec(message)
+  const notCase = /^Expected one of the following cases: (.*)$/.exec(message.trim())
+  for (const [spelling, kind] of checked) {
+    for (const value of valuesOf(argv, spelling)) {
+      if (notInteger !== null && kind === "integer" && value === notInteger[1]) return `${spelling}: ${message}`
+      if (notCase !== null && kind !== "integer" && kind.join(", ") === notCase[1] && !kind.includes(value)) {
+        return `${spelling}: ${message.trim()}; got ${JSON.stringify(value)}`
+      }
+    }
+  }
+  return message
+}
+
 const dbLocation = Options.text("db").pipe(
   nonEmpty("db"),
   Options.withFallbackConfig(Config.string("PARALLAX_DB")),
@@ -65,7 +116,7 @@ const connectorFilter = Options.text("connector").pipe(
   Options.withDescription("only rows asserted by this connector")
 )
 const limit = (rows: number) =>
-  Options.integer("limit").pipe(
+  integer("limit").pipe(
     positive("limit"),
     Options.withDefault(rows),
     Options.withDescription(`at most this many rows (default ${rows})`)
@@ -146,7 +197,7 @@ const sync = Command.make(
         "unknown entity classes and relationship verbs, and objects a step did not declare, are errors, not warnings"
       )
     ),
-    concurrency: Options.integer("concurrency").pipe(
+    concurrency: integer("concurrency").pipe(
       positive("concurrency"),
       Options.withDefault(4),
       Options.withDescription("how many steps may run at once (default 4)")
@@ -158,7 +209,7 @@ const sync = Command.make(
         "how long each attempt of a step may run when the connector sets no timeout for it: 90s, 10m, 2h, 500ms (default 1h)"
       )
     ),
-    logFormat: Options.choice("log-format", ["text", "json"]).pipe(
+    logFormat: choice("log-format", ["text", "json"]).pipe(
       Options.withDefault("text" as const),
       Options.withDescription("progress as text (live on a terminal) or as JSON lines on stderr, for log collectors")
     )
@@ -188,12 +239,8 @@ const check = Command.make(
   "check",
   {
     connector: connectorArg,
-    runs: Options.integer("runs").pipe(
-      positive("runs"),
-      Options.optional,
-      Options.withDescription("runs per property")
-    ),
-    seed: Options.integer("seed").pipe(Options.optional, Options.withDescription("the seed, to replay a failure")),
+    runs: integer("runs").pipe(positive("runs"), Options.optional, Options.withDescription("runs per property")),
+    seed: integer("seed").pipe(Options.optional, Options.withDescription("the seed, to replay a failure")),
     path: Options.text("path").pipe(Options.optional, Options.withDescription("the shrink path, to replay a failure")),
     properties: Options.text("property").pipe(
       Options.repeated,
@@ -334,8 +381,7 @@ const exportCommand = Command.make(
   "export",
   {
     db,
-    format: Options.choice("format", ["ndjson", "json", "dot", "graphml"]).pipe(
-      Options.withAlias("f"),
+    format: choice("format", ["ndjson", "json", "dot", "graphml"], "f").pipe(
       Options.withDefault("ndjson" as const),
       Options.withDescription("ndjson (default), json, dot (Graphviz) or graphml")
     )
@@ -360,7 +406,7 @@ const visualize = Command.make(
     ),
     connector: connectorFilter,
     account: accountFilter,
-    limit: Options.integer("limit").pipe(
+    limit: integer("limit").pipe(
       Options.withDefault(500),
       Options.withDescription("draw at most this many entities (default 500); the page says when more match")
     ),

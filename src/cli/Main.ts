@@ -1,7 +1,7 @@
 import { ValidationError } from "@effect/cli"
 import { BunFileSystem, BunPath, BunRuntime, BunTerminal } from "@effect/platform-bun"
 import { Cause, Console, Effect, Exit, Layer, Logger, type LogLevel } from "effect"
-import { cli } from "./Cli.ts"
+import { cli, namedUsageError } from "./Cli.ts"
 import { ExitCode } from "./CliError.ts"
 import { cliLogger, flagValue, LOG_LEVEL_NAMES, parseLogLevel, withoutFlag } from "./Logging.ts"
 import { jsonLine, printableLines, stripAnsi } from "./Printable.ts"
@@ -79,15 +79,19 @@ const writeStdout = (text: string): Effect.Effect<void> =>
 // biome-ignore lint/suspicious/noControlCharactersInRegex: an SGR sequence starts with ESC
 const SGR = /\u001b\[[0-9;]*m/g
 
-/** @effect/cli's words for a value that is not an integer, put right. */
-const grammar = (text: string): string => text.replace(/ is not a integer\b/g, " is not an integer")
+/**
+ * An @effect/cli usage error in our words: the option whose value it rejects named (see `namedUsageError`),
+ * and "an integer".
+ */
+const grammar = (text: string): string =>
+  namedUsageError(text, process.argv).replace(/ is not a integer\b/g, " is not an integer")
 
 /**
  * A usage error of @effect/cli (it may quote an argument), as our own error lines read: `parallax: ` first,
  * control characters escaped, red on a terminal.
  */
 const usageText = (text: string): string => {
-  const line = `parallax: ${grammar(printableLines(text.replace(SGR, "")))}`
+  const line = `parallax: ${printableLines(grammar(text.replace(SGR, "")))}`
   return colorless ? line : `\u001b[31m${line}\u001b[0m`
 }
 

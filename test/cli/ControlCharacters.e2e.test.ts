@@ -116,7 +116,7 @@ describe("control characters are shown escaped (the compiled binary)", () => {
     const usage = await parallax(["sync", "./odd.ts", "--concurrency", "\u001b[2J\u009b"], { cwd: dir })
     expect(usage.code).toBe(2)
     expectClean(usage.stderr)
-    expect(usage.stderr).toContain(String.raw`parallax: '\x1b[2J\x9b' is not an integer`)
+    expect(usage.stderr).toContain(String.raw`parallax: --concurrency: '\x1b[2J\x9b' is not an integer`)
   }, 120_000)
 
   test("in live progress on a terminal: the step's note and the log line show the escapes", async () => {

@@ -31,8 +31,10 @@ describe("bad usage exits 2 and writes nothing (the compiled binary)", () => {
   }, 120_000)
 
   test("--concurrency, --limit and check --runs below 1, or not integers", async () => {
-    await badUsage(["sync", "synthetic", "--concurrency", "abc"], "parallax: 'abc' is not an integer")
-    await badUsage(["entities", "--limit", "1.5"], "parallax: '1.5' is not an integer")
+    await badUsage(["sync", "synthetic", "--concurrency", "abc"], "parallax: --concurrency: 'abc' is not an integer")
+    await badUsage(["entities", "--limit", "1.5"], "parallax: --limit: '1.5' is not an integer")
+    await badUsage(["entities", "--limit=x", "--account", "x"], "parallax: --limit: 'x' is not an integer")
+    await badUsage(["check", "synthetic", "--runs", "2", "--seed", "2x"], "parallax: --seed: '2x' is not an integer")
     await badUsage(["sync"], "parallax: Missing argument <connector>")
     for (const value of ["0", "-1"]) {
       await badUsage(["sync", "synthetic", "--concurrency", value], "--concurrency must be a positive integer")
@@ -41,6 +43,18 @@ describe("bad usage exits 2 and writes nothing (the compiled binary)", () => {
         await badUsage([command, "--limit", value], "--limit must be a positive integer")
       }
     }
+  }, 120_000)
+
+  test("a value that is not one of an option's words names the option, as given, and the value", async () => {
+    const formats = "Expected one of the following cases: ndjson, json, dot, graphml"
+    await badUsage(["export", "--format", "xml"], `parallax: --format: ${formats}; got "xml"`)
+    await badUsage(["export", "-f", "yaml"], `parallax: -f: ${formats}; got "yaml"`)
+    // The option whose words the message lists, not another one given a value that is not among them.
+    await badUsage(["export", "--db", "xml", "--format=svg"], `parallax: --format: ${formats}; got "svg"`)
+    await badUsage(
+      ["sync", "synthetic", "--log-format", "ndjson", "--account", "text"],
+      'parallax: --log-format: Expected one of the following cases: text, json; got "ndjson"'
+    )
   }, 120_000)
 
   test("--set __proto__, constructor and prototype are unknown keys like any other", async () => {
