@@ -3,6 +3,7 @@ import { type BenchConfig, generationsOf } from "../../connectors/bench/index.ts
 import { type ExpectedStats, expectedStats } from "./expected.ts"
 import { lastJson, type Measured, measure } from "./measure.ts"
 import { pgScopeDigest } from "./pg-scope.ts"
+import { type Phases, phasesOf } from "./phases.ts"
 import {
   createDatabase,
   databaseBytes,
@@ -40,6 +41,8 @@ export interface PgSample extends Measured {
   readonly detail: unknown
   /** `same`: the rows the server counted as written to the entity and relationship tables. */
   readonly rowsWritten?: Record<string, TableWrites>
+  /** A sync's phases, from its `--log-format json` events. */
+  readonly phases?: Phases | undefined
   readonly problems: ReadonlyArray<string>
 }
 
@@ -98,14 +101,15 @@ export const measurePostgres = async (options: {
     changes?: BenchConfig["changes"]
   ) => {
     const argv = [binary, "sync", "bench", "--account", account, "--db", url, "--set", `n=${n}`]
-    argv.push("--set", `generation=${generation}`, "--json")
+    argv.push("--set", `generation=${generation}`, "--json", "--log-format", "json")
     if (changes !== undefined) argv.push("--set", `changes=${changes}`)
     const ran = await measure(argv)
     const result = lastJson(ran.stdout)
     const stats = statsOf(result)
     const problems = wrongStats(ran, stats, expected)
     if (problems.length > 0) log(`sync ${account} g${generation}: ${problems.join("; ")}`)
-    return { ...ran, databaseBytes: await databaseBytes(url), stats, detail: undefined, problems }
+    const phases = phasesOf(ran.stderr, ran.wallMs)
+    return { ...ran, databaseBytes: await databaseBytes(url), stats, detail: undefined, phases, problems }
   }
   try {
     log("pg-floor")

@@ -2,6 +2,7 @@ import { MIB, RSS_TARGET_KIB, roundsNote, seconds, spread, statsCell } from "./f
 import { median } from "./measure.ts"
 import type { PgSample, PgScenario } from "./pg-bench.ts"
 import { PG_SCENARIOS } from "./pg-bench.ts"
+import { type Phases, renderPhases } from "./phases.ts"
 import type { TableWrites } from "./postgres.ts"
 
 /** One PostgreSQL scenario at one size: every run's measurements. */
@@ -14,6 +15,8 @@ export interface PgRow {
   readonly stats: ReadonlyArray<Record<string, number> | undefined>
   readonly rowsWritten: ReadonlyArray<Record<string, TableWrites> | undefined>
   readonly detail: ReadonlyArray<unknown>
+  /** Each sync's phases (absent in measurements saved before they were taken). */
+  readonly phases?: ReadonlyArray<Phases | undefined>
   readonly problems: ReadonlyArray<string>
 }
 
@@ -43,6 +46,7 @@ export const pgRows = (
       stats: samples.map((s) => s.stats),
       rowsWritten: samples.map((s) => s.rowsWritten),
       detail: samples.map((s) => s.detail),
+      phases: samples.map((s) => s.phases),
       problems: runs.flatMap((run, r) =>
         run[scenario].flatMap((s) => s.problems.map((problem) => `run ${r + 1}: ${problem}`))
       )
@@ -141,6 +145,16 @@ export const renderPostgres = (
       )
     }
     lines.push("")
+    // Where the syncs' time went, collection split at the section's own connector and SDK alone (in process).
+    const sdkInProcess = (ownSdk?.detail ?? [])
+      .map((d) => (d as { totalMs?: number } | null)?.totalMs)
+      .filter((ms): ms is number => typeof ms === "number")
+    lines.push(
+      ...renderPhases(
+        sized.filter((row) => row.scenario !== "pg-floor" && row.scenario !== "sdk-only"),
+        sdkInProcess.length === 0 ? undefined : median(sdkInProcess)
+      )
+    )
     const detail = floor?.detail[0] as Record<string, number> | undefined
     if (detail) {
       lines.push(
