@@ -4,6 +4,7 @@ import type { PgSample, PgScenario } from "./pg-bench.ts"
 import { PG_SCENARIOS } from "./pg-bench.ts"
 import { type Phases, renderPhases } from "./phases.ts"
 import type { TableWrites } from "./postgres.ts"
+import { inProcessMs } from "./targets.ts"
 
 /** One PostgreSQL scenario at one size: every run's measurements. */
 export interface PgRow {
@@ -146,13 +147,10 @@ export const renderPostgres = (
     }
     lines.push("")
     // Where the syncs' time went, collection split at the section's own connector and SDK alone (in process).
-    const sdkInProcess = (ownSdk?.detail ?? [])
-      .map((d) => (d as { totalMs?: number } | null)?.totalMs)
-      .filter((ms): ms is number => typeof ms === "number")
     lines.push(
       ...renderPhases(
         sized.filter((row) => row.scenario !== "pg-floor" && row.scenario !== "sdk-only"),
-        sdkInProcess.length === 0 ? undefined : median(sdkInProcess)
+        inProcessMs(ownSdk)
       )
     )
     const detail = floor?.detail[0] as Record<string, number> | undefined

@@ -6,7 +6,7 @@ import { type Phases, renderPhases } from "./phases.ts"
 import type { ReadRow } from "./reads.ts"
 import { renderReads } from "./reads-report.ts"
 import { renderStartup, type StartupResult } from "./startup.ts"
-import { type ChurnPages, churnPagesText, renderIssue14, stagingPartsText } from "./targets.ts"
+import { type ChurnPages, churnPagesText, inProcessMs, renderIssue14, stagingPartsText } from "./targets.ts"
 
 /** One scenario at one size: every run's measurements. */
 export interface Row {
@@ -56,7 +56,6 @@ const targets: Record<string, { readonly wallMs?: number; readonly floorRatio?: 
   "floor-sorted": { label: "(baseline)" }
 }
 const BASELINE_ROWS: ReadonlySet<string> = new Set(["sdk-only", "floor-emit", "staging-parts", "floor", "floor-sorted"])
-const isNumber = (value: unknown): value is number => typeof value === "number"
 
 /** The ratio issue 14 targets for the connector and the SDK alone, against the bare emit loop. */
 const EMIT_TARGET = 1.5
@@ -250,17 +249,16 @@ export const renderResults = (input: {
     }
     lines.push("")
     lines.push(...renderEmit(sized))
-    const sdkDetail = sized.find((row) => row.scenario === "sdk-only")?.detail
-    const sdkTotals = (sdkDetail ?? []).map((d) => (d as { totalMs?: number } | null)?.totalMs).filter(isNumber)
+    const sdkInProcess = inProcessMs(sized.find((row) => row.scenario === "sdk-only"))
     const parts = stagingPartsText(
       sized.find((row) => row.scenario === "staging-parts"),
-      sdkTotals.length > 0 ? median(sdkTotals) : undefined
+      sdkInProcess
     )
     if (parts !== undefined) lines.push(`${parts[0]?.toUpperCase()}${parts.slice(1)}.`, "")
     lines.push(
       ...renderPhases(
         sized.filter((row) => !BASELINE_ROWS.has(row.scenario)),
-        sdkTotals.length > 0 ? median(sdkTotals) : undefined
+        sdkInProcess
       )
     )
     for (const [label, row] of [

@@ -45,7 +45,8 @@ const phaseMedian = (row: SizedRow | undefined, pick: (p: Phases) => number): nu
   return phases.length === 0 ? undefined : median(phases.map(pick))
 }
 
-const inProcessMs = (row: SizedRow | undefined): number | undefined => {
+/** The median in-process time a baseline script printed (`totalMs`). */
+export const inProcessMs = (row: Pick<SizedRow, "detail"> | undefined): number | undefined => {
   const totals = (row?.detail ?? [])
     .map((d) => (d as { totalMs?: number } | null)?.totalMs)
     .filter((v): v is number => typeof v === "number")

@@ -2,6 +2,7 @@ import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Config, Effect, Option } from "effect"
 import { isPostgresUrl, withPasswordFile } from "../store/postgres/Url.ts"
 import { DEFAULT_STEP_TIMEOUT_MS, parseDuration } from "./Duration.ts"
+import { flagValue } from "./Logging.ts"
 import type { ProgressMode } from "./Progress.ts"
 import { VERSION } from "./Version.ts"
 
@@ -46,16 +47,6 @@ const choice = <const A extends string>(name: string, cases: ReadonlyArray<A>, a
   return Options.choice(name, cases).pipe(Options.withAlias(alias))
 }
 
-/** The values given to an option spelt `spelling` in `argv` (`--x v` or `--x=v`), in order. */
-const valuesOf = (argv: ReadonlyArray<string>, spelling: string): Array<string> => {
-  const values: Array<string> = []
-  argv.forEach((arg, at) => {
-    if (arg === spelling && at + 1 < argv.length) values.push(argv[at + 1] as string)
-    else if (arg.startsWith(`${spelling}=`)) values.push(arg.slice(spelling.length + 1))
-  })
-  return values
-}
-
 /**
  * An @effect/cli usage error about a checked option's value, with the option named first (`--limit: 'abc'
  * is not an integer`, `--format: Expected one of the following cases: ndjson, json, dot, graphml; got
@@ -65,11 +56,12 @@ export const namedUsageError = (message: string, argv: ReadonlyArray<string>): s
   const notInteger = /^'([\s\S]*)' is not an? integer/.exec(message)
   const notCase = /^Expected one of the following cases: (.*)$/.exec(message.trim())
   for (const [spelling, kind] of checked) {
-    for (const value of valuesOf(argv, spelling)) {
-      if (notInteger !== null && kind === "integer" && value === notInteger[1]) return `${spelling}: ${message}`
-      if (notCase !== null && kind !== "integer" && kind.join(", ") === notCase[1] && !kind.includes(value)) {
-        return `${spelling}: ${message.trim()}; got ${JSON.stringify(value)}`
-      }
+    // An option given twice is an error of its own (an unknown argument): its first value is the one checked.
+    const value = flagValue(argv, spelling)
+    if (typeof value !== "string") continue
+    if (notInteger !== null && kind === "integer" && value === notInteger[1]) return `${spelling}: ${message}`
+    if (notCase !== null && kind !== "integer" && kind.join(", ") === notCase[1] && !kind.includes(value)) {
+      return `${spelling}: ${message.trim()}; got ${JSON.stringify(value)}`
     }
   }
   return message

@@ -83,7 +83,7 @@ const SGR = /\u001b\[[0-9;]*m/g
  * An @effect/cli usage error in our words: the option whose value it rejects named (see `namedUsageError`),
  * and "an integer".
  */
-const grammar = (text: string): string =>
+const inOurWords = (text: string): string =>
   namedUsageError(text, process.argv).replace(/ is not a integer\b/g, " is not an integer")
 
 /**
@@ -91,7 +91,7 @@ const grammar = (text: string): string =>
  * control characters escaped, red on a terminal.
  */
 const usageText = (text: string): string => {
-  const line = `parallax: ${printableLines(grammar(text.replace(SGR, "")))}`
+  const line = `parallax: ${printableLines(inOurWords(text.replace(SGR, "")))}`
   return colorless ? line : `\u001b[31m${line}\u001b[0m`
 }
 
@@ -105,7 +105,7 @@ const cliConsole = (console: Console.Console): Console.Console => ({
     ),
   error: (...args) =>
     jsonLogs
-      ? Effect.sync(() => printError(grammar(stripAnsi(oneNewline(args).map(String).join(" ")).trim()), 2))
+      ? Effect.sync(() => printError(inOurWords(stripAnsi(oneNewline(args).map(String).join(" ")).trim()), 2))
       : console.error(...oneNewline(args).map((arg) => (typeof arg === "string" ? usageText(arg) : arg)))
 })
 
