@@ -38,7 +38,7 @@ export const ISSUE_14 = {
 } as const
 
 /** The staging index's bytes per object by construction (see src/sync/staging/StagedIndex.ts). */
-const INDEX_BYTES = 38
+const INDEX_BYTES = 34
 
 const phaseMedian = (row: SizedRow | undefined, pick: (p: Phases) => number): number | undefined => {
   const phases = (row?.phases ?? []).filter((p): p is Phases => p !== undefined && p !== null)
@@ -223,7 +223,7 @@ export const renderIssue14 = (
           met
             ? ""
             : `the connector and the SDK alone peak at ${sdkRss.toFixed(0)} MiB; the staging index's arrays hold about ${INDEX_BYTES} bytes ` +
-              "per object by construction (id 16, the content hash's first 64 bits 8, row 4, owner 2, table slot 8 to 12: " +
+              "per object by construction (id 16, the content hash's first 64 bits 8, owner 2, table slot 8 to 12, the table freed while the commit writes: " +
               `${((INDEX_BYTES * 3.5 * largest) / MIB).toFixed(0)} MiB here); ` +
               "the rest is garbage awaiting collection (emitted objects, the committed rows streamed by the diff): " +
               "JavaScriptCore's heap capacity runs 100–200 MiB above its live size in these phases (bun:jsc heapStats)"

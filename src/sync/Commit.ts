@@ -296,6 +296,7 @@ export const commit = (
           error: undefined
         }
       }
+      staging.rest()
       const rows = (write: Write) => rowsOf(staging, write)
       yield* apply(tx, writesOf(prepared, run), location, testing, phase, rows, progressOf(request))
       return {

@@ -24,6 +24,8 @@ export class IdIndex {
    */
   private slots = new Int32Array(2048)
   private scale = this.slots.length / 2 ** 32
+  /** The table is freed (`rest`) until the next lookup. */
+  private resting = false
   /** How many ids the index holds (the next sequence number). */
   size = 0
 
@@ -35,6 +37,7 @@ export class IdIndex {
 
   /** The sequence number of the id in `key`, or -1. */
   findKey(): number {
+    if (this.resting) this.wake()
     const a = key[0] as number
     const b = key[1] as number
     const c = key[2] as number
@@ -76,6 +79,7 @@ export class IdIndex {
 
   /** `claim` for the id in `key`. */
   claimKey(): number {
+    if (this.resting) this.wake()
     const a = key[0] as number
     const b = key[1] as number
     const c = key[2] as number
@@ -113,9 +117,33 @@ export class IdIndex {
     return this.words
   }
 
-  private rehash(): void {
+  /**
+   * Frees the table (a third to a half of the index's bytes: 21 MB for the bench's 2.5M entities) while no
+   * id is looked up, as while a commit writes; the next lookup builds it again from the ids. The ids and
+   * their sequence numbers stay.
+   */
+  rest(): void {
+    if (this.resting) return
+    this.resting = true
+    release(this.slots)
+    this.slots = new Int32Array(0)
+  }
+
+  private wake(): void {
+    this.resting = false
+    this.rehash(this.capacityFor(this.size))
+  }
+
+  /** The table's length for `size` ids: the one growing from the first table would reach. */
+  private capacityFor(size: number): number {
+    let length = 2048
+    while (2 * size > length) length = nextCapacity(length, 2)
+    return length
+  }
+
+  private rehash(length = nextCapacity(this.slots.length, 2)): void {
     // Half more, not a quarter: the table must stay at most half full after growing.
-    const slots = new Int32Array(nextCapacity(this.slots.length, 2))
+    const slots = new Int32Array(length)
     const scale = slots.length / 2 ** 32
     const words = this.words
     for (let seq = 0; seq < this.size; seq++) {

@@ -1,7 +1,7 @@
 import { StagingFailed } from "../../model/Errors.ts"
 import type { EntityRecord, RelationshipRecord } from "../../model/Records.ts"
 import { Added, Identical, type StageResult, type Staging } from "../../scheduler/Staging.ts"
-import { collectorNudge } from "../Collector.ts"
+import { collectorNudge, EMIT_NUDGE } from "../Collector.ts"
 import { Ordinals } from "./Ordinals.ts"
 import type { Kind, Spill, SpilledEdge } from "./Spill.ts"
 import { StagedIndex } from "./StagedIndex.ts"
@@ -37,7 +37,7 @@ export class CoreStaging implements Staging {
   private entitiesDiscarded = false
   private broken: StagingFailed | undefined
   private sealed = false
-  private readonly nudge = collectorNudge()
+  private readonly nudge = collectorNudge(EMIT_NUDGE)
 
   constructor(
     readonly spill: Spill,
@@ -226,6 +226,15 @@ export class CoreStaging implements Staging {
       if (!fromStaged || !toStaged) open.push({ ...edge, fromStaged, toStaged })
     }
     return open
+  }
+
+  /**
+   * Frees what only looking ids up needs (the indexes' tables) while the commit writes, which reads the
+   * spill's rows by number: the writes' peak memory is the sync's (a churn at n = 1M). A lookup after this
+   * (a transaction run again) builds the tables again.
+   */
+  rest(): void {
+    for (const index of this.kinds) index.rest()
   }
 
   close(): void {

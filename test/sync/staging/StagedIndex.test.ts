@@ -55,3 +55,40 @@ test("1.4 million ids: each keeps its sequence number, row, owner and hash throu
   expect(index.find(hex(count, 0))).toBe(-1)
   expect(index.digests.get("fetch")?.rows).toBe(count)
 }, 60_000) // 5-6 s here: over bun's 5 s default when the file runs alone
+
+test("rows are sequence numbers + 1 until a discarded step's ids are staged again, under new rows", () => {
+  const index = new StagedIndex(["a", "b", "c"])
+  for (let n = 0; n < 10; n++) expect(index.claim(hex(n, 0), hex(n, 7), 1, "a")).toBe(n + 1)
+  for (let n = 10; n < 20; n++) expect(index.claim(hex(n, 0), hex(n, 7), 2, "b")).toBe(n + 1)
+  expect(index.dropStep(1, "a")).toBe(10)
+  // Five of a's ids staged again by c: their old sequence numbers, rows 21 to 25.
+  for (let n = 0; n < 5; n++) expect(index.claim(hex(n, 0), hex(n, 8), 3, "c")).toBe(21 + n)
+  // A new id after that: the next sequence number (20), row 26.
+  expect(index.claim(hex(20, 0), hex(20, 7), 2, "b")).toBe(26)
+  const rows = Array.from({ length: 21 }, (_, n) => {
+    const seq = index.find(hex(n, 0))
+    return seq < 0 ? -1 : index.row(seq)
+  })
+  expect(rows).toEqual([21, 22, 23, 24, 25, -1, -1, -1, -1, -1, ...Array.from({ length: 10 }, (_, n) => n + 11), 26])
+  expect(index.find(hex(3, 0))).toBe(3)
+  expect(index.step(3)).toBe("c")
+  expect(index.hasHash(3, hex(3, 8))).toBe(true)
+})
+
+test("resting frees the id table; the next lookup or claim builds it again, every id where it was", () => {
+  const count = 300_000
+  const index = new StagedIndex(["fetch"])
+  for (let n = 0; n < count; n++) index.claim(hex(n, 0), hex(n, 7), 1, "fetch")
+  index.rest()
+  index.rest()
+  let wrong = 0
+  for (let n = 0; n < count; n++) if (index.find(hex(n, 0)) !== n) wrong++
+  expect(wrong).toBe(0)
+  expect(index.find(hex(count, 0))).toBe(-1)
+  // A claim right after resting: an id already there keeps its sequence number; a new one gets the next.
+  index.rest()
+  expect(index.claim(hex(5, 0), hex(5, 7), 1, "fetch")).toBe(-1 - 5)
+  expect(index.claim(hex(count, 0), hex(count, 7), 1, "fetch")).toBe(count + 1)
+  expect(index.lookup(index.idBytes(count))).toBe(count)
+  expect(index.index.size).toBe(count + 1)
+})
