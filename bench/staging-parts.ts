@@ -38,13 +38,18 @@ const args = process.argv.slice(2)
 const n = Number(args[args.indexOf("--n") + 1] ?? 10000)
 const account = "a"
 /**
- * Objects built at a time: few, so that the heap holds about as much as a sync's does when staging nudges
- * the collector (with 65,536 held, those nudges took a second more of the puts at n = 1M).
+ * Objects built at a time: fewer than staging emits between nudges of the collector (`EMIT_NUDGE`), so that
+ * the heap holds about as much as a sync's does when it nudges (with 65,536 held, the nudges took a second
+ * more of the puts at n = 1M).
  */
 const CHUNK = 1 << 12
 
+const steps = ["fetch-hosts", "fetch-users", "fetch-services", "build-relationships"]
+
 interface Built<R> {
   readonly step: string
+  /** The step's ordinal + 1, as staging numbers owners (found outside the clock). */
+  readonly owner: number
   readonly record: R
   readonly json: string
 }
@@ -52,7 +57,7 @@ type Builder = { toStaged(account: string): unknown }
 const built = <R>(step: string, builder: Builder): Built<R> => {
   const staged = builder.toStaged(account) as { record: R; json: string } | Error
   if (staged instanceof Error) throw staged
-  return { step, record: staged.record, json: staged.json }
+  return { step, owner: steps.indexOf(step) + 1, record: staged.record, json: staged.json }
 }
 
 /** Generation 0's objects, in the order the connector emits them, a chunk at a time. */
@@ -82,7 +87,6 @@ function* chunks(): Generator<{
   yield* make(n / 2, (j) => ({ relationship: built("build-relationships", uses(j)) }))
 }
 
-const steps = ["fetch-hosts", "fetch-users", "fetch-services", "build-relationships"]
 const indexes = [new StagedIndex(steps), new StagedIndex(steps)] as const
 const spill = new LogSpill()
 const staging = new CoreStaging(new LogSpill())
@@ -94,10 +98,8 @@ for (const chunk of chunks()) {
   entities += chunk.entities.length
   relationships += chunk.relationships.length
   let start = performance.now()
-  for (const { step, record } of chunk.entities) indexes[0].claim(record.id, record.hash, steps.indexOf(step) + 1, step)
-  for (const { step, record } of chunk.relationships) {
-    indexes[1].claim(record.id, record.hash, steps.indexOf(step) + 1, step)
-  }
+  for (const { step, owner, record } of chunk.entities) indexes[0].claim(record.id, record.hash, owner, step)
+  for (const { step, owner, record } of chunk.relationships) indexes[1].claim(record.id, record.hash, owner, step)
   clock.claimsMs += performance.now() - start
   start = performance.now()
   for (const { step, record, json } of chunk.entities) spill.appendEntity(++row, step, record, json)
