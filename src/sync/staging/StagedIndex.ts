@@ -6,7 +6,7 @@ const hashKey = new Uint32Array(4)
 /**
  * One kind of staged object (entities or relationships) as the commit sees it: an exact in-memory index
  * of the ids staged in this sync with, for each, its owning step, content hash and row in the spill, and
- * per-step checksums of what each step owns. About 34 bytes per staged object; never the objects.
+ * per-step checksums of what each step owns. 34 to 38 bytes per staged object; never the objects.
  *
  * A sequence number's spill row is its sequence number + 1 (both count the ids in the order they were first
  * staged) until a discarded step's id is staged again, under a new row: only then does the index keep a
