@@ -16,8 +16,8 @@ export const collectorNudge = (every: number = 1 << 16) => everyRows(every, () =
  * How often staging nudges the collector as the steps emit: an emitted object leaves some 1 KB behind (its
  * strings, properties, record and JSON), so 65,536 rows between nudges let the heap swing by 40-80 MiB
  * (bun:jsc heapStats, a first sync at n = 1M). Every 16,384 rows, by hand at n = 1M (one binary against the
- * other, twice each, same stores): peak RSS of `first` 321-326 → 308-309 MiB, `same` 311-315 → 285-286, in the
- * same time. The diff keeps 65,536: there, a nudge four times as often raised churn's peak (355-359 → 367-371
+ * other, twice each, same stores; the diff's nudge changed too, which neither spends time in): peak RSS of
+ * `first` 321-326 → 308-309 MiB, `same` 311-315 → 285-286, in the same time. The diff keeps 65,536: there, a nudge four times as often raised churn's peak (355-359 → 367-371
  * MiB), the rows a stream holds being promoted rather than freed.
  */
 export const EMIT_NUDGE = 1 << 14

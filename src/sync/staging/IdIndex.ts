@@ -24,8 +24,6 @@ export class IdIndex {
    */
   private slots = new Int32Array(2048)
   private scale = this.slots.length / 2 ** 32
-  /** The table is freed (`rest`) until the next lookup. */
-  private resting = false
   /** How many ids the index holds (the next sequence number). */
   size = 0
 
@@ -37,7 +35,7 @@ export class IdIndex {
 
   /** The sequence number of the id in `key`, or -1. */
   findKey(): number {
-    if (this.resting) this.wake()
+    if (this.slots.length === 0) this.wake()
     const a = key[0] as number
     const b = key[1] as number
     const c = key[2] as number
@@ -79,7 +77,7 @@ export class IdIndex {
 
   /** `claim` for the id in `key`. */
   claimKey(): number {
-    if (this.resting) this.wake()
+    if (this.slots.length === 0) this.wake()
     const a = key[0] as number
     const b = key[1] as number
     const c = key[2] as number
@@ -123,14 +121,12 @@ export class IdIndex {
    * their sequence numbers stay.
    */
   rest(): void {
-    if (this.resting) return
-    this.resting = true
     release(this.slots)
     this.slots = new Int32Array(0)
   }
 
+  /** Builds the table again after `rest` (an empty table is a resting one: a live one has 2048 slots or more). */
   private wake(): void {
-    this.resting = false
     this.rehash(this.capacityFor(this.size))
   }
 
