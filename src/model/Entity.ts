@@ -1,7 +1,7 @@
 import { ValidationFailed } from "./Errors.ts"
 import { emittedEntityId, hashContent, type PropertyValue } from "./Ids.ts"
 import type { EntityRecord, Staged } from "./Records.ts"
-import { checkProperties, NO_PROPERTIES, notAString, setOwn, TYPE_PATTERN } from "./Validate.ts"
+import { checkProperties, NO_PROPERTIES, notAString, ownCopy, setAll, setOwn, TYPE_PATTERN } from "./Validate.ts"
 
 /**
  * A fluent description of one entity, turned into an `EntityRecord` when it is emitted.
@@ -14,8 +14,10 @@ export class EntityBuilder {
   _class = ""
   /** @internal */
   _displayName: string | undefined = undefined
-  /** @internal */
-  readonly _properties: Record<string, unknown> = {}
+  /** @internal Copied before the next change once an emit has kept it (`_kept`). */
+  _properties: Record<string, unknown> = {}
+  /** @internal Whether an emitted record holds `_properties` (see `checkProperties`). */
+  _kept = false
 
   constructor(
     readonly type: string,
@@ -36,14 +38,21 @@ export class EntityBuilder {
 
   /** One flat property: string, finite number, boolean, null or array of strings. */
   property(name: string, value: PropertyValue): this {
+    if (this._kept) this.unkeep()
     setOwn(this._properties, name, value)
     return this
   }
 
   /** Several flat properties at once. */
   properties(values: Readonly<Record<string, PropertyValue>>): this {
-    for (const name of Object.keys(values)) setOwn(this._properties, name, values[name])
+    if (this._kept) this.unkeep()
+    setAll(this._properties, values)
     return this
+  }
+
+  private unkeep(): void {
+    this._properties = ownCopy(this._properties)
+    this._kept = false
   }
 
   /** `type/key`, as errors name the entity. */
@@ -71,8 +80,9 @@ export class EntityBuilder {
         reason: `type "${this.type}" is not snake_case ([a-z][a-z0-9_]*)`
       })
     }
-    const properties = checkProperties(this, this._properties)
+    const properties = checkProperties(this, this._properties, !this._kept)
     if (properties instanceof ValidationFailed) return properties
+    if (properties === this._properties) this._kept = true
     const displayName = this._displayName ?? this.key
     const json = properties === NO_PROPERTIES ? "{}" : JSON.stringify(properties)
     const record: EntityRecord = {

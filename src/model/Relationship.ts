@@ -1,7 +1,16 @@
 import { ValidationFailed } from "./Errors.ts"
 import { entityId, hashContent, type PropertyValue, relationshipId } from "./Ids.ts"
 import type { RelationshipRecord, Staged } from "./Records.ts"
-import { checkProperties, NO_PROPERTIES, notAString, setOwn, TYPE_PATTERN, VERB_PATTERN } from "./Validate.ts"
+import {
+  checkProperties,
+  NO_PROPERTIES,
+  notAString,
+  ownCopy,
+  setAll,
+  setOwn,
+  TYPE_PATTERN,
+  VERB_PATTERN
+} from "./Validate.ts"
 
 const SNAKE = "snake_case ([a-z][a-z0-9_]*)"
 
@@ -23,8 +32,10 @@ const emptyHash = (verb: string): string => {
  * relationship("host", "web-01", "RUNS", "service", "nginx").property("port", 443)
  */
 export class RelationshipBuilder {
-  /** @internal */
-  readonly _properties: Record<string, unknown> = {}
+  /** @internal Copied before the next change once an emit has kept it (`_kept`). */
+  _properties: Record<string, unknown> = {}
+  /** @internal Whether an emitted record holds `_properties` (see `checkProperties`). */
+  _kept = false
   /** @internal */
   _toAccount: string | undefined = undefined
   /** @internal */
@@ -40,14 +51,21 @@ export class RelationshipBuilder {
 
   /** One flat property of the relationship. */
   property(name: string, value: PropertyValue): this {
+    if (this._kept) this.unkeep()
     setOwn(this._properties, name, value)
     return this
   }
 
   /** Several flat properties at once. */
   properties(values: Readonly<Record<string, PropertyValue>>): this {
-    for (const name of Object.keys(values)) setOwn(this._properties, name, values[name])
+    if (this._kept) this.unkeep()
+    setAll(this._properties, values)
     return this
+  }
+
+  private unkeep(): void {
+    this._properties = ownCopy(this._properties)
+    this._kept = false
   }
 
   /**
@@ -94,8 +112,9 @@ export class RelationshipBuilder {
     if (!TYPE_PATTERN.test(this.fromType)) return this.invalid(`from type "${this.fromType}" is not ${SNAKE}`)
     if (!TYPE_PATTERN.test(this.toType)) return this.invalid(`to type "${this.toType}" is not ${SNAKE}`)
     if (!VERB_PATTERN.test(this.verb)) return this.invalid(`verb "${this.verb}" is not UPPER_SNAKE_CASE`)
-    const properties = checkProperties(this, this._properties)
+    const properties = checkProperties(this, this._properties, !this._kept)
     if (properties instanceof ValidationFailed) return properties
+    if (properties === this._properties) this._kept = true
     const fromId = entityId(account, this.fromType, this.fromKey)
     const toAccount = this._toAccount === account ? undefined : this._toAccount
     const toId = entityId(toAccount ?? account, this.toType, this.toKey)

@@ -100,18 +100,32 @@ const sameNames = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean 
   return true
 }
 
-/** `names` (as `Object.keys` gave them) in sorted order: a cached order, or a sorted copy. */
+/** Whether each shape's names came in sorted order already, beside `shapeSorted`. */
+const shapeInOrder: Array<boolean> = new Array(SHAPES)
+
+/** Whether the names of the last `sortedNames` call were in sorted order already. */
+let lastInOrder = false
+
+/**
+ * `names` (as `Object.keys` gave them) in sorted order: a cached order, or a sorted copy. Whether they
+ * were in order already is left in `lastInOrder`.
+ */
 const sortedNames = (names: ReadonlyArray<string>): ReadonlyArray<string> => {
   for (let index = 0; index < SHAPES; index++) {
     const seen = shapeNames[index]
-    if (seen !== undefined && sameNames(seen, names)) return shapeSorted[index] as ReadonlyArray<string>
+    if (seen !== undefined && sameNames(seen, names)) {
+      lastInOrder = shapeInOrder[index] as boolean
+      return shapeSorted[index] as ReadonlyArray<string>
+    }
   }
   const sorted = names.slice()
   if (sorted.length > 24) sorted.sort()
   else insertionSort(sorted)
+  lastInOrder = sameNames(sorted, names)
   if (names.length <= 64) {
     shapeNames[shapeNext] = names
     shapeSorted[shapeNext] = sorted
+    shapeInOrder[shapeNext] = lastInOrder
     shapeNext = (shapeNext + 1) % SHAPES
   }
   return sorted
@@ -122,19 +136,26 @@ export const NO_PROPERTIES: Properties = Object.freeze({})
 
 /**
  * Checks that every property is flat (string, finite number, boolean, null, array of strings) and
- * returns a copy with its keys in sorted order, so that later changes to the builder (or to an array it
- * was given) cannot alter what was emitted and `JSON.stringify(copy)` is the canonical properties JSON
+ * returns them with their keys in sorted order, so that later changes to the builder (or to an array it
+ * was given) cannot alter what was emitted and `JSON.stringify(result)` is the canonical properties JSON
  * (see `canonicalProperties`). Arrays are copied, not frozen: `JSON.stringify` of a frozen array takes
  * a much slower path.
+ *
+ * The result is a sorted copy, unless `properties` is `owned` (an object only the builder holds, which
+ * it will copy before it changes it again) and its keys are in sorted order already: then arrays are
+ * replaced by copies in place and the same object is returned, saving an object per emit (builders put
+ * a whole `properties({...})` in sorted order).
  */
 export const checkProperties = (
   owner: { readonly subject: string },
-  properties: Readonly<Record<string, unknown>>
+  properties: Record<string, unknown>,
+  owned = false
 ): Properties | ValidationFailed => {
   const keys = Object.keys(properties)
   if (keys.length === 0) return NO_PROPERTIES
   const names = sortedNames(keys)
-  const copy: Record<string, PropertyValue> = {}
+  const inPlace = owned && lastInOrder
+  const copy: Record<string, PropertyValue> = inPlace ? (properties as Record<string, PropertyValue>) : {}
   for (const name of names) {
     const value = properties[name]
     if (name.length === 0) {
@@ -147,7 +168,30 @@ export const checkProperties = (
         reason: `value is ${describe(value)}; expected a string, a finite number, a boolean, null or an array of strings`
       })
     }
-    setOwn(copy, name, Array.isArray(value) ? value.slice() : value)
+    if (Array.isArray(value)) setOwn(copy, name, value.slice())
+    else if (!inPlace) setOwn(copy, name, value)
   }
+  return copy
+}
+
+/**
+ * Sets `values` on a builder's `target`: in sorted order when the target has none yet, so that
+ * `checkProperties` can keep the object rather than copy it.
+ */
+export const setAll = (target: Record<string, unknown>, values: Readonly<Record<string, unknown>>): void => {
+  const keys = Object.keys(values)
+  const names = keys.length > 1 && isEmpty(target) ? sortedNames(keys) : keys
+  for (const name of names) setOwn(target, name, values[name])
+}
+
+const isEmpty = (target: Record<string, unknown>): boolean => {
+  for (const _ in target) return false
+  return true
+}
+
+/** A copy of a builder's properties that it can change again, after `checkProperties` kept the object. */
+export const ownCopy = (properties: Readonly<Record<string, unknown>>): Record<string, unknown> => {
+  const copy: Record<string, unknown> = {}
+  for (const name of Object.keys(properties)) setOwn(copy, name, properties[name])
   return copy
 }

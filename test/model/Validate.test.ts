@@ -93,6 +93,54 @@ describe("property values", () => {
     expect(record.properties.s).toBe("x")
   })
 
+  test("a builder changed after an emit, or emitted again, leaves what it emitted as it was", () => {
+    const tags = ["a"]
+    const builder = relationship("host", "h", "RUNS", "service", "s").properties({ port: 80, tags })
+    const first = builder.toStaged("a")
+    if (first instanceof ValidationFailed) throw first
+    // Emitted again unchanged: the same content, in a record of its own.
+    const again = builder.toStaged("a")
+    if (again instanceof ValidationFailed) throw again
+    expect(again.json).toBe(first.json)
+    expect(again.record.properties).not.toBe(first.record.properties)
+    // Changed every way a builder can be: one property, several, an array it was given.
+    builder.properties({ port: 443 })
+    tags.push("b")
+    const changed = builder.property("proto", "tcp").toStaged("a")
+    if (changed instanceof ValidationFailed) throw changed
+    expect(changed.json).toBe('{"port":443,"proto":"tcp","tags":["a"]}')
+    expect(first.record.properties).toEqual({ port: 80, tags: ["a"] })
+    expect(first.json).toBe('{"port":80,"tags":["a"]}')
+    expect(again.record.properties).toEqual({ port: 80, tags: ["a"] })
+  })
+
+  test("properties set in any order and any number of calls give the same canonical JSON", () => {
+    const json = (builder: EntityBuilder): string => {
+      const staged = builder.class("Host").toStaged("a")
+      if (staged instanceof ValidationFailed) throw staged
+      expect(Object.keys(staged.record.properties)).toEqual(["a", "b", "c"])
+      return staged.json
+    }
+    const expected = '{"a":1,"b":["x"],"c":true}'
+    expect(json(entity("host", "h").properties({ c: true, a: 1, b: ["x"] }))).toBe(expected)
+    expect(json(entity("host", "h").properties({ a: 1, b: ["x"], c: true }))).toBe(expected)
+    expect(
+      json(
+        entity("host", "h")
+          .property("c", true)
+          .properties({ b: ["x"], a: 1 })
+      )
+    ).toBe(expected)
+    expect(
+      json(
+        entity("host", "h")
+          .properties({ c: true })
+          .properties({ b: ["x"], a: 1 })
+      )
+    ).toBe(expected)
+    expect(json(entity("host", "h").property("b", ["x"]).property("a", 1).property("c", true))).toBe(expected)
+  })
+
   test("an empty property name is rejected", () => {
     expect(failure(entity("host", "h").class("Host").property("", 1).toRecord("a")).reason).toMatch(/empty/)
   })
