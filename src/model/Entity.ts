@@ -18,6 +18,8 @@ export class EntityBuilder {
   _properties: Record<string, unknown> = {}
   /** @internal Whether an emitted record holds `_properties` (see `checkProperties`). */
   _kept = false
+  /** @internal The names of `_properties` in sorted order when `properties({...})` set them all. */
+  _sorted: ReadonlyArray<string> | undefined = undefined
 
   constructor(
     readonly type: string,
@@ -39,6 +41,7 @@ export class EntityBuilder {
   /** One flat property: string, finite number, boolean, null or array of strings. */
   property(name: string, value: PropertyValue): this {
     if (this._kept) this.unkeep()
+    this._sorted = undefined
     setOwn(this._properties, name, value)
     return this
   }
@@ -46,7 +49,7 @@ export class EntityBuilder {
   /** Several flat properties at once. */
   properties(values: Readonly<Record<string, PropertyValue>>): this {
     if (this._kept) this.unkeep()
-    setAll(this._properties, values)
+    this._sorted = setAll(this._properties, values)
     return this
   }
 
@@ -80,7 +83,7 @@ export class EntityBuilder {
         reason: `type "${this.type}" is not snake_case ([a-z][a-z0-9_]*)`
       })
     }
-    const properties = checkProperties(this, this._properties, !this._kept)
+    const properties = checkProperties(this, this._properties, !this._kept, this._sorted)
     if (properties instanceof ValidationFailed) return properties
     if (properties === this._properties) this._kept = true
     const displayName = this._displayName ?? this.key

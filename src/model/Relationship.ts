@@ -36,6 +36,8 @@ export class RelationshipBuilder {
   _properties: Record<string, unknown> = {}
   /** @internal Whether an emitted record holds `_properties` (see `checkProperties`). */
   _kept = false
+  /** @internal The names of `_properties` in sorted order when `properties({...})` set them all. */
+  _sorted: ReadonlyArray<string> | undefined = undefined
   /** @internal */
   _toAccount: string | undefined = undefined
   /** @internal */
@@ -52,6 +54,7 @@ export class RelationshipBuilder {
   /** One flat property of the relationship. */
   property(name: string, value: PropertyValue): this {
     if (this._kept) this.unkeep()
+    this._sorted = undefined
     setOwn(this._properties, name, value)
     return this
   }
@@ -59,7 +62,7 @@ export class RelationshipBuilder {
   /** Several flat properties at once. */
   properties(values: Readonly<Record<string, PropertyValue>>): this {
     if (this._kept) this.unkeep()
-    setAll(this._properties, values)
+    this._sorted = setAll(this._properties, values)
     return this
   }
 
@@ -112,7 +115,7 @@ export class RelationshipBuilder {
     if (!TYPE_PATTERN.test(this.fromType)) return this.invalid(`from type "${this.fromType}" is not ${SNAKE}`)
     if (!TYPE_PATTERN.test(this.toType)) return this.invalid(`to type "${this.toType}" is not ${SNAKE}`)
     if (!VERB_PATTERN.test(this.verb)) return this.invalid(`verb "${this.verb}" is not UPPER_SNAKE_CASE`)
-    const properties = checkProperties(this, this._properties, !this._kept)
+    const properties = checkProperties(this, this._properties, !this._kept, this._sorted)
     if (properties instanceof ValidationFailed) return properties
     if (properties === this._properties) this._kept = true
     const fromId = entityId(account, this.fromType, this.fromKey)

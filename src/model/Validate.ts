@@ -149,12 +149,18 @@ export const NO_PROPERTIES: Properties = Object.freeze({})
 export const checkProperties = (
   owner: { readonly subject: string },
   properties: Record<string, unknown>,
-  owned = false
+  owned = false,
+  sorted?: ReadonlyArray<string>
 ): Properties | ValidationFailed => {
-  const keys = Object.keys(properties)
-  if (keys.length === 0) return NO_PROPERTIES
-  const names = sortedNames(keys)
-  const inPlace = owned && lastInOrder
+  let names = sorted
+  let inOrder = sorted !== undefined
+  if (names === undefined) {
+    const keys = Object.keys(properties)
+    if (keys.length === 0) return NO_PROPERTIES
+    names = sortedNames(keys)
+    inOrder = lastInOrder
+  }
+  const inPlace = owned && inOrder
   const copy: Record<string, PropertyValue> = inPlace ? (properties as Record<string, PropertyValue>) : {}
   for (const name of names) {
     const value = properties[name]
@@ -178,10 +184,14 @@ export const checkProperties = (
  * Sets `values` on a builder's `target`: in sorted order when the target has none yet, so that
  * `checkProperties` can keep the object rather than copy it.
  */
-export const setAll = (target: Record<string, unknown>, values: Readonly<Record<string, unknown>>): void => {
+export const setAll = (
+  target: Record<string, unknown>,
+  values: Readonly<Record<string, unknown>>
+): ReadonlyArray<string> | undefined => {
   const keys = Object.keys(values)
-  const names = keys.length > 1 && isEmpty(target) ? sortedNames(keys) : keys
-  for (const name of names) setOwn(target, name, values[name])
+  const sorted = keys.length > 0 && isEmpty(target) ? sortedNames(keys) : undefined
+  for (const name of sorted ?? keys) setOwn(target, name, values[name])
+  return sorted
 }
 
 const isEmpty = (target: Record<string, unknown>): boolean => {
