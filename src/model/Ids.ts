@@ -85,6 +85,13 @@ const encodeInto = (domain: string, fields: ReadonlyArray<string>): Uint8Array =
   return scratch.subarray(0, offset)
 }
 
+/** `encodeInto(domain, [a, b, c])` without the array: every entity id, and most relationship ids. */
+const encode3 = (domain: string, a: string, b: string, c: string): Uint8Array => {
+  const size = 16 + 3 * (domain.length + a.length + b.length + c.length)
+  if (size > scratch.length) scratch = new Uint8Array(Math.max(size, 2 * scratch.length))
+  return scratch.subarray(0, writeField(c, writeField(b, writeField(a, writeField(domain, 0)))))
+}
+
 /** The canonical encoding of a tuple of strings (exported for the injectivity tests). */
 export const canonicalEncoding = (domain: string, fields: ReadonlyArray<string>): Uint8Array =>
   encodeInto(domain, fields).slice()
@@ -118,7 +125,7 @@ export const entityId = (account: string, type: string, key: string): string => 
  * endpoint of a relationship that follows.
  */
 export const emittedEntityId = (account: string, type: string, key: string): string => {
-  const id = hash128(encodeInto("parallax/entity/v1", [account, type, key]))
+  const id = hash128(encode3("parallax/entity/v1", account, type, key))
   recentAccounts[recentNext] = account
   recentTypes[recentNext] = type
   recentKeys[recentNext] = key
@@ -129,7 +136,11 @@ export const emittedEntityId = (account: string, type: string, key: string): str
 
 /** The id of a relationship: `(from id, verb, to id[, key])`. */
 export const relationshipId = (fromId: string, verb: string, toId: string, key?: string): string =>
-  hash128(encodeInto("parallax/relationship/v1", key === undefined ? [fromId, verb, toId] : [fromId, verb, toId, key]))
+  hash128(
+    key === undefined
+      ? encode3("parallax/relationship/v1", fromId, verb, toId)
+      : encodeInto("parallax/relationship/v1", [fromId, verb, toId, key])
+  )
 
 /** A flat property value (DESIGN §3). */
 export type PropertyValue = string | number | boolean | null | ReadonlyArray<string>
@@ -160,7 +171,18 @@ export const canonicalProperties = (properties: Properties): string => {
  * (each ends at its first unescaped quote, so the concatenation is unambiguous), then the properties.
  */
 export const hashContent = (klass: string, displayName: string, propertiesJson: string): string =>
-  hash128(jsonString(klass) + jsonString(displayName) + propertiesJson)
+  hash128(classJson(klass) + jsonString(displayName) + propertiesJson)
+
+/** `jsonString` of a class or verb: the last one's is kept, as objects mostly come a class at a time. */
+let lastClass = ""
+let lastClassJson = '""'
+const classJson = (klass: string): string => {
+  if (klass !== lastClass) {
+    lastClassJson = jsonString(klass)
+    lastClass = klass
+  }
+  return lastClassJson
+}
 
 /**
  * `JSON.stringify(text)`, without the call for the common text that needs no escaping: none of the
