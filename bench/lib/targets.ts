@@ -157,8 +157,8 @@ export const renderIssue14 = (
           ratio <= ISSUE_14.emitRatio
             ? ""
             : `the bare loop (${seconds(floorEmit)}) builds, serialises and hashes; the SDK adds ${seconds(sdkInProcess - floorEmit)}: ` +
-              "the builders' copies of the properties, validation (a sorted copy of them, each value checked), the " +
-              "records and the emit's own bookkeeping (see the note of the issue)"
+              "the builders (a copy of the properties each, in sorted order), validation (each value checked), the " +
+              "records, the emit's own bookkeeping and the garbage all of them leave (see the note of the issue)"
         } |`
     )
   }

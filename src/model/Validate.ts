@@ -144,7 +144,8 @@ export const NO_PROPERTIES: Properties = Object.freeze({})
  * The result is a sorted copy, unless `properties` is `owned` (an object only the builder holds, which
  * it will copy before it changes it again) and its keys are in sorted order already: then arrays are
  * replaced by copies in place and the same object is returned, saving an object per emit (builders put
- * a whole `properties({...})` in sorted order).
+ * a whole `properties({...})` in sorted order). `sorted`, when the builder has them, are the names in the
+ * order the object holds them, sorted (what `setAll` returned): then no keys are read.
  */
 export const checkProperties = (
   owner: { readonly subject: string },
