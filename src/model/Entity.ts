@@ -1,7 +1,8 @@
 import { ValidationFailed } from "./Errors.ts"
-import { emittedEntityId, hashContent, type PropertyValue } from "./Ids.ts"
+import { emittedEntityId, hashContent } from "./Ids.ts"
+import { PropertiesBuilder } from "./PropertiesBuilder.ts"
 import type { EntityRecord, Staged } from "./Records.ts"
-import { checkProperties, NO_PROPERTIES, notAString, ownCopy, setAll, setOwn, TYPE_PATTERN } from "./Validate.ts"
+import { NO_PROPERTIES, notAString, TYPE_PATTERN } from "./Validate.ts"
 
 /**
  * A fluent description of one entity, turned into an `EntityRecord` when it is emitted.
@@ -9,22 +10,18 @@ import { checkProperties, NO_PROPERTIES, notAString, ownCopy, setAll, setOwn, TY
  * @example
  * entity("host", "web-01").class("Host").displayName("Web Server 01").property("state", "running")
  */
-export class EntityBuilder {
+export class EntityBuilder extends PropertiesBuilder {
   /** @internal */
   _class = ""
   /** @internal */
   _displayName: string | undefined = undefined
-  /** @internal Copied before the next change once an emit has kept it (`_kept`). */
-  _properties: Record<string, unknown> = {}
-  /** @internal Whether an emitted record holds `_properties` (see `checkProperties`). */
-  _kept = false
-  /** @internal The names of `_properties` in sorted order when `properties({...})` set them all. */
-  _sorted: ReadonlyArray<string> | undefined = undefined
 
   constructor(
     readonly type: string,
     readonly key: string
-  ) {}
+  ) {
+    super()
+  }
 
   /** The entity's class, from the closed set (`Host`, `User`, `Service`, ...). */
   class(klass: string): this {
@@ -36,26 +33,6 @@ export class EntityBuilder {
   displayName(name: string): this {
     this._displayName = name
     return this
-  }
-
-  /** One flat property: string, finite number, boolean, null or array of strings. */
-  property(name: string, value: PropertyValue): this {
-    if (this._kept) this.unkeep()
-    this._sorted = undefined
-    setOwn(this._properties, name, value)
-    return this
-  }
-
-  /** Several flat properties at once. */
-  properties(values: Readonly<Record<string, PropertyValue>>): this {
-    if (this._kept) this.unkeep()
-    this._sorted = setAll(this._properties, values)
-    return this
-  }
-
-  private unkeep(): void {
-    this._properties = ownCopy(this._properties)
-    this._kept = false
   }
 
   /** `type/key`, as errors name the entity. */
@@ -83,9 +60,8 @@ export class EntityBuilder {
         reason: `type "${this.type}" is not snake_case ([a-z][a-z0-9_]*)`
       })
     }
-    const properties = checkProperties(this, this._properties, !this._kept, this._sorted)
+    const properties = this.checkedProperties()
     if (properties instanceof ValidationFailed) return properties
-    if (properties === this._properties) this._kept = true
     const displayName = this._displayName ?? this.key
     const json = properties === NO_PROPERTIES ? "{}" : JSON.stringify(properties)
     const record: EntityRecord = {

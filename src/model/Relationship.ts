@@ -1,16 +1,8 @@
 import { ValidationFailed } from "./Errors.ts"
-import { entityId, hashContent, type PropertyValue, relationshipId } from "./Ids.ts"
+import { entityId, hashContent, relationshipId } from "./Ids.ts"
+import { PropertiesBuilder } from "./PropertiesBuilder.ts"
 import type { RelationshipRecord, Staged } from "./Records.ts"
-import {
-  checkProperties,
-  NO_PROPERTIES,
-  notAString,
-  ownCopy,
-  setAll,
-  setOwn,
-  TYPE_PATTERN,
-  VERB_PATTERN
-} from "./Validate.ts"
+import { NO_PROPERTIES, notAString, TYPE_PATTERN, VERB_PATTERN } from "./Validate.ts"
 
 const SNAKE = "snake_case ([a-z][a-z0-9_]*)"
 
@@ -31,13 +23,7 @@ const emptyHash = (verb: string): string => {
  * @example
  * relationship("host", "web-01", "RUNS", "service", "nginx").property("port", 443)
  */
-export class RelationshipBuilder {
-  /** @internal Copied before the next change once an emit has kept it (`_kept`). */
-  _properties: Record<string, unknown> = {}
-  /** @internal Whether an emitted record holds `_properties` (see `checkProperties`). */
-  _kept = false
-  /** @internal The names of `_properties` in sorted order when `properties({...})` set them all. */
-  _sorted: ReadonlyArray<string> | undefined = undefined
+export class RelationshipBuilder extends PropertiesBuilder {
   /** @internal */
   _toAccount: string | undefined = undefined
   /** @internal */
@@ -49,26 +35,8 @@ export class RelationshipBuilder {
     readonly verb: string,
     readonly toType: string,
     readonly toKey: string
-  ) {}
-
-  /** One flat property of the relationship. */
-  property(name: string, value: PropertyValue): this {
-    if (this._kept) this.unkeep()
-    this._sorted = undefined
-    setOwn(this._properties, name, value)
-    return this
-  }
-
-  /** Several flat properties at once. */
-  properties(values: Readonly<Record<string, PropertyValue>>): this {
-    if (this._kept) this.unkeep()
-    this._sorted = setAll(this._properties, values)
-    return this
-  }
-
-  private unkeep(): void {
-    this._properties = ownCopy(this._properties)
-    this._kept = false
+  ) {
+    super()
   }
 
   /**
@@ -115,9 +83,8 @@ export class RelationshipBuilder {
     if (!TYPE_PATTERN.test(this.fromType)) return this.invalid(`from type "${this.fromType}" is not ${SNAKE}`)
     if (!TYPE_PATTERN.test(this.toType)) return this.invalid(`to type "${this.toType}" is not ${SNAKE}`)
     if (!VERB_PATTERN.test(this.verb)) return this.invalid(`verb "${this.verb}" is not UPPER_SNAKE_CASE`)
-    const properties = checkProperties(this, this._properties, !this._kept, this._sorted)
+    const properties = this.checkedProperties()
     if (properties instanceof ValidationFailed) return properties
-    if (properties === this._properties) this._kept = true
     const fromId = entityId(account, this.fromType, this.fromKey)
     const toAccount = this._toAccount === account ? undefined : this._toAccount
     const toId = entityId(toAccount ?? account, this.toType, this.toKey)

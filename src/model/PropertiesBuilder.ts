@@ -1,0 +1,50 @@
+import type { ValidationFailed } from "./Errors.ts"
+import type { Properties, PropertyValue } from "./Ids.ts"
+import { checkProperties, ownCopy, setAll, setOwn } from "./Validate.ts"
+
+/**
+ * What entity and relationship builders share: their flat properties, and the bookkeeping that lets an
+ * emit hand the builder's own properties object to the record instead of a copy (see `checkProperties`).
+ * A base class rather than a helper object, so that a builder is one allocation.
+ */
+export abstract class PropertiesBuilder {
+  /** @internal Copied before the next change once an emit has kept it (`_kept`). */
+  _properties: Record<string, unknown> = {}
+  /** @internal Whether an emitted record holds `_properties` (see `checkProperties`). */
+  _kept = false
+  /** @internal The names of `_properties` in sorted order when `properties({...})` set them all. */
+  _sorted: ReadonlyArray<string> | undefined = undefined
+
+  /** How errors name the object: `entity host/web-01`, `relationship a/1 -HAS-> b/2`. */
+  abstract get subject(): string
+
+  /** One flat property: string, finite number, boolean, null or array of strings. */
+  property(name: string, value: PropertyValue): this {
+    if (this._kept) this.unkeep()
+    this._sorted = undefined
+    setOwn(this._properties, name, value)
+    return this
+  }
+
+  /** Several flat properties at once. */
+  properties(values: Readonly<Record<string, PropertyValue>>): this {
+    if (this._kept) this.unkeep()
+    this._sorted = setAll(this._properties, values)
+    return this
+  }
+
+  /**
+   * @internal The validated properties for a record: the builder's own object when `checkProperties`
+   * could keep it (the builder then copies it before its next change), a sorted copy otherwise.
+   */
+  checkedProperties(): Properties | ValidationFailed {
+    const properties = checkProperties(this, this._properties, !this._kept, this._sorted)
+    if (properties === this._properties) this._kept = true
+    return properties
+  }
+
+  private unkeep(): void {
+    this._properties = ownCopy(this._properties)
+    this._kept = false
+  }
+}
