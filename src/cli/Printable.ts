@@ -43,3 +43,11 @@ const ANSI = new RegExp(
 
 /** `text` without ANSI escape sequences (colours, for output that is not a terminal or under `NO_COLOR`). */
 export const stripAnsi = (text: string): string => text.replace(ANSI, "")
+
+/** `count` and the noun in the number it takes: `1 entity`, `2 entities`, `0 relationships`. */
+export const counted = (count: number, singular: string, plural = `${singular}s`): string =>
+  `${count} ${count === 1 ? singular : plural}`
+
+/** `counted` for a step's or a page's entities and relationships: `1 entity, 2 relationships`. */
+export const objectCounts = (entities: number, relationships: number): string =>
+  `${counted(entities, "entity", "entities")}, ${counted(relationships, "relationship")}`

@@ -3,7 +3,7 @@ import { createLogUpdate } from "log-update"
 import pc from "picocolors"
 import type { SyncEvent } from "../model/Events.ts"
 import type { LogEntry } from "./Logging.ts"
-import { jsonLine, printable } from "./Printable.ts"
+import { counted, jsonLine, objectCounts, printable } from "./Printable.ts"
 import { stepJson } from "./Render.ts"
 
 /** How sync progress is shown: live on a terminal, a line per event otherwise, JSON lines for collectors. */
@@ -98,9 +98,9 @@ export const progress = (
         const duration = line.durationMs ?? (line.status === "running" ? now - line.startedAt : undefined)
         const counts =
           line.status === "succeeded" || (line.status === "running" && line.entities + line.relationships > 0)
-            ? `${line.entities} entities, ${line.relationships} relationships`
+            ? objectCounts(line.entities, line.relationships)
             : ""
-        const retries = line.retries > 0 ? pc.yellow(` (${line.retries} retries)`) : ""
+        const retries = line.retries > 0 ? pc.yellow(` (${counted(line.retries, "retry", "retries")})`) : ""
         const time = duration === undefined ? "" : `${(duration / 1000).toFixed(1)}s`
         return `  ${printable(id).padEnd(24)} ${statusColor(line.status).padEnd(20)} ${time.padStart(7)}  ${counts}${retries}${line.note ? pc.dim(` ${printable(line.note)}`) : ""}`
       })
@@ -214,7 +214,7 @@ const eventText = (event: SyncEvent): string => {
     case "StepStarted":
       return `step ${event.step}: started${event.attempt > 1 ? ` (attempt ${event.attempt})` : ""}`
     case "StepCompleted":
-      return `step ${event.step}: succeeded, ${event.entities} entities, ${event.relationships} relationships in ${event.durationMs} ms`
+      return `step ${event.step}: succeeded, ${objectCounts(event.entities, event.relationships)} in ${event.durationMs} ms`
     case "StepFailed":
       return `step ${event.step}: failed after ${event.durationMs} ms: ${event.error.message}`
     case "StepSkipped":
@@ -223,14 +223,14 @@ const eventText = (event: SyncEvent): string => {
       return `step ${event.step}: retrying in ${formatDelay(event.delayMs)} (attempt ${event.attempt} failed: ${event.error.message})`
     case "SyncFinished": {
       const duplicates = event.steps.reduce((sum, step) => sum + step.duplicates, 0)
-      return `collection finished: ${event.steps.filter((step) => step.status === "succeeded").length}/${event.steps.length} steps succeeded${duplicates > 0 ? `, ${duplicates} identical re-emit${duplicates === 1 ? "" : "s"} kept once` : ""}`
+      return `collection finished: ${event.steps.filter((step) => step.status === "succeeded").length}/${event.steps.length} steps succeeded${duplicates > 0 ? `, ${counted(duplicates, "identical re-emit")} kept once` : ""}`
     }
     case "SyncCommitted": {
       const s = event.stats
       return `${event.dryRun ? "dry run" : "committed"} generation ${event.generation} (${event.status}): entities +${s.entitiesCreated} ~${s.entitiesUpdated} -${s.entitiesDeleted} =${s.entitiesUnchanged}, relationships +${s.relationshipsCreated} ~${s.relationshipsUpdated} -${s.relationshipsDeleted} =${s.relationshipsUnchanged}`
     }
     case "StepProgress":
-      return `step ${event.step}: ${event.entities} entities, ${event.relationships} relationships so far`
+      return `step ${event.step}: ${objectCounts(event.entities, event.relationships)} so far`
     case "CommitProgress":
       return commitText(event)
     case "ScopeLockWaiting":

@@ -2,7 +2,7 @@ import { Table } from "console-table-printer"
 import pc from "picocolors"
 import { LEFT_OUT, type StepOutcome, type WarningSummary } from "../model/Events.ts"
 import type { EntityRef, KindPreview, RelationshipRef, SyncPreview, SyncResult } from "../model/Outcome.ts"
-import { printable } from "./Printable.ts"
+import { counted, printable } from "./Printable.ts"
 
 /**
  * A table as text: one line per row, a rule under the head, left-aligned, no colours (the caller colours
@@ -76,7 +76,7 @@ export const warningLines = (warnings: ReadonlyArray<WarningSummary>): ReadonlyA
   if (warnings.length === 0) return []
   const total = warnings.reduce((sum, warning) => sum + warning.count, 0)
   return [
-    `${total} warning${total === 1 ? "" : "s"}:`,
+    `${counted(total, "warning")}:`,
     ...warnings.map((warning) => {
       const more = warning.count - warning.samples.length
       return printable(

@@ -24,6 +24,30 @@ describe("progress lines", () => {
     expect(at("committing", 3_500_000, 3_500_000)).toBe("committing 3,500,000 rows")
   })
 
+  test("counts take the noun's number: one entity, relationship or re-emit is singular", () => {
+    const completed = (entities: number, relationships: number) =>
+      eventLine({ _tag: "StepCompleted", step: "s", entities, relationships, durationMs: 5 })
+    expect(completed(1, 1)).toBe("step s: succeeded, 1 entity, 1 relationship in 5 ms")
+    expect(completed(0, 2)).toBe("step s: succeeded, 0 entities, 2 relationships in 5 ms")
+    expect(eventLine({ _tag: "StepProgress", step: "s", entities: 1, relationships: 3 })).toBe(
+      "step s: 1 entity, 3 relationships so far"
+    )
+    const steps = [
+      {
+        id: "a",
+        status: "succeeded" as const,
+        entities: 1,
+        relationships: 0,
+        attempts: 1,
+        durationMs: 1,
+        duplicates: 1
+      }
+    ]
+    expect(eventLine({ _tag: "SyncFinished", syncId: "s", steps })).toBe(
+      "collection finished: 1/1 steps succeeded, 1 identical re-emit kept once"
+    )
+  })
+
   test("the end of collection counts identical re-emits, when there were any", () => {
     const outcome = { status: "succeeded" as const, entities: 1, relationships: 0, attempts: 1, durationMs: 1 }
     const steps = [

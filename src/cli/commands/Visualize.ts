@@ -4,6 +4,7 @@ import { Connector } from "../../connector/Connector.ts"
 import { sync } from "../../sync/Sync.ts"
 import { type CliError, failure, usageError } from "../CliError.ts"
 import { configErrorMessage, gatherConfig } from "../ConfigSources.ts"
+import { objectCounts } from "../Printable.ts"
 import { resolveConnector } from "../ResolveConnector.ts"
 import { shown, storeLayer, withExistingStore } from "../StoreAccess.ts"
 import { EDGES_PER_NODE, type GraphData, type GraphQuery, readGraph } from "../visualize/GraphData.ts"
@@ -113,8 +114,6 @@ export const runVisualize = (args: VisualizeArgs): Effect.Effect<number, CliErro
       .writeFileString(args.output, graphPage(drawn.graph, drawn.title, notice))
       .pipe(Effect.mapError((error) => failure(`cannot write ${args.output}: ${error.message}`)))
     if (notice !== undefined) yield* Console.error(notice)
-    yield* Console.log(
-      `wrote ${args.output}: ${drawn.graph.nodes.length} entities, ${drawn.graph.edges.length} relationships`
-    )
+    yield* Console.log(`wrote ${args.output}: ${objectCounts(drawn.graph.nodes.length, drawn.graph.edges.length)}`)
     return 0
   })
