@@ -48,4 +48,31 @@ describe("commands' edges (the compiled binary)", () => {
     const human = await parallax(["connectors"])
     expect(human.stdout).toContain("github")
   }, 120_000)
+  test("a listing cut at --limit says so on standard error, and an empty one says nothing matched; --json prints the rows alone", async () => {
+    const db = join(tempDir(), "store.db")
+    expect((await parallax(["sync", "synthetic", "--db", db])).code).toBe(0)
+    const rowsOf = (table: string) => table.split("\n").filter((line) => line.startsWith("│")).length - 1
+    const cut = await parallax(["entities", "--db", db, "--limit", "2"])
+    expect(cut.code).toBe(0)
+    expect(rowsOf(cut.stdout)).toBe(2)
+    expect(cut.stderr).toBe(
+      "parallax: showing the first 2 entities; more match: raise --limit or narrow with --type, --account or --connector\n"
+    )
+    const one = await parallax(["relationships", "--db", db, "--limit", "1"])
+    expect(rowsOf(one.stdout)).toBe(1)
+    expect(one.stderr).toContain("showing the first 1 relationship; more match")
+    // Exactly as many as the limit: nothing was left out, nothing to say.
+    const all = JSON.parse(
+      (await parallax(["entities", "--db", db, "--json", "--limit", "100000"])).stdout
+    ) as unknown[]
+    const exact = await parallax(["entities", "--db", db, "--limit", String(all.length)])
+    expect(rowsOf(exact.stdout)).toBe(all.length)
+    expect(exact.stderr).toBe("")
+    const json = await parallax(["entities", "--db", db, "--json", "--limit", "2"])
+    expect(JSON.parse(json.stdout)).toEqual(all.slice(0, 2))
+    expect(json.stderr).toBe("")
+    const none = await parallax(["history", "--db", db, "--account", "nobody"])
+    expect(none.code).toBe(0)
+    expect(none.stderr).toBe("parallax: no runs match\n")
+  }, 120_000)
 })

@@ -2,6 +2,7 @@ import type { FileSystem } from "@effect/platform"
 import { Console, Effect, Stream } from "effect"
 import { type GraphItem, Store } from "../../sync/Store.ts"
 import { type CliError, failure } from "../CliError.ts"
+import { counted } from "../Printable.ts"
 import { table } from "../Render.ts"
 import { endAtOnceOnSignal } from "../Signals.ts"
 import { shown, withExistingStore } from "../StoreAccess.ts"
@@ -19,6 +20,28 @@ const read = <A>(db: string, use: Effect.Effect<A, { readonly message: string },
 
 const print = (json: boolean, value: unknown, human: () => string) =>
   Console.log(json ? JSON.stringify(value, null, 2) : human())
+
+/**
+ * The first `limit` of `items` (read with one more than `limit`, to know whether more match), and, for
+ * the table a person reads, a line on standard error when the list was cut or is empty: a table of
+ * exactly `--limit` rows otherwise looks like all there is. `--json` prints the array alone.
+ */
+const listed = <A>(
+  items: ReadonlyArray<A>,
+  args: { readonly json: boolean; readonly limit: number },
+  [one, many]: readonly [string, string],
+  narrow: string
+): Effect.Effect<ReadonlyArray<A>> => {
+  const kept = items.slice(0, args.limit)
+  if (args.json) return Effect.succeed(kept)
+  const note =
+    items.length > args.limit
+      ? `showing the first ${counted(args.limit, one, many)}; more match: raise --limit or narrow with ${narrow}`
+      : items.length === 0
+        ? `no ${many} match`
+        : undefined
+  return note === undefined ? Effect.succeed(kept) : Effect.as(Console.error(note), kept)
+}
 
 /** `parallax stats`: rows by scope and by type. */
 export const runStats = (args: { readonly db: string; readonly json: boolean }): ReadEffect =>
@@ -64,12 +87,13 @@ export const runEntities = (args: {
   read(
     args.db,
     Effect.gen(function* () {
-      const entities = yield* (yield* Store).entities({
-        limit: args.limit,
+      const found = yield* (yield* Store).entities({
+        limit: args.limit + 1,
         ...(args.type === undefined ? {} : { type: args.type }),
         ...(args.account === undefined ? {} : { account: args.account }),
         ...(args.connector === undefined ? {} : { connector: args.connector })
       })
+      const entities = yield* listed(found, args, ["entity", "entities"], "--type, --account or --connector")
       yield* print(args.json, entities, () =>
         table(
           ["type", "key", "class", "display name", "sources"],
@@ -92,12 +116,18 @@ export const runRelationships = (args: {
   read(
     args.db,
     Effect.gen(function* () {
-      const relationships = yield* (yield* Store).relationships({
-        limit: args.limit,
+      const found = yield* (yield* Store).relationships({
+        limit: args.limit + 1,
         ...(args.verb === undefined ? {} : { verb: args.verb }),
         ...(args.account === undefined ? {} : { account: args.account }),
         ...(args.connector === undefined ? {} : { connector: args.connector })
       })
+      const relationships = yield* listed(
+        found,
+        args,
+        ["relationship", "relationships"],
+        "--verb, --account or --connector"
+      )
       yield* print(args.json, relationships, () =>
         table(
           ["from", "verb", "to", "sources"],
@@ -119,11 +149,12 @@ export const runHistory = (args: {
   read(
     args.db,
     Effect.gen(function* () {
-      const runs = yield* (yield* Store).history({
-        limit: args.limit,
+      const found = yield* (yield* Store).history({
+        limit: args.limit + 1,
         ...(args.account === undefined ? {} : { account: args.account }),
         ...(args.connector === undefined ? {} : { connector: args.connector })
       })
+      const runs = yield* listed(found, args, ["run", "runs"], "--account or --connector")
       const json = runs.map((run) => ({
         ...run,
         startedAt: run.startedAt.toISOString(),
