@@ -98,6 +98,26 @@ export const stagingPartsText = (row: SizedRow | undefined, sdkMs: number | unde
   )
 }
 
+/**
+ * What bounds `same` whatever staging does per row: the rows the later steps read back (kept off the heap,
+ * as memory stays bounded) and the diff, against what the target leaves to the store beyond the SDK alone.
+ */
+const readsBound = (
+  parts: StagingParts | undefined,
+  diffMs: number | undefined,
+  sdkWall: number,
+  target: number
+): string => {
+  if (parts === undefined) return ""
+  const floor = parts.scanMs + parts.lookupsMs + (diffMs ?? 0)
+  const left = (target - 1) * sdkWall
+  return (
+    `; the reads back alone and the diff take ${seconds(floor)} (${(floor / sdkWall).toFixed(2)}× the SDK alone), ` +
+    `${floor > left ? "more than" : "within"} the ${(target - 1).toFixed(2)}× (${seconds(left)}) the target leaves to ` +
+    "everything the store does, before a row is staged"
+  )
+}
+
 /** The pages `churn` wrote in the entity and relationship tables and indexes, for the rows it changed. */
 export interface ChurnPages {
   readonly written: number
@@ -179,6 +199,7 @@ export const renderIssue14 = (
           `(${Math.round((100 * staging) / wall)}%), C04 + diff ${seconds(diff ?? 0)}, writes ${seconds(writes ?? 0)}; ` +
           `without staging's cost the scenario would be ${((wall - staging) / sdkWall).toFixed(2)}× the SDK alone` +
           (scenario === "same" && parts !== undefined ? `; ${parts}` : "") +
+          (scenario === "same" ? readsBound(partsOf(at("staging-parts")), diff, sdkWall, target) : "") +
           (scenario === "churn" && churnPages?.[largest] !== undefined
             ? `; of the writes, ${churnPagesText(churnPages[largest])}`
             : "")
