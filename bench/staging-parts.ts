@@ -5,6 +5,9 @@
  * - claims: each object's id and content hash claimed in the staging index (`StagedIndex`), no spill;
  * - appends: each row appended to the log spill (`LogSpill`), no index;
  * - puts: both, as a sync stages a row (`CoreStaging`: claim, append, a relationship's endpoints looked up);
+ * - hand-off: what a staging that claimed and wrote on another thread would still do on this one for each
+ *   row: its ids and content hash decoded into 32-bit words and its text encoded as UTF-8, into buffers
+ *   reused as rings (no thread, no claim, no file: the least such a design leaves on the main thread);
  * - reads: what the workload's later steps read back (`prior`): the services step's scan of the hosts
  *   (each even host's properties parsed, for its hostname) and build-relationships' two `hasEntity` per relationship (their ids
  *   computed outside the clock: that is the SDK's work, counted in `sdk-only`).
@@ -30,7 +33,8 @@ import {
 } from "../connectors/bench/Workload.ts"
 import { entityId } from "../src/model/Ids.ts"
 import type { EntityRecord, RelationshipRecord } from "../src/model/Records.ts"
-import { LogSpill } from "../src/sync/staging/LogSpill.ts"
+import { keyFromHex } from "../src/sync/staging/IdIndex.ts"
+import { LogSpill, utf8Write } from "../src/sync/staging/LogSpill.ts"
 import { StagedIndex } from "../src/sync/staging/StagedIndex.ts"
 import { CoreStaging } from "../src/sync/staging/Staging.ts"
 
@@ -90,7 +94,44 @@ function* chunks(): Generator<{
 const indexes = [new StagedIndex(steps), new StagedIndex(steps)] as const
 const spill = new LogSpill()
 const staging = new CoreStaging(new LogSpill())
-const clock = { claimsMs: 0, appendsMs: 0, putsMs: 0 }
+const clock = { claimsMs: 0, appendsMs: 0, putsMs: 0, handoffMs: 0 }
+
+/** The hand-off's rings: words for ids and hashes, bytes for text (each wraps around when full). */
+const handoffWords = new Uint32Array(1 << 16)
+const handoffText = Buffer.alloc(1 << 22)
+let wordAt = 0
+let textAt = 0
+const words = (hex: string): void => {
+  if (wordAt + 4 > handoffWords.length) wordAt = 0
+  keyFromHex(hex, handoffWords, wordAt)
+  wordAt += 4
+}
+const text = (value: string | undefined): void => {
+  if (value === undefined) return
+  if (textAt + 3 * value.length > handoffText.length) textAt = 0
+  textAt += utf8Write(handoffText, value, textAt)
+}
+const handEntity = ({ record, json }: Built<EntityRecord>): void => {
+  words(record.id)
+  words(record.hash)
+  text(record.key)
+  text(record.class)
+  text(record.displayName)
+  text(json)
+}
+const handRelationship = ({ record, json }: Built<RelationshipRecord>): void => {
+  words(record.id)
+  words(record.hash)
+  words(record.fromId)
+  words(record.toId)
+  text(record.fromType)
+  text(record.fromKey)
+  text(record.toType)
+  text(record.toKey)
+  text(record.toAccount)
+  text(record.key)
+  text(json)
+}
 let entities = 0
 let relationships = 0
 let row = 0
@@ -109,7 +150,12 @@ for (const chunk of chunks()) {
   for (const { step, record, json } of chunk.entities) staging.putEntity(step, record, json)
   for (const { step, record, json } of chunk.relationships) staging.putRelationship(step, record, json)
   clock.putsMs += performance.now() - start
+  start = performance.now()
+  for (const built of chunk.entities) handEntity(built)
+  for (const built of chunk.relationships) handRelationship(built)
+  clock.handoffMs += performance.now() - start
 }
+if (textAt === 0 && entities > 0) throw new Error("the hand-off wrote no text")
 spill.close()
 
 // The services step's scan of the hosts, as it reads them: each host's key, and the hostname of each even one.

@@ -60,6 +60,8 @@ interface StagingParts {
   readonly claimsMs: number
   readonly appendsMs: number
   readonly putsMs: number
+  /** Absent from runs before it was measured. */
+  readonly handoffMs?: number
   readonly scanMs: number
   readonly lookupsMs: number
   readonly totalMs: number
@@ -70,11 +72,12 @@ const partsOf = (row: SizedRow | undefined): StagingParts | undefined => {
     (d): d is StagingParts => typeof (d as StagingParts | null)?.putsMs === "number"
   )
   if (parts.length === 0) return undefined
-  const pick = (key: keyof StagingParts) => median(parts.map((p) => p[key]))
+  const pick = (key: keyof StagingParts) => median(parts.map((p) => p[key] ?? 0))
   return {
     claimsMs: pick("claimsMs"),
     appendsMs: pick("appendsMs"),
     putsMs: pick("putsMs"),
+    ...(parts.every((p) => typeof p.handoffMs === "number") ? { handoffMs: pick("handoffMs") } : {}),
     scanMs: pick("scanMs"),
     lookupsMs: pick("lookupsMs"),
     totalMs: pick("totalMs")
@@ -94,7 +97,12 @@ export const stagingPartsText = (row: SizedRow | undefined, sdkMs: number | unde
     `index claims ${seconds(parts.claimsMs)}, spill appends ${seconds(parts.appendsMs)}, both as a sync puts a row ` +
     `(with a relationship's endpoints looked up) ${seconds(parts.putsMs)}, reading back what later steps read (the ` +
     `hosts scanned ${seconds(parts.scanMs)}, the endpoints' \`hasEntity\` ${seconds(parts.lookupsMs)}): ` +
-    `${seconds(parts.totalMs)}${share(parts.totalMs)}, all on the main thread`
+    `${seconds(parts.totalMs)}${share(parts.totalMs)}, all on the main thread` +
+    (parts.handoffMs === undefined
+      ? ""
+      : `; a staging that claimed and wrote on another thread would still hand each row over on this one (its ids ` +
+        `and hash decoded, its text encoded into a buffer): ${seconds(parts.handoffMs)} instead of the puts' ` +
+        `${seconds(parts.putsMs)}`)
   )
 }
 

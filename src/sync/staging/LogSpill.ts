@@ -30,7 +30,7 @@ const SCAN_WINDOW = 1 << 20
  * Bun's `utf8Write` (Node's too), without `write`'s argument handling, which cost a third more per
  * column (by hand, 700,000 rows of six columns). `write` where it is missing.
  */
-const utf8Write: (buffer: Buffer, text: string, at: number) => number =
+export const utf8Write: (buffer: Buffer, text: string, at: number) => number =
   typeof (Buffer.prototype as { utf8Write?: unknown }).utf8Write === "function"
     ? (buffer, text, at) => (buffer as Buffer & { utf8Write(text: string, at: number): number }).utf8Write(text, at)
     : (buffer, text, at) => buffer.write(text, at, "utf8")
