@@ -11,7 +11,8 @@
  * (generation 0 of account a), the connector and the SDK alone (bench/collect.ts) and the emit floor beside
  * it (bench/floor-emit.ts, the same objects built, serialised and hashed without the SDK), right before
  * `same` (generation 0 again: must change and write nothing), staging's parts timed alone on the rows
- * `same` stages (bench/staging-parts.ts), `churn`
+ * `same` stages (bench/staging-parts.ts), the floor of churn's store work (bench/floor-churn.ts: generation
+ * 1's changes, known beforehand, written by a bare script over a copy of the store `same` left), `churn`
  * (generation 1 on top of 0), `churn-users` (generation 1 of the users alone, `changes=users`, on top of
  * 0: one step's objects changed, and the relationships to them) and `scoped` (generation 0 of account b into a store holding a's generation
  * 0; a must be untouched). Each is a separate process measured for wall time and peak RSS; a sync's
@@ -126,7 +127,14 @@ const statsMatch = (run: SyncRun, expected: ExpectedStats): string | undefined =
 }
 
 /** Measurements that are not syncs: what the scenarios are compared with. */
-const BASELINES: ReadonlySet<string> = new Set(["sdk-only", "floor-emit", "staging-parts", "floor", "floor-sorted"])
+const BASELINES: ReadonlySet<string> = new Set([
+  "sdk-only",
+  "floor-emit",
+  "staging-parts",
+  "floor",
+  "floor-sorted",
+  "floor-churn"
+])
 
 const measuredCommit = commitNow()
 const rows: Array<Row> = []
@@ -176,6 +184,7 @@ for (const n of sizes) {
     "staging-parts": [],
     floor: [],
     "floor-sorted": [],
+    "floor-churn": [],
     first: [],
     same: [],
     churn: [],
@@ -290,6 +299,31 @@ for (const n of sizes) {
       written.reduce((t, [, p]) => t + p, 0)
     )
 
+    // The floor of churn's store work: generation 1's changes, known beforehand, written by a bare script over a
+    // copy of the state `same` left (the one churn starts from).
+    const churnFloorDb = join(dir, "churn-floor.db")
+    copyFileSync(db, churnFloorDb)
+    log(`n=${n} run ${r}/${runs}: floor-churn`)
+    const churnFloor = await measure([
+      process.execPath,
+      resolve(root, "bench/floor-churn.ts"),
+      "--n",
+      String(n),
+      "--db",
+      churnFloorDb
+    ])
+    if (churnFloor.exitCode !== 0) throw new Error(`floor-churn failed: ${churnFloor.stderr}`)
+    const churnFloorResult = lastJson(churnFloor.stdout) as Record<string, unknown>
+    // It must write exactly the changes churn reports, or it measures other work.
+    const churnFloorWrong = Object.entries(expectChurn)
+      .filter(
+        ([key]) => !key.endsWith("Unchanged") && churnFloorResult[key] !== expectChurn[key as keyof ExpectedStats]
+      )
+      .map(([key, value]) => `${key}=${churnFloorResult[key]} (want ${value})`)
+    if (churnFloorWrong.length > 0) throw new Error(`floor-churn wrote other changes: ${churnFloorWrong.join(", ")}`)
+    samples["floor-churn"]?.push({ ...churnFloor, result: churnFloorResult, storeBytes: storeBytes(churnFloorDb) })
+    rmSync(churnFloorDb, { force: true })
+
     // One step's objects changed (and the relationships to them): generation 1 of the users alone, on a copy
     // of the state `same` left, while the SDK-alone baseline is still recent.
     const usersDb = join(dir, "churn-users.db")
@@ -349,6 +383,7 @@ for (const n of sizes) {
     "staging-parts",
     "floor",
     "floor-sorted",
+    "floor-churn",
     "first",
     "same",
     "churn",

@@ -82,7 +82,10 @@ const rowsWrittenCell = (written: ReadonlyArray<Record<string, TableWrites> | un
 export const renderPostgres = (
   rows: ReadonlyArray<PgRow>,
   sdkOnlyMs: (n: number) => number | undefined,
-  meta: ReportMeta & { readonly server: string | undefined }
+  meta: ReportMeta & { readonly server: string | undefined },
+  /** What bounds `same` at `n` beyond `target`× the SDK alone given its diff (from staging's parts, measured beside SQLite). */
+  sameBound: (n: number, diffMs: number | undefined, sdkMs: number, target: number) => string | undefined = () =>
+    undefined
 ): ReadonlyArray<string> => {
   if (rows.length === 0) {
     return [
@@ -153,6 +156,13 @@ export const renderPostgres = (
         inProcessMs(ownSdk)
       )
     )
+    const same = sized.find((row) => row.scenario === "same")
+    const sameTarget = TARGETS.same?.sdk
+    if (n === 1_000_000 && same !== undefined && sameTarget !== undefined && median(same.wallMs) > sameTarget * sdkMs) {
+      const diffs = (same.phases ?? []).flatMap((p) => (p === undefined || p === null ? [] : [p.diffMs]))
+      const bound = sameBound(n, diffs.length === 0 ? undefined : median(diffs), sdkMs, sameTarget)
+      if (bound !== undefined) lines.push(`\`same\` against ${sameTarget}× the connector and SDK alone: ${bound}.`, "")
+    }
     const detail = floor?.detail[0] as Record<string, number> | undefined
     if (detail) {
       lines.push(

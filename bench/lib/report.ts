@@ -6,7 +6,15 @@ import { type Phases, renderPhases } from "./phases.ts"
 import type { ReadRow } from "./reads.ts"
 import { renderReads } from "./reads-report.ts"
 import { renderStartup, type StartupResult } from "./startup.ts"
-import { type ChurnPages, churnPagesText, inProcessMs, renderIssue14, stagingPartsText } from "./targets.ts"
+import {
+  type ChurnPages,
+  churnFloorText,
+  churnPagesText,
+  inProcessMs,
+  renderIssue14,
+  sameBoundText,
+  stagingPartsText
+} from "./targets.ts"
 
 /** One scenario at one size: every run's measurements. */
 export interface Row {
@@ -17,6 +25,7 @@ export interface Row {
     | "staging-parts"
     | "floor"
     | "floor-sorted"
+    | "floor-churn"
     | "first"
     | "same"
     | "churn"
@@ -53,9 +62,17 @@ const targets: Record<string, { readonly wallMs?: number; readonly floorRatio?: 
   "floor-emit": { label: "(baseline: no SDK, nothing stored)" },
   "staging-parts": { label: "(staging's parts alone, on objects built beforehand)" },
   floor: { label: "(baseline)" },
-  "floor-sorted": { label: "(baseline)" }
+  "floor-sorted": { label: "(baseline)" },
+  "floor-churn": { label: "(churn's changes known beforehand, written by a bare script: the floor of its store work)" }
 }
-const BASELINE_ROWS: ReadonlySet<string> = new Set(["sdk-only", "floor-emit", "staging-parts", "floor", "floor-sorted"])
+const BASELINE_ROWS: ReadonlySet<string> = new Set([
+  "sdk-only",
+  "floor-emit",
+  "staging-parts",
+  "floor",
+  "floor-sorted",
+  "floor-churn"
+])
 
 /** The ratio issue 14 targets for the connector and the SDK alone, against the bare emit loop. */
 const EMIT_TARGET = 1.5
@@ -173,7 +190,14 @@ const postgresTables = (
       const sdk = rows.find((row) => row.n === n && row.scenario === "sdk-only")
       return sdk === undefined ? undefined : median(sdk.wallMs)
     },
-    { server: postgres.server, measuredAt: meta.measuredAt, commit: meta.commit, runs: meta.runs, rounds: meta.rounds }
+    { server: postgres.server, measuredAt: meta.measuredAt, commit: meta.commit, runs: meta.runs, rounds: meta.rounds },
+    (n, diffMs, sdkMs, target) =>
+      sameBoundText(
+        rows.find((row) => row.n === n && row.scenario === "staging-parts"),
+        diffMs,
+        sdkMs,
+        target
+      )
   )
 
 /** The markdown of `bench/RESULTS.md`. */
@@ -274,6 +298,8 @@ export const renderResults = (input: {
         )
       }
     }
+    const churnFloor = churnFloorText(sized.find((row) => row.scenario === "floor-churn"))
+    if (churnFloor !== undefined) lines.push(`Churn floor, median of the runs: ${churnFloor}.`)
     lines.push("")
   }
   if (input.verdicts.sameWrittenPages !== undefined) {

@@ -58,6 +58,8 @@ const verdict = (met: boolean) => (met ? "met" : "**not met**")
 /** What bench/staging-parts.ts printed: each part of staging timed alone, in ms. */
 interface StagingParts {
   readonly claimsMs: number
+  /** Absent from runs before it was measured. */
+  readonly setMs?: number
   readonly appendsMs: number
   readonly putsMs: number
   /** Absent from runs before it was measured. */
@@ -75,6 +77,7 @@ const partsOf = (row: SizedRow | undefined): StagingParts | undefined => {
   const pick = (key: keyof StagingParts) => median(parts.map((p) => p[key] ?? 0))
   return {
     claimsMs: pick("claimsMs"),
+    ...(parts.every((p) => typeof p.setMs === "number") ? { setMs: pick("setMs") } : {}),
     appendsMs: pick("appendsMs"),
     putsMs: pick("putsMs"),
     ...(parts.every((p) => typeof p.handoffMs === "number") ? { handoffMs: pick("handoffMs") } : {}),
@@ -94,7 +97,9 @@ export const stagingPartsText = (row: SizedRow | undefined, sdkMs: number | unde
   const share = (ms: number) => (sdkMs === undefined ? "" : ` (${(ms / sdkMs).toFixed(2)}× the SDK alone)`)
   return (
     `staging's parts timed alone on the rows \`same\` stages (bench/staging-parts.ts, objects built beforehand): ` +
-    `index claims ${seconds(parts.claimsMs)}, spill appends ${seconds(parts.appendsMs)}, both as a sync puts a row ` +
+    `index claims ${seconds(parts.claimsMs)}` +
+    (parts.setMs === undefined ? "" : ` (the same ids added to a plain JavaScript \`Set\`: ${seconds(parts.setMs)})`) +
+    `, spill appends ${seconds(parts.appendsMs)}, both as a sync puts a row ` +
     `(with a relationship's endpoints looked up) ${seconds(parts.putsMs)}, reading back what later steps read (the ` +
     `hosts scanned ${seconds(parts.scanMs)}, the endpoints' \`hasEntity\` ${seconds(parts.lookupsMs)}): ` +
     `${seconds(parts.totalMs)}${share(parts.totalMs)}, all on the main thread` +
@@ -107,8 +112,10 @@ export const stagingPartsText = (row: SizedRow | undefined, sdkMs: number | unde
 }
 
 /**
- * What bounds `same` whatever staging does per row: the rows the later steps read back (kept off the heap,
- * as memory stays bounded) and the diff, against what the target leaves to the store beyond the SDK alone.
+ * What bounds `same` whatever staging writes: the least it leaves on the main thread for each emitted row
+ * (claiming its id there, the conflict rule, or handing the row over to another thread that would), then
+ * the rows the later steps read back (kept off the heap, as memory stays bounded) and the diff, against
+ * what the target leaves beyond the connector and SDK alone.
  */
 const readsBound = (
   parts: StagingParts | undefined,
@@ -117,13 +124,36 @@ const readsBound = (
   target: number
 ): string => {
   if (parts === undefined) return ""
-  const floor = parts.scanMs + parts.lookupsMs + (diffMs ?? 0)
+  const reads = parts.scanMs + parts.lookupsMs + (diffMs ?? 0)
+  const claims = Math.min(parts.claimsMs, parts.setMs ?? Number.POSITIVE_INFINITY)
+  const perRow = Math.min(claims, parts.handoffMs ?? Number.POSITIVE_INFINITY)
+  const floor = perRow + reads
   const left = (target - 1) * sdkWall
+  const ratio = (ms: number) => `${(ms / sdkWall).toFixed(2)}×`
   return (
-    `; the reads back alone and the diff take ${seconds(floor)} (${(floor / sdkWall).toFixed(2)}× the SDK alone), ` +
-    `${floor > left ? "more than" : "within"} the ${(target - 1).toFixed(2)}× (${seconds(left)}) the target leaves to ` +
-    "everything the store does, before a row is staged"
+    `; the reads back alone and the diff take ${seconds(reads)} (${ratio(reads)} the SDK alone)` +
+    `, and each emitted row costs the main thread at least ${seconds(perRow)} more whatever staging writes (` +
+    `its id claimed there, as the conflict rule needs: ${seconds(claims)}` +
+    (parts.handoffMs === undefined
+      ? ""
+      : `, or the row handed to another thread that claims it: ${seconds(parts.handoffMs)}`) +
+    `): ${seconds(floor)} (${ratio(floor)}), ${floor > left ? "more than" : "within"} the ` +
+    `${(target - 1).toFixed(2)}× (${seconds(left)}) the target leaves to everything beyond the connector and SDK`
   )
+}
+
+/**
+ * What bounds a `same` not within `target`× the connector and SDK alone (`sdkWall`), in a sentence: staging's
+ * parts measured beside the SQLite scenarios (`partsRow`, store-independent) and the store's own diff.
+ */
+export const sameBoundText = (
+  partsRow: SizedRow | undefined,
+  diffMs: number | undefined,
+  sdkWall: number,
+  target: number
+): string | undefined => {
+  const text = readsBound(partsOf(partsRow), diffMs, sdkWall, target)
+  return text === "" ? undefined : text.slice(2)
 }
 
 /** The pages `churn` wrote in the entity and relationship tables and indexes, for the rows it changed. */
@@ -144,6 +174,68 @@ export const churnPagesText = ({ written, total, rowsChanged, rows }: ChurnPages
   `relationship tables and indexes (${percent(written, total)}; compared page by page after a checkpoint) to change ` +
   `${rowsChanged.toLocaleString("en-US")} of their ${rows.toLocaleString("en-US")} rows (${percent(rowsChanged, rows)}): ` +
   "ids are uniform hashes, so the changed rows fall on most pages"
+
+/** What bench/floor-churn.ts printed (the medians of its runs): the timed parts of churn's floor, in ms. */
+interface ChurnFloor {
+  readonly changes: number
+  readonly readMs: number
+  readonly writeMs: number
+  readonly commitMs: number
+  readonly totalMs: number
+}
+
+const CHANGE_COUNTS = [
+  "entitiesCreated",
+  "entitiesUpdated",
+  "entitiesDeleted",
+  "relationshipsCreated",
+  "relationshipsUpdated",
+  "relationshipsDeleted"
+] as const
+
+const churnFloorOf = (row: SizedRow | undefined): ChurnFloor | undefined => {
+  const floors = (row?.detail ?? []).filter(
+    (d): d is Record<string, number> => typeof (d as { writeMs?: unknown } | null)?.writeMs === "number"
+  )
+  if (floors.length === 0) return undefined
+  const pick = (key: string) => median(floors.map((floor) => floor[key] ?? 0))
+  return {
+    changes: CHANGE_COUNTS.reduce((total, key) => total + (floors[0]?.[key] ?? 0), 0),
+    readMs: pick("readMs"),
+    writeMs: pick("writeMs"),
+    commitMs: pick("commitMs"),
+    totalMs: pick("totalMs")
+  }
+}
+
+/** churn's floor (bench/floor-churn.ts) in words: what the bare script did and what each part took. */
+export const churnFloorText = (row: SizedRow | undefined): string | undefined => {
+  const floor = churnFloorOf(row)
+  if (floor === undefined) return undefined
+  return (
+    `a bare \`bun:sqlite\` script given \`churn\`'s ${floor.changes.toLocaleString("en-US")} row changes beforehand, ` +
+    `sorted by id (bench/floor-churn.ts, the store's schema and indexes, one transaction), reads the scope's committed ` +
+    `ids and hashes in ${seconds(floor.readMs)}, applies the changes in ${seconds(floor.writeMs)} and commits in ` +
+    `${seconds(floor.commitMs)} (${seconds(floor.totalMs)} in all)`
+  )
+}
+
+/**
+ * What bounds `churn` whatever the SDK does: the store's own work at its floor (the changes known beforehand,
+ * written by a bare script), against what the target leaves beyond the connector and SDK alone.
+ */
+const churnBound = (row: SizedRow | undefined, sdkWall: number, target: number): string => {
+  const floor = churnFloorOf(row)
+  const text = churnFloorText(row)
+  if (floor === undefined || text === undefined) return ""
+  const left = (target - 1) * sdkWall
+  const writing = floor.writeMs + floor.commitMs
+  return (
+    `; the store's work alone, at its floor: ${text}; its writes and commit alone take ${seconds(writing)} ` +
+    `(${(writing / sdkWall).toFixed(2)}× the SDK alone), ${writing > left ? "more than" : "within"} the ` +
+    `${(target - 1).toFixed(2)}× (${seconds(left)}) the target leaves to everything beyond the connector and SDK`
+  )
+}
 
 export const renderIssue14 = (
   rows: ReadonlyArray<SizedRow>,
@@ -210,7 +302,8 @@ export const renderIssue14 = (
           (scenario === "same" ? readsBound(partsOf(at("staging-parts")), diff, sdkWall, target) : "") +
           (scenario === "churn" && churnPages?.[largest] !== undefined
             ? `; of the writes, ${churnPagesText(churnPages[largest])}`
-            : "")
+            : "") +
+          (scenario === "churn" ? churnBound(at("floor-churn"), sdkWall, target) : "")
     const pages = scenario === "same" && sameWrittenPages !== undefined ? `, ${sameWrittenPages} pages written` : ""
     lines.push(
       `| \`${scenario}\` × connector + SDK alone (${seconds(sdkWall)}) | ${ratio.toFixed(2)}× (${seconds(wall)}${pages}) | ` +
