@@ -13,7 +13,15 @@
  *   bun bench/floor-churn.ts --n 100000 --db bench/out/churn-floor.db
  */
 import { Database } from "bun:sqlite"
-import { type EntityRow, entityRows, type RelationshipRow, relationshipRows } from "./lib/rows.ts"
+import {
+  blob,
+  type EntityRow,
+  entityRows,
+  entityValues,
+  type RelationshipRow,
+  relationshipRows,
+  relationshipValues
+} from "./lib/rows.ts"
 
 const args = process.argv.slice(2)
 const option = (name: string) => {
@@ -54,12 +62,13 @@ const db = new Database(file)
 db.exec("PRAGMA journal_mode = WAL")
 db.exec("PRAGMA synchronous = NORMAL")
 db.exec(`PRAGMA cache_size = ${-1024 * 64}`)
-const scope = db.query("SELECT scope_id FROM scopes WHERE connector = 'bench' AND account = ?").get(account) as {
-  scope_id: number
-} | null
+const scope = db
+  .query("SELECT scope_id, generation FROM scopes WHERE connector = 'bench' AND account = ?")
+  .get(account) as { scope_id: number; generation: number } | null
 if (scope === null) throw new Error(`${file}: no scope bench/${account}`)
 const scopeId = scope.scope_id
-const blob = (hex: string) => Buffer.from(hex, "hex")
+// The sync generation the changed rows are written in (a sync numbers its scope's syncs so).
+const next = scope.generation + 1
 const now = Date.now()
 
 const start = performance.now()
@@ -79,73 +88,29 @@ const updateEntity = db.prepare(
    WHERE scope_id = ? AND id = ?`
 )
 for (const row of entities.updates) {
-  updateEntity.run(
-    row.class,
-    row.displayName,
-    JSON.stringify(row.properties),
-    blob(row.hash),
-    row.step,
-    generation + 1,
-    scopeId,
-    blob(row.id)
-  )
+  const json = JSON.stringify(row.properties)
+  updateEntity.run(row.class, row.displayName, json, blob(row.hash), row.step, next, scopeId, blob(row.id))
 }
 const updateRelationship = db.prepare(
   "UPDATE relationships SET properties = ?, hash = ?, step = ?, generation = ? WHERE scope_id = ? AND id = ?"
 )
 for (const row of relationships.updates) {
-  updateRelationship.run(
-    JSON.stringify(row.properties),
-    blob(row.hash),
-    row.step,
-    generation + 1,
-    scopeId,
-    blob(row.id)
-  )
+  const json = JSON.stringify(row.properties)
+  updateRelationship.run(json, blob(row.hash), row.step, next, scopeId, blob(row.id))
 }
 const insertEntity = db.prepare(
   `INSERT INTO entities (scope_id, id, type, key, class, display_name, properties, hash, step, generation, first_seen_at)
    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
-for (const row of entities.inserts) {
-  insertEntity.run(
-    scopeId,
-    blob(row.id),
-    row.type,
-    row.key,
-    row.class,
-    row.displayName,
-    JSON.stringify(row.properties),
-    blob(row.hash),
-    row.step,
-    generation + 1,
-    now
-  )
-}
+for (const row of entities.inserts) insertEntity.run(scopeId, ...entityValues(row), next, now)
 // Every endpoint of the bench's relationships is in the scope: `local` = 1.
 const insertRelationship = db.prepare(
-  `INSERT INTO relationships (scope_id, id, verb, from_id, from_type, from_key, to_id, to_type, to_key, to_account,
-     rel_key, properties, hash, step, generation, first_seen_at, local)
-   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, ?, ?, 1)`
+  `INSERT INTO relationships (scope_id, id, verb, from_id, from_type, from_key, to_id, to_type, to_key, properties,
+     hash, step, generation, first_seen_at, to_account, rel_key, local)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, 1)`
 )
-for (const row of relationships.inserts) {
-  insertRelationship.run(
-    scopeId,
-    blob(row.id),
-    row.verb,
-    blob(row.fromId),
-    row.fromType,
-    row.fromKey,
-    blob(row.toId),
-    row.toType,
-    row.toKey,
-    JSON.stringify(row.properties),
-    blob(row.hash),
-    row.step,
-    generation + 1,
-    now
-  )
-}
+for (const row of relationships.inserts) insertRelationship.run(scopeId, ...relationshipValues(row), next, now)
+db.query("UPDATE scopes SET generation = ? WHERE scope_id = ?").run(next, scopeId)
 const writeDone = performance.now()
 db.exec("COMMIT")
 const commitDone = performance.now()
@@ -154,6 +119,13 @@ db.close()
 console.log(
   JSON.stringify({
     n,
+    changes:
+      entities.inserts.length +
+      entities.updates.length +
+      entities.deletes.length +
+      relationships.inserts.length +
+      relationships.updates.length +
+      relationships.deletes.length,
     entitiesCreated: entities.inserts.length,
     entitiesUpdated: entities.updates.length,
     entitiesDeleted: entities.deletes.length,

@@ -12,7 +12,7 @@ import { Database } from "bun:sqlite"
 import { rmSync } from "node:fs"
 import { host, runs, user } from "../connectors/bench/Workload.ts"
 import { MIGRATIONS } from "../src/store/sqlite/Migrations.ts"
-import { entityRows, relationshipRows } from "./lib/rows.ts"
+import { entityRows, entityValues, relationshipRows, relationshipValues } from "./lib/rows.ts"
 
 const args = process.argv.slice(2)
 const option = (name: string) => {
@@ -56,7 +56,6 @@ const insertRelationship = db.prepare(
      rel_key, properties, hash, step, generation, first_seen_at)
    VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?, 1, ?)`
 )
-const blob = (hex: string) => Buffer.from(hex, "hex")
 
 const now = Date.now()
 let generateMs = 0
@@ -88,34 +87,9 @@ const write = <A extends { readonly id: string }>(rows: IterableIterator<A>, ins
 }
 
 db.exec("BEGIN")
-const entities = write(entityRows(account, n, 0), (row) =>
-  insertEntity.run(
-    blob(row.id),
-    row.type,
-    row.key,
-    row.class,
-    row.displayName,
-    JSON.stringify(row.properties),
-    blob(row.hash),
-    row.step,
-    now
-  )
-)
+const entities = write(entityRows(account, n, 0), (row) => insertEntity.run(...entityValues(row), now))
 const relationships = write(relationshipRows(account, n, 0), (row) =>
-  insertRelationship.run(
-    blob(row.id),
-    row.verb,
-    blob(row.fromId),
-    row.fromType,
-    row.fromKey,
-    blob(row.toId),
-    row.toType,
-    row.toKey,
-    JSON.stringify(row.properties),
-    blob(row.hash),
-    row.step,
-    now
-  )
+  insertRelationship.run(...relationshipValues(row), now)
 )
 const committing = performance.now()
 db.exec("COMMIT")

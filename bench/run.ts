@@ -33,7 +33,7 @@ import { type PgRow, pgRows, withPostgresSection } from "./lib/pg-report.ts"
 import { type Phases, phasesOf } from "./lib/phases.ts"
 import { benchPostgresUrl, masked } from "./lib/postgres.ts"
 import { measureReads, type ReadRow, type ReadSamples, readRows } from "./lib/reads.ts"
-import { commitNow, postgresSection, type Row, renderResults, type Verdicts } from "./lib/report.ts"
+import { BASELINE_ROWS, commitNow, postgresSection, type Row, renderResults, type Verdicts } from "./lib/report.ts"
 import { scopeDigest } from "./lib/scope.ts"
 import { measureStartup } from "./lib/startup.ts"
 
@@ -125,16 +125,6 @@ const statsMatch = (run: SyncRun, expected: ExpectedStats): string | undefined =
   const wrong = Object.entries(expected).filter(([key, value]) => stats[key] !== value)
   return wrong.length === 0 ? undefined : wrong.map(([key, value]) => `${key}=${stats[key]} (want ${value})`).join(", ")
 }
-
-/** Measurements that are not syncs: what the scenarios are compared with. */
-const BASELINES: ReadonlySet<string> = new Set([
-  "sdk-only",
-  "floor-emit",
-  "staging-parts",
-  "floor",
-  "floor-sorted",
-  "floor-churn"
-])
 
 const measuredCommit = commitNow()
 const rows: Array<Row> = []
@@ -398,10 +388,10 @@ for (const n of sizes) {
       wallMs: list.map((s) => s.wallMs),
       peakRssKiB: list.map((s) => s.peakRssKiB),
       storeBytes: list.map((s) => s.storeBytes),
-      stats: list.map((s) => (BASELINES.has(scenario) ? undefined : statsOf(s))),
-      detail: list.map((s) => (BASELINES.has(scenario) ? s.result : undefined)),
+      stats: list.map((s) => (BASELINE_ROWS.has(scenario) ? undefined : statsOf(s))),
+      detail: list.map((s) => (BASELINE_ROWS.has(scenario) ? s.result : undefined)),
       phases: list.map((s) => s.phases),
-      problems: BASELINES.has(scenario) ? [] : (checks[scenario] ?? [])
+      problems: BASELINE_ROWS.has(scenario) ? [] : (checks[scenario] ?? [])
     })
   }
   reads.push(...readRows(n, readSamples))

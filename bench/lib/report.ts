@@ -65,7 +65,8 @@ const targets: Record<string, { readonly wallMs?: number; readonly floorRatio?: 
   "floor-sorted": { label: "(baseline)" },
   "floor-churn": { label: "(churn's changes known beforehand, written by a bare script: the floor of its store work)" }
 }
-const BASELINE_ROWS: ReadonlySet<string> = new Set([
+/** Measurements that are not syncs: what the scenarios are compared with. */
+export const BASELINE_ROWS: ReadonlySet<string> = new Set([
   "sdk-only",
   "floor-emit",
   "staging-parts",

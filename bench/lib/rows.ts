@@ -95,3 +95,41 @@ export function* relationshipRows(account: string, n: number, g: number): Genera
   for (let i = 0; i < end; i += 2) if (exists(n, g, i)) yield row(runs(i / 2))
   for (let j = 0; j < n / 2; j++) if (exists(n, g, j) && exists(n, g, 2 * j + 1)) yield row(uses(j))
 }
+
+/** A 32-digit hex id or hash as the 16 bytes the SQLite store keeps. */
+export const blob = (hex: string): Buffer => Buffer.from(hex, "hex")
+
+/**
+ * An entity row's values as the SQLite store's columns hold them, in the order of
+ * `(id, type, key, class, display_name, properties, hash, step)`: what the floors insert.
+ */
+export const entityValues = (row: EntityRow) =>
+  [
+    blob(row.id),
+    row.type,
+    row.key,
+    row.class,
+    row.displayName,
+    JSON.stringify(row.properties),
+    blob(row.hash),
+    row.step
+  ] as const
+
+/**
+ * A relationship row's values as the SQLite store's columns hold them, in the order of
+ * `(id, verb, from_id, from_type, from_key, to_id, to_type, to_key, properties, hash, step)`.
+ */
+export const relationshipValues = (row: RelationshipRow) =>
+  [
+    blob(row.id),
+    row.verb,
+    blob(row.fromId),
+    row.fromType,
+    row.fromKey,
+    blob(row.toId),
+    row.toType,
+    row.toKey,
+    JSON.stringify(row.properties),
+    blob(row.hash),
+    row.step
+  ] as const

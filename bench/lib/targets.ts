@@ -184,15 +184,6 @@ interface ChurnFloor {
   readonly totalMs: number
 }
 
-const CHANGE_COUNTS = [
-  "entitiesCreated",
-  "entitiesUpdated",
-  "entitiesDeleted",
-  "relationshipsCreated",
-  "relationshipsUpdated",
-  "relationshipsDeleted"
-] as const
-
 const churnFloorOf = (row: SizedRow | undefined): ChurnFloor | undefined => {
   const floors = (row?.detail ?? []).filter(
     (d): d is Record<string, number> => typeof (d as { writeMs?: unknown } | null)?.writeMs === "number"
@@ -200,7 +191,7 @@ const churnFloorOf = (row: SizedRow | undefined): ChurnFloor | undefined => {
   if (floors.length === 0) return undefined
   const pick = (key: string) => median(floors.map((floor) => floor[key] ?? 0))
   return {
-    changes: CHANGE_COUNTS.reduce((total, key) => total + (floors[0]?.[key] ?? 0), 0),
+    changes: floors[0]?.changes ?? 0,
     readMs: pick("readMs"),
     writeMs: pick("writeMs"),
     commitMs: pick("commitMs"),

@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test"
 import { copyFileSync, rmSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { expectedStats } from "../../bench/lib/expected.ts"
-import { parallax, tempDir } from "../cli/support/Binary.ts"
+import { parallax, spawned, tempDir } from "../cli/support/Binary.ts"
 
 const root = resolve(import.meta.dir, "../..")
 
@@ -55,19 +55,10 @@ describe("bench/floor-churn.ts, the floor of churn's store work", () => {
       copyFileSync(synced, floor)
       expect((await sync(1)).code).toBe(0)
 
-      const script = Bun.spawn(
+      const { code, stdout, stderr } = await spawned(
         [process.execPath, join(root, "bench/floor-churn.ts"), "--n", String(n), "--db", floor],
-        {
-          cwd: root,
-          stdout: "pipe",
-          stderr: "pipe"
-        }
+        { cwd: root }
       )
-      const [stdout, stderr, code] = await Promise.all([
-        new Response(script.stdout).text(),
-        new Response(script.stderr).text(),
-        script.exited
-      ])
       expect(stderr).toBe("")
       expect(code).toBe(0)
       const printed = JSON.parse(stdout) as Record<string, number>

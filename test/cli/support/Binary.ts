@@ -40,14 +40,14 @@ export interface Ran {
   readonly stderr: string
 }
 
-/** Runs the binary as a user would, in `cwd`, with no terminal. */
-export const parallax = async (
-  args: ReadonlyArray<string>,
-  options: { readonly cwd?: string; readonly env?: Record<string, string> } = {}
+/** Runs `argv` to its end in `cwd` with `env`, no terminal and no standard input: its exit code and output. */
+export const spawned = async (
+  argv: ReadonlyArray<string>,
+  options: { readonly cwd: string; readonly env?: Record<string, string | undefined> }
 ): Promise<Ran> => {
-  const child = Bun.spawn([await binary(), ...args], {
-    cwd: options.cwd ?? tmpdir(),
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NO_COLOR: "1", ...options.env },
+  const child = Bun.spawn([...argv], {
+    cwd: options.cwd,
+    ...(options.env === undefined ? {} : { env: options.env }),
     stdout: "pipe",
     stderr: "pipe",
     stdin: "ignore"
@@ -59,6 +59,16 @@ export const parallax = async (
   ])
   return { code, stdout, stderr }
 }
+
+/** Runs the binary as a user would, in `cwd`, with no terminal. */
+export const parallax = async (
+  args: ReadonlyArray<string>,
+  options: { readonly cwd?: string; readonly env?: Record<string, string> } = {}
+): Promise<Ran> =>
+  spawned([await binary(), ...args], {
+    cwd: options.cwd ?? tmpdir(),
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NO_COLOR: "1", ...options.env }
+  })
 
 /** A fresh temporary directory outside the repository. */
 export const tempDir = (prefix = "parallax-e2e-"): string => mkdtempSync(join(tmpdir(), prefix))
