@@ -10,6 +10,7 @@ import {
   type ChurnPages,
   churnFloorText,
   churnPagesText,
+  emitRatios,
   inProcessMs,
   renderIssue14,
   sameBoundText,
@@ -94,8 +95,10 @@ const renderEmit = (sized: ReadonlyArray<Row>): ReadonlyArray<string> => {
     return [{ sdkUs: (1000 * run.totalMs) / objects, floorUs: (1000 * floor.totalMs) / objects }]
   })
   if (pairs.length === 0) return []
-  const ratios = pairs.map((p) => p.sdkUs / p.floorUs)
-  const ratio = median(ratios)
+  const { ratios, median: ratio } = emitRatios(
+    sized.find((row) => row.scenario === "sdk-only"),
+    sized.find((row) => row.scenario === "floor-emit")
+  ) ?? { ratios: [], median: Number.NaN }
   return [
     `Connector + SDK alone, per object: **${median(pairs.map((p) => p.sdkUs)).toFixed(2)} µs**, ` +
       `against **${median(pairs.map((p) => p.floorUs)).toFixed(2)} µs** for a bare loop that builds the same objects' ` +
