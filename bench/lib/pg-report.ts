@@ -157,7 +157,7 @@ export const renderPostgres = (
       )
     )
     const same = sized.find((row) => row.scenario === "same")
-    const sameTarget = TARGETS.same?.sdk
+    const sameTarget = TARGETS.same.sdk
     if (n === 1_000_000 && same !== undefined && sameTarget !== undefined && median(same.wallMs) > sameTarget * sdkMs) {
       const diffs = (same.phases ?? []).flatMap((p) => (p === undefined || p === null ? [] : [p.diffMs]))
       const bound = sameBound(n, diffs.length === 0 ? undefined : median(diffs), sdkMs, sameTarget)

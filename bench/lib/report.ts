@@ -94,11 +94,12 @@ const renderEmit = (sized: ReadonlyArray<Row>): ReadonlyArray<string> => {
     const objects = (run.entities ?? 0) + (run.relationships ?? 0)
     return [{ sdkUs: (1000 * run.totalMs) / objects, floorUs: (1000 * floor.totalMs) / objects }]
   })
-  if (pairs.length === 0) return []
-  const { ratios, median: ratio } = emitRatios(
+  const emit = emitRatios(
     sized.find((row) => row.scenario === "sdk-only"),
     sized.find((row) => row.scenario === "floor-emit")
-  ) ?? { ratios: [], median: Number.NaN }
+  )
+  if (pairs.length === 0 || emit === undefined) return []
+  const { ratios, median: ratio } = emit
   return [
     `Connector + SDK alone, per object: **${median(pairs.map((p) => p.sdkUs)).toFixed(2)} µs**, ` +
       `against **${median(pairs.map((p) => p.floorUs)).toFixed(2)} µs** for a bare loop that builds the same objects' ` +
