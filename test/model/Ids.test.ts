@@ -127,6 +127,35 @@ const fails = <T>(property: fc.IProperty<T>, numRuns: number) => {
   expect(details.failed).toBe(true)
 }
 
+/**
+ * Ids asked for in runs, as a connector emits (one type after another, relationships between them, now and
+ * then a key long enough to outgrow the encoder's buffer), each equal to the hash of its encoding as
+ * `canonicalEncoding` gives it afterwards: no id depends on what was encoded before it.
+ */
+const asked = fc.array(
+  fc.oneof(
+    fc.tuple(fc.constantFrom("a", "b"), fc.constantFrom("host", "user", "h"), fc.oneof(fc.string(), field)),
+    fc.tuple(fc.constant("a"), fc.constant("host"), fc.string({ unit: "binary", minLength: 1400, maxLength: 1600 })),
+    fc.tuple(fc.string({ maxLength: 3 }), fc.constantFrom("HAS", "RUNS"), fc.string({ maxLength: 3 }), fc.string())
+  ),
+  { maxLength: 30 }
+)
+const sequential = (
+  entityIdOf: (account: string, type: string, key: string) => string,
+  relationshipIdOf: (from: string, verb: string, to: string, key?: string) => string
+) =>
+  fc.property(asked, (calls) => {
+    const ids = calls.map((call) =>
+      call.length === 3 ? entityIdOf(...call) : relationshipIdOf(call[0], call[1], call[2], call[3] || undefined)
+    )
+    const expected = calls.map((call) =>
+      call.length === 3
+        ? hash128(canonicalEncoding("parallax/entity/v1", call))
+        : hash128(canonicalEncoding("parallax/relationship/v1", call[3] ? call : call.slice(0, 3)))
+    )
+    expect(ids).toEqual(expected)
+  })
+
 describe("identity is injective (C03)", () => {
   test("random tuples never collide", () => {
     fc.assert(injective(realEncode, realId), { numRuns: 3000 })
@@ -209,6 +238,28 @@ describe("content hashes (DESIGN §3)", () => {
         }
       })
     )
+  })
+
+  test("ids asked for one after another are the ids of their encodings, whatever came before", () => {
+    fc.assert(sequential(entityId, relationshipId), { numRuns: 300 })
+  })
+
+  test("the property catches ids that reuse the encoding of an earlier type or account", () => {
+    // A broken cache: the encoded prefix is kept while the account stays, whatever the type.
+    let account: string | undefined
+    let prefix: Uint8Array = new Uint8Array(0)
+    const stale = (a: string, type: string, key: string): string => {
+      if (a !== account) {
+        prefix = canonicalEncoding("parallax/entity/v1", [a, type])
+        account = a
+      }
+      const last = canonicalEncoding("", [key]).subarray(4)
+      const whole = new Uint8Array(prefix.length + last.length)
+      whole.set(prefix)
+      whole.set(last, prefix.length)
+      return hash128(whole)
+    }
+    fails(sequential(stale, relationshipId), 300)
   })
 
   test("an emitted record's hash is contentHash of its content, and its JSON the canonical properties", () => {
