@@ -182,6 +182,7 @@ for (const n of sizes) {
   const samples: Record<string, Array<SyncRun>> = {
     "sdk-only": [],
     "floor-emit": [],
+    "emit-model": [],
     "staging-parts": [],
     floor: [],
     "floor-sorted": [],
@@ -262,7 +263,8 @@ for (const n of sizes) {
       const at = rounds === 1 ? "" : ` (round ${round}/${rounds})`
       for (const [scenario, script] of [
         ["sdk-only", "bench/collect.ts"],
-        ["floor-emit", "bench/floor-emit.ts"]
+        ["floor-emit", "bench/floor-emit.ts"],
+        ["emit-model", "bench/emit-model.ts"]
       ] as const) {
         log(`n=${n} run ${r}/${runs}: ${scenario}${at}`)
         const measured = await measure([process.execPath, resolve(root, script), "--n", String(n)])
@@ -272,6 +274,11 @@ for (const n of sizes) {
           result: lastJson(measured.stdout) as Record<string, unknown>,
           storeBytes: 0
         })
+      }
+      // The bare loop and the SDK's model must have built the same ids, hashes and JSON (their lengths' sum).
+      const [bare, model] = [samples["floor-emit"]?.at(-1)?.result, samples["emit-model"]?.at(-1)?.result]
+      if (bare?.sink !== model?.sink) {
+        throw new Error(`floor-emit and emit-model built different objects (sums ${bare?.sink}, ${model?.sink})`)
       }
       log(`n=${n} run ${r}/${runs}: same${at}`)
       const same = await sync(db, "a", n, 0)
@@ -377,6 +384,7 @@ for (const n of sizes) {
   for (const scenario of [
     "sdk-only",
     "floor-emit",
+    "emit-model",
     "staging-parts",
     "floor",
     "floor-sorted",

@@ -26,7 +26,10 @@ export const statsCell = (stats: Record<string, number> | undefined | null): str
  * How the baselines and `same` were sampled, when in rounds: the connector and SDK alone, the emit floor
  * and `same` one after the other, so that the ratios judged against targets compare samples taken side by side.
  */
-export const roundsNote = (rounds: number | undefined, scenarios = "`sdk-only`, `floor-emit` and `same`"): string =>
+export const roundsNote = (
+  rounds: number | undefined,
+  scenarios = "`sdk-only`, `floor-emit`, `emit-model` and `same`"
+): string =>
   rounds === undefined || rounds <= 1
     ? ""
     : `, but ${scenarios}: the median of ${rounds} rounds in each run, one after the other (the ratios judged ` +
