@@ -18,7 +18,8 @@ import { measureReads, type ReadSamples } from "./reads.ts"
 /**
  * The four scenarios of WORKLOAD.md and `churn-users` on PostgreSQL (issue 11, point 9), through the compiled binary with
  * `--db postgres://...`, beside the PostgreSQL floor (bench/floor-postgres.ts: the same rows bulk-loaded
- * by COPY into the same schema in one transaction). Every scenario runs in a database of its own on the
+ * by COPY into the same schema in one transaction). On the store `first` left, `pg-readback`
+ * (bench/floor-pg-readback.ts) reads back the hosts the steps of `same` read, from the store. Every scenario runs in a database of its own on the
  * server, migrated first by `parallax migrate` (not timed) and dropped afterwards: `first` (generation 0
  * of account a into an empty schema), `same` (generation 0 again: must write no entity or relationship
  * row, by the server's own counters), `churn` (generation 1 on top of 0), `churn-users` (generation 1 of the
@@ -30,7 +31,16 @@ import { measureReads, type ReadSamples } from "./reads.ts"
  */
 
 /** The PostgreSQL scenarios, in the order they are reported (`churn-users` runs before `churn`, on a copy). */
-export const PG_SCENARIOS = ["pg-floor", "first", "sdk-only", "same", "churn", "churn-users", "scoped"] as const
+export const PG_SCENARIOS = [
+  "pg-floor",
+  "first",
+  "pg-readback",
+  "sdk-only",
+  "same",
+  "churn",
+  "churn-users",
+  "scoped"
+] as const
 export type PgScenario = (typeof PG_SCENARIOS)[number]
 
 /** One scenario's measurement in one run. */
@@ -48,6 +58,7 @@ export interface PgSample extends Measured {
 
 const FLOOR = resolve(import.meta.dir, "..", "floor-postgres.ts")
 const COLLECT = resolve(import.meta.dir, "..", "collect.ts")
+const READBACK = resolve(import.meta.dir, "..", "floor-pg-readback.ts")
 
 const statsOf = (result: unknown): Record<string, number> | undefined => {
   const stats = (result as { stats?: unknown } | undefined)?.stats
@@ -137,6 +148,18 @@ export const measurePostgres = async (options: {
     await settle(url)
     log(`settled (VACUUM ANALYZE) in ${((performance.now() - settling) / 1000).toFixed(1)} s`)
     await measureReads({ binary, db: url, n, run: options.run, samples: options.reads, log: (m) => log(`read ${m}`) })
+    // What the steps of `same` read back, read from the store `first` left (the bound of a staging that kept
+    // no copy of the rows identical to the committed ones).
+    log("pg-readback")
+    const readbackRun = await measure([process.execPath, READBACK, "--url", url, "--account", "a", "--n", String(n)])
+    if (readbackRun.exitCode !== 0) throw new Error(`pg-readback failed: ${readbackRun.stderr}`)
+    const readback: PgSample = {
+      ...readbackRun,
+      databaseBytes: 0,
+      stats: undefined,
+      detail: lastJson(readbackRun.stdout),
+      problems: []
+    }
 
     const sdk: Array<PgSample> = []
     const same: Array<PgSample> = []
@@ -187,6 +210,7 @@ export const measurePostgres = async (options: {
     return {
       "pg-floor": [floor],
       first: [first],
+      "pg-readback": [readback],
       "sdk-only": sdk,
       same,
       churn: [churn],
