@@ -33,7 +33,15 @@ import { type PgRow, pgRows, withPostgresSection } from "./lib/pg-report.ts"
 import { type Phases, phasesOf } from "./lib/phases.ts"
 import { benchPostgresUrl, masked } from "./lib/postgres.ts"
 import { measureReads, type ReadRow, type ReadSamples, readRows } from "./lib/reads.ts"
-import { BASELINE_ROWS, commitNow, postgresSection, type Row, renderResults, type Verdicts } from "./lib/report.ts"
+import {
+  BASELINE_ROWS,
+  commitNow,
+  postgresSection,
+  type Row,
+  renderResults,
+  SCENARIOS,
+  type Verdicts
+} from "./lib/report.ts"
 import { scopeDigest } from "./lib/scope.ts"
 import { measureStartup } from "./lib/startup.ts"
 
@@ -179,20 +187,7 @@ for (const n of sizes) {
   const expectSame = expectedStats(n, 0, 0)
   const expectChurn = expectedStats(n, 0, 1)
   const expectChurnUsers = expectedStats(n, 0, generationsOf({ generation: 1, changes: "users" }))
-  const samples: Record<string, Array<SyncRun>> = {
-    "sdk-only": [],
-    "floor-emit": [],
-    "emit-model": [],
-    "staging-parts": [],
-    floor: [],
-    "floor-sorted": [],
-    "floor-churn": [],
-    first: [],
-    same: [],
-    churn: [],
-    "churn-users": [],
-    scoped: []
-  }
+  const samples: Record<string, Array<SyncRun>> = Object.fromEntries(SCENARIOS.map((scenario) => [scenario, []]))
   const checks: Record<string, Array<string>> = { first: [], same: [], churn: [], "churn-users": [], scoped: [] }
   const readSamples: ReadSamples = new Map()
   const pgSamples: Array<Record<PgScenario, ReadonlyArray<PgSample>>> = []
@@ -277,7 +272,7 @@ for (const n of sizes) {
       }
       // The bare loop and the SDK's model must have built the same ids, hashes and JSON (their lengths' sum).
       const [bare, model] = [samples["floor-emit"]?.at(-1)?.result, samples["emit-model"]?.at(-1)?.result]
-      if (bare?.sink !== model?.sink) {
+      if (typeof bare?.sink !== "number" || bare.sink !== model?.sink) {
         throw new Error(`floor-emit and emit-model built different objects (sums ${bare?.sink}, ${model?.sink})`)
       }
       log(`n=${n} run ${r}/${runs}: same${at}`)
@@ -381,20 +376,7 @@ for (const n of sizes) {
         `scoped ${(scoped.wallMs / 1000).toFixed(2)} s`
     )
   }
-  for (const scenario of [
-    "sdk-only",
-    "floor-emit",
-    "emit-model",
-    "staging-parts",
-    "floor",
-    "floor-sorted",
-    "floor-churn",
-    "first",
-    "same",
-    "churn",
-    "churn-users",
-    "scoped"
-  ] as const) {
+  for (const scenario of SCENARIOS) {
     const list = samples[scenario] ?? []
     if (list.length === 0) continue
     rows.push({

@@ -25,7 +25,6 @@ import {
   HOST,
   host,
   hostKey,
-  indexOf,
   runs,
   SERVICE,
   service,
@@ -192,11 +191,7 @@ if (read !== n / 2) throw new Error(`read back ${read} hosts' hostnames of ${n /
 // The same hosts as the step picks (outside the clock): the even ones, by the index in their keys.
 let expectedKeys = 0
 for (let index = 0; index < n; index += 2) expectedKeys += hostKey(index).length
-let pickedKeys = 0
-for (const emitted of staging.entitiesOf(new Set(["fetch-hosts"]), HOST)) {
-  if (indexOf(emitted.key) % 2 === 0) pickedKeys += emitted.key.length
-}
-if (evenKeys !== expectedKeys || pickedKeys !== expectedKeys) throw new Error("the scan read other hosts than the step")
+if (evenKeys !== expectedKeys) throw new Error("the scan read other hosts than the step")
 
 // build-relationships' lookups of both endpoints of each relationship, with the ids computed beforehand.
 const visible = new Set(steps.slice(0, 3))

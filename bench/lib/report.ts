@@ -17,22 +17,24 @@ import {
   stagingPartsText
 } from "./targets.ts"
 
+/** Measurements that are not syncs, in the report's order: what the scenarios are compared with. */
+const BASELINES = [
+  "sdk-only",
+  "floor-emit",
+  "emit-model",
+  "staging-parts",
+  "floor",
+  "floor-sorted",
+  "floor-churn"
+] as const
+
+/** Every measurement of the SQLite part, in the report's order: the baselines, then the syncs. */
+export const SCENARIOS = [...BASELINES, "first", "same", "churn", "churn-users", "scoped"] as const
+
 /** One scenario at one size: every run's measurements. */
 export interface Row {
   readonly n: number
-  readonly scenario:
-    | "sdk-only"
-    | "floor-emit"
-    | "emit-model"
-    | "staging-parts"
-    | "floor"
-    | "floor-sorted"
-    | "floor-churn"
-    | "first"
-    | "same"
-    | "churn"
-    | "churn-users"
-    | "scoped"
+  readonly scenario: (typeof SCENARIOS)[number]
   readonly wallMs: ReadonlyArray<number>
   readonly peakRssKiB: ReadonlyArray<number>
   readonly storeBytes: ReadonlyArray<number>
@@ -69,15 +71,7 @@ const targets: Record<string, { readonly wallMs?: number; readonly floorRatio?: 
   "floor-churn": { label: "(churn's changes known beforehand, written by a bare script: the floor of its store work)" }
 }
 /** Measurements that are not syncs: what the scenarios are compared with. */
-export const BASELINE_ROWS: ReadonlySet<string> = new Set([
-  "sdk-only",
-  "floor-emit",
-  "emit-model",
-  "staging-parts",
-  "floor",
-  "floor-sorted",
-  "floor-churn"
-])
+export const BASELINE_ROWS: ReadonlySet<string> = new Set(BASELINES)
 
 /** The ratio issue 14 targets for the connector and the SDK alone, against the bare emit loop. */
 const EMIT_TARGET = 1.5
