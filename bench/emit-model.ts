@@ -1,6 +1,6 @@
 /**
  * The SDK's object model alone: generation 0's objects built by the `bench` connector's own builders and
- * turned into records (`toStaged`: validation, the id, the canonical properties JSON, the content hash) by
+ * turned into records (`stage`: validation, the id, the canonical properties JSON, the content hash) by
  * a bare loop, as an emit does, but with no steps, no effects, no emit bookkeeping and no staging. It sits
  * between the bare emit loop (bench/floor-emit.ts) and the connector and the SDK alone (bench/collect.ts):
  * the first difference is what the SDK's builders, validation and records cost, the second what running
@@ -10,6 +10,7 @@
  */
 import { host, hostname, runs, service, user, uses } from "../connectors/bench/Workload.ts"
 import type { EntityBuilder } from "../src/model/Entity.ts"
+import type { JsonSlot } from "../src/model/Records.ts"
 import type { RelationshipBuilder } from "../src/model/Relationship.ts"
 import { startTiming } from "./lib/timing.ts"
 
@@ -19,10 +20,12 @@ const account = "a"
 
 /** What each record's values end up in: kept alive so that no work is optimised away. */
 let sink = 0
+/** Where `stage` leaves each record's JSON, as an emit's is left. */
+const slot: JsonSlot = { json: "" }
 const staged = (builder: EntityBuilder | RelationshipBuilder): void => {
-  const result = builder.toStaged(account)
-  if (result instanceof Error) throw result
-  sink += result.record.id.length + result.record.hash.length + result.json.length
+  const record = builder.stage(account, slot)
+  if (record instanceof Error) throw record
+  sink += record.id.length + record.hash.length + slot.json.length
 }
 
 const stop = startTiming()

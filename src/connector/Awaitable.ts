@@ -83,8 +83,8 @@ export class SyncAwaitable<I, A, E extends Error> extends Effectable.Class<A, E>
     this.value = result as A
     return this as unknown as Effect.EffectGenerator<Effect.Effect<A, E>>
   }
-  /** @internal */
-  readonly done = true
+  /** @internal Always true, kept on the prototype (below): one field fewer to write per emit. */
+  declare readonly done: true
   /** @internal */
   value: A | undefined = undefined
   /** @internal The one step of `[Symbol.iterator]`'s iterator. */
@@ -108,3 +108,4 @@ export class SyncAwaitable<I, A, E extends Error> extends Effectable.Class<A, E>
     )
   }
 }
+Object.defineProperty(SyncAwaitable.prototype, "done", { value: true })

@@ -1,8 +1,8 @@
 import { ValidationFailed } from "./Errors.ts"
 import { emittedEntityId, hashContent } from "./Ids.ts"
 import { PropertiesBuilder } from "./PropertiesBuilder.ts"
-import type { EntityRecord, Staged } from "./Records.ts"
-import { NO_PROPERTIES, notAString, TYPE_PATTERN } from "./Validate.ts"
+import type { EntityRecord, JsonSlot, Staged } from "./Records.ts"
+import { isType, NO_PROPERTIES, notAString } from "./Validate.ts"
 
 /**
  * A fluent description of one entity, turned into an `EntityRecord` when it is emitted.
@@ -42,19 +42,28 @@ export class EntityBuilder extends PropertiesBuilder {
 
   /** Validates and identifies the entity within `account`; fails with `ValidationFailed`. */
   toRecord(account: string): EntityRecord | ValidationFailed {
-    const staged = this.toStaged(account)
-    return staged instanceof ValidationFailed ? staged : staged.record
+    return this.stage(account, { json: "" })
   }
 
   /** @internal `toRecord`, with the canonical properties JSON that staging stores. */
   toStaged(account: string): Staged<EntityRecord> | ValidationFailed {
+    const slot = { json: "" }
+    const record = this.stage(account, slot)
+    return record instanceof ValidationFailed ? record : { record, json: slot.json }
+  }
+
+  /**
+   * @internal `toRecord`, leaving the canonical properties JSON that staging stores in `slot`: the emit
+   * path's form, which makes no object to hand the two over.
+   */
+  stage(account: string, slot: JsonSlot): EntityRecord | ValidationFailed {
     const notString =
       notAString("type", this.type, false) ??
       notAString("key", this.key, true) ??
       (this._class === "" ? "class is missing" : notAString("class", this._class, true)) ??
       (this._displayName === undefined ? undefined : notAString("displayName", this._displayName, false))
     if (notString !== undefined) return new ValidationFailed({ subject: this.subject, reason: notString })
-    if (!TYPE_PATTERN.test(this.type)) {
+    if (!isType(this.type)) {
       return new ValidationFailed({
         subject: this.subject,
         reason: `type "${this.type}" is not snake_case ([a-z][a-z0-9_]*)`
@@ -73,7 +82,8 @@ export class EntityBuilder extends PropertiesBuilder {
       properties,
       hash: hashContent(this._class, displayName, json)
     }
-    return { record, json }
+    slot.json = json
+    return record
   }
 }
 

@@ -36,6 +36,11 @@ export interface ValidationWarning {
   readonly message: string
 }
 
+/** @internal Where a builder's `stage` leaves the canonical properties JSON of the record it returns. */
+export interface JsonSlot {
+  json: string
+}
+
 /** @internal A record with its canonical properties JSON, as emit hands it to staging. */
 export interface Staged<A> {
   readonly record: A

@@ -1,8 +1,8 @@
 import { ValidationFailed } from "./Errors.ts"
 import { entityId, hashContent, relationshipId } from "./Ids.ts"
 import { PropertiesBuilder } from "./PropertiesBuilder.ts"
-import type { RelationshipRecord, Staged } from "./Records.ts"
-import { NO_PROPERTIES, notAString, TYPE_PATTERN, VERB_PATTERN } from "./Validate.ts"
+import type { JsonSlot, RelationshipRecord, Staged } from "./Records.ts"
+import { isType, isVerb, NO_PROPERTIES, notAString } from "./Validate.ts"
 
 const SNAKE = "snake_case ([a-z][a-z0-9_]*)"
 
@@ -65,12 +65,18 @@ export class RelationshipBuilder extends PropertiesBuilder {
 
   /** Validates and identifies the relationship within `account`; fails with `ValidationFailed`. */
   toRecord(account: string): RelationshipRecord | ValidationFailed {
-    const staged = this.toStaged(account)
-    return staged instanceof ValidationFailed ? staged : staged.record
+    return this.stage(account, { json: "" })
   }
 
   /** @internal `toRecord`, with the canonical properties JSON that staging stores. */
   toStaged(account: string): Staged<RelationshipRecord> | ValidationFailed {
+    const slot = { json: "" }
+    const record = this.stage(account, slot)
+    return record instanceof ValidationFailed ? record : { record, json: slot.json }
+  }
+
+  /** @internal `toStaged`, leaving the JSON in `slot` (see `EntityBuilder.stage`). */
+  stage(account: string, slot: JsonSlot): RelationshipRecord | ValidationFailed {
     const notString =
       notAString("fromType", this.fromType, false) ??
       notAString("fromKey", this.fromKey, true) ??
@@ -80,9 +86,9 @@ export class RelationshipBuilder extends PropertiesBuilder {
       (this._key === undefined ? undefined : notAString("key", this._key, false)) ??
       (this._toAccount === undefined ? undefined : notAString("toAccount (the target account)", this._toAccount, true))
     if (notString !== undefined) return this.invalid(notString)
-    if (!TYPE_PATTERN.test(this.fromType)) return this.invalid(`from type "${this.fromType}" is not ${SNAKE}`)
-    if (!TYPE_PATTERN.test(this.toType)) return this.invalid(`to type "${this.toType}" is not ${SNAKE}`)
-    if (!VERB_PATTERN.test(this.verb)) return this.invalid(`verb "${this.verb}" is not UPPER_SNAKE_CASE`)
+    if (!isType(this.fromType)) return this.invalid(`from type "${this.fromType}" is not ${SNAKE}`)
+    if (!isType(this.toType)) return this.invalid(`to type "${this.toType}" is not ${SNAKE}`)
+    if (!isVerb(this.verb)) return this.invalid(`verb "${this.verb}" is not UPPER_SNAKE_CASE`)
     const properties = this.checkedProperties()
     if (properties instanceof ValidationFailed) return properties
     const fromId = entityId(account, this.fromType, this.fromKey)
@@ -109,7 +115,8 @@ export class RelationshipBuilder extends PropertiesBuilder {
       properties,
       hash
     }
-    return { record, json }
+    slot.json = json
+    return record
   }
 
   private invalid(reason: string): ValidationFailed {

@@ -7,7 +7,7 @@ import { resultEffect } from "../connector/StepEffect.ts"
 import type { EntityBuilder } from "../model/Entity.ts"
 import { type ConnectorError, ConnectorFailed, DuplicateKey, type Timeout, ValidationFailed } from "../model/Errors.ts"
 import { entityId } from "../model/Ids.ts"
-import type { EntityRecord, RelationshipRecord, Staged } from "../model/Records.ts"
+import type { EntityRecord, JsonSlot, RelationshipRecord } from "../model/Records.ts"
 import type { RelationshipBuilder } from "../model/Relationship.ts"
 import { ENTITY_CLASSES, RELATIONSHIP_VERBS } from "../model/Vocabulary.ts"
 import type { DeclarationCheck } from "./Declarations.ts"
@@ -30,7 +30,7 @@ export interface Counts {
 /** An emitted object's builder, as staging reads it. */
 interface Builder<A> {
   readonly subject: string
-  toStaged(account: string): Staged<A> | ValidationFailed
+  stage(account: string, slot: JsonSlot): A | ValidationFailed
 }
 
 /** What every attempt of a run shares: where it stages, what it reads, how it logs. */
@@ -111,6 +111,8 @@ export const makeAttempt = <C, R, O>(env: RunEnvironment<C>, step: Step<C, R, O>
     put: (record: A, json: string) => StageResult,
     added: () => void
   ) => {
+    /** The JSON of the record `stage` returned last (one slot per kind: made once, not per emit). */
+    const slot: JsonSlot = { json: "" }
     const run = (builder: B, first: boolean): A | ValidationFailed | DuplicateKey | Timeout => {
       if (first) ledger.ran++
       if (!ledger.active) {
@@ -119,9 +121,8 @@ export const makeAttempt = <C, R, O>(env: RunEnvironment<C>, step: Step<C, R, O>
       // A step that emits past its deadline fails at once, even in a loop that never waits.
       const now = env.clock.unsafeCurrentTimeMillis()
       if (now > counts.deadline) return env.timedOut(step)
-      const staged = builder.toStaged(account)
-      if (staged instanceof ValidationFailed) return staged
-      const record = staged.record
+      const record = builder.stage(account, slot)
+      if (record instanceof ValidationFailed) return record
       const unknown = unknownOf(record)
       if (unknown !== undefined) {
         const failure = env.remark(step.id, builder.subject, `unknown ${unknown}`)
@@ -132,7 +133,7 @@ export const makeAttempt = <C, R, O>(env: RunEnvironment<C>, step: Step<C, R, O>
         const failure = env.remark(step.id, builder.subject, undeclared)
         if (failure) return failure
       }
-      const result = put(record, staged.json)
+      const result = put(record, slot.json)
       if (result._tag === "Conflict") {
         return new DuplicateKey({ subject: builder.subject, id: record.id, step: step.id, firstStep: result.firstStep })
       }
@@ -146,14 +147,27 @@ export const makeAttempt = <C, R, O>(env: RunEnvironment<C>, step: Step<C, R, O>
       return new SyncAwaitable<B, A, ValidationFailed | DuplicateKey | Timeout>(run, builder, turnDue)
     }
   }
+  // The last class and verb found known: a step emits one after another (a look-up in the set per emit costs).
+  let knownClass: string | undefined
+  let knownVerb: string | undefined
   const stageEntity = stager<EntityRecord, EntityBuilder>(
-    (record) => (ENTITY_CLASSES.has(record.class) ? undefined : `class "${record.class}"`),
+    (record) => {
+      if (record.class === knownClass) return undefined
+      if (!ENTITY_CLASSES.has(record.class)) return `class "${record.class}"`
+      knownClass = record.class
+      return undefined
+    },
     check?.entity,
     (record, json) => staging.putEntity(step.id, record, json),
     () => counts.entities++
   )
   const stageRelationship = stager<RelationshipRecord, RelationshipBuilder>(
-    (record) => (RELATIONSHIP_VERBS.has(record.verb) ? undefined : `verb "${record.verb}"`),
+    (record) => {
+      if (record.verb === knownVerb) return undefined
+      if (!RELATIONSHIP_VERBS.has(record.verb)) return `verb "${record.verb}"`
+      knownVerb = record.verb
+      return undefined
+    },
     check?.relationship,
     (record, json) => staging.putRelationship(step.id, record, json),
     () => counts.relationships++

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import { Effect } from "effect"
+import fc from "fast-check"
 import {
   Connector,
   type EntityBuilder,
@@ -12,6 +13,7 @@ import {
   step,
   ValidationFailed
 } from "parallax-connect"
+import { canonicalProperties, type Properties } from "../../src/model/Ids.ts"
 import { sync } from "../../src/sync/Sync.ts"
 import { effectTest } from "../support/effectTest.ts"
 import { withStore } from "../sync/support/Run.ts"
@@ -457,4 +459,130 @@ describe("at emit", () => {
       expect(strict.entities).toEqual([])
     })
   )
+
+  effectTest("an unknown class or verb is found after known ones in the same step, and a known one after it", () =>
+    Effect.gen(function* () {
+      const connector = Connector.make({
+        name: "vocabulary",
+        steps: [
+          step("mixed", "known, unknown, known again").run((ctx) =>
+            Effect.gen(function* () {
+              for (const klass of ["Host", "Host", "Gizmo", "Host", "Widget", "Service"]) {
+                yield* ctx.emitEntity(entity("thing", klass).class(klass))
+              }
+              for (const verb of ["HAS", "HAS", "ZAPS", "USES", "ZAPS"]) {
+                yield* ctx.emitRelationship(relationship("thing", "Host", verb, "thing", "Service").key(verb))
+              }
+            })
+          )
+        ]
+      })
+      const lax = yield* runConnector(connector)
+      expect(lax.steps.map((s) => s.status)).toEqual(["succeeded"])
+      expect(lax.warnings.map((w) => [w.message, w.count])).toEqual([
+        ['unknown class "Gizmo"', 1],
+        ['unknown class "Widget"', 1],
+        ['unknown verb "ZAPS"', 2]
+      ])
+    })
+  )
+})
+
+describe("properties of a shape set often (made by the shape's copier)", () => {
+  /** Own properties `names` with `values`, set one by one: `__proto__` is data, as in a parsed object. */
+  const own = (names: ReadonlyArray<string>, values: ReadonlyArray<unknown>): Record<string, PropertyValue> => {
+    const object: Record<string, PropertyValue> = {}
+    names.forEach((name, at) => {
+      Object.defineProperty(object, name, { value: values[at], enumerable: true, writable: true, configurable: true })
+    })
+    return object
+  }
+  const isFlat = (value: unknown): boolean =>
+    typeof value === "string" ||
+    typeof value === "boolean" ||
+    value === null ||
+    (typeof value === "number" && Number.isFinite(value)) ||
+    (Array.isArray(value) && value.every((element) => typeof element === "string"))
+  /** What staging `object` must give, worked out on its own: the first bad property in sorted order, or the canonical JSON. */
+  const expected = (object: Record<string, unknown>): { readonly bad: string } | { readonly json: string } => {
+    const names = Object.keys(object).sort()
+    const bad = names.find((name) => name === "" || !isFlat(object[name]))
+    return bad === undefined ? { json: canonicalProperties(object as Properties) } : { bad }
+  }
+
+  const name = fc.constantFrom("", "__proto__", "a", "b", "é", '"q"', "1", "10", "a\u2028b", "constructor", "x y")
+  const flat = fc.oneof(
+    fc.string(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(fc.string(), { maxLength: 3 })
+  )
+  const bad = fc.constantFrom<unknown>(Number.NaN, Number.POSITIVE_INFINITY, undefined, { x: 1 }, [1], () => 1)
+  const value = fc.oneof({ arbitrary: flat, weight: 12 }, { arbitrary: bad, weight: 1 })
+  // Two shapes (names in the order they are set), each used often enough that its copier is made.
+  const shapes = fc.tuple(fc.uniqueArray(name, { minLength: 1, maxLength: 5 }), fc.uniqueArray(name, { maxLength: 5 }))
+  const run = shapes.chain(([first, second]) =>
+    fc.tuple(
+      fc.constant([first, second] as const),
+      fc.array(
+        fc.tuple(
+          fc.boolean(),
+          fc.array(value, { minLength: 5, maxLength: 5 }),
+          fc.option(fc.tuple(name, flat), { nil: undefined })
+        ),
+        { minLength: 40, maxLength: 60 }
+      )
+    )
+  )
+
+  test("stage as set name by name: the same canonical JSON, the same property rejected, nothing changed later", () => {
+    fc.assert(
+      fc.property(run, ([[first, second], objects]) => {
+        for (const [useFirst, values, change] of objects) {
+          const names = useFirst ? first : second
+          const given = own(names, values)
+          const builder = entity("host", "h").class("Host").properties(given)
+          const staged = builder.toStaged("a")
+          const want = expected(given)
+          if ("bad" in want) {
+            expect(failure(staged).property).toBe(want.bad)
+            continue
+          }
+          if (staged instanceof ValidationFailed) throw staged
+          expect(staged.json).toBe(want.json)
+          expect(Object.keys(staged.record.properties)).toEqual(Object.keys(JSON.parse(staged.json)))
+          // What was emitted stays as it was: arrays given grow, the builder changes and is emitted again.
+          for (const held of Object.values(given)) if (Array.isArray(held)) held.push("later")
+          expect(JSON.stringify(staged.record.properties)).toBe(want.json)
+          if (change === undefined) continue
+          const [changed, to] = change
+          const again = builder.property(changed, to).toStaged("a")
+          // The builder holds what it emitted (arrays copied then, so without "later"), and the change.
+          const kept = names.filter((other) => other !== changed)
+          const merged = own([...kept, changed], [...kept.map((other) => staged.record.properties[other]), to])
+          const wantAgain = expected(merged)
+          if ("bad" in wantAgain) expect(failure(again).property).toBe(wantAgain.bad)
+          else if (again instanceof ValidationFailed) throw again
+          else expect(again.json).toBe(wantAgain.json)
+          expect(JSON.stringify(staged.record.properties)).toBe(want.json)
+        }
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  test("a value that is not flat is rejected after the shape's copier is made, naming the property", () => {
+    const set = (port: unknown) =>
+      entity("host", "h")
+        .class("Host")
+        .properties({ port: port as PropertyValue, name: "web" })
+        .toRecord("a")
+    for (let use = 0; use < 40; use++) expect(set(use)).not.toBeInstanceOf(ValidationFailed)
+    for (const [, bad, why] of badValues) {
+      const error = failure(set(bad))
+      expect(error.property).toBe("port")
+      expect(error.reason).toMatch(why)
+    }
+  })
 })
