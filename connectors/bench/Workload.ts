@@ -115,8 +115,21 @@ export const hostKey = (index: number): string => `bench-host:${index}`
 export const userKey = (index: number): string => `bench-user:${index}`
 export const serviceKey = (index: number): string => `bench-service:${index}`
 
-/** The index in a key `bench-<kind>:<index>`. */
-export const indexOf = (key: string): number => Number(key.slice(key.indexOf(":") + 1))
+/**
+ * The index in a key `bench-<kind>:<index>`: the decimal digits after the colon, read in place (no slice,
+ * no number parsing: the services step reads every host's). `NaN` when they are missing or not digits.
+ */
+export const indexOf = (key: string): number => {
+  let at = key.indexOf(":") + 1
+  if (at === 0 || at === key.length) return Number.NaN
+  let index = 0
+  for (; at < key.length; at++) {
+    const digit = key.charCodeAt(at) - 48
+    if (digit < 0 || digit > 9) return Number.NaN
+    index = index * 10 + digit
+  }
+  return index
+}
 
 /** `bench-host:<2j>` RUNS `bench-service:<j>` (the keys given when the caller has them already). */
 export const runs = (index: number, from = hostKey(2 * index), to = serviceKey(index)): RelationshipBuilder =>
