@@ -208,13 +208,19 @@ const copierOf = (shape: number): Copier | undefined => {
   const values = names.map((name, at) => `v${at} = values[${JSON.stringify(name)}]`)
   const primitives = names.includes("") ? "false" : names.map((_, at) => primitiveTest(`v${at}`)).join(" && ")
   const fields = names.map((name, at) => `${JSON.stringify(name)}: v${at}`)
-  const copier = new Function(
-    "values",
-    "state",
-    `"use strict"; const ${values.join(", ")}; state.primitives = ${primitives}; return { ${fields.join(", ")} }`
-  ) as Copier
+  let copier: Copier | null
+  try {
+    copier = new Function(
+      "values",
+      "state",
+      `"use strict"; const ${values.join(", ")}; state.primitives = ${primitives}; return { ${fields.join(", ")} }`
+    ) as Copier
+  } catch {
+    // A runtime that does not compile code (a policy against `eval`): name by name, as before the copiers.
+    copier = null
+  }
   shapeCopiers[shape] = copier
-  return copier
+  return copier ?? undefined
 }
 
 /** The properties of an object emitted without any: one shared, frozen, empty object. */

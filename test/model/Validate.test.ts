@@ -572,6 +572,28 @@ describe("properties of a shape set often (made by the shape's copier)", () => {
     )
   })
 
+  test("where code cannot be compiled, a shape set often is copied name by name", () => {
+    const compile = globalThis.Function
+    let refused = 0
+    globalThis.Function = function refuse() {
+      refused++
+      throw new EvalError("code generation from strings disallowed")
+    } as unknown as FunctionConstructor
+    try {
+      for (let use = 0; use < 40; use++) {
+        const staged = entity("host", "h")
+          .class("Host")
+          .properties({ zeta: use, alpha: "a", mid: [`${use}`] })
+          .toStaged("a")
+        if (staged instanceof ValidationFailed) throw staged
+        expect(staged.json).toBe(`{"alpha":"a","mid":["${use}"],"zeta":${use}}`)
+      }
+    } finally {
+      globalThis.Function = compile
+    }
+    expect(refused).toBe(1)
+  })
+
   test("a value that is not flat is rejected after the shape's copier is made, naming the property", () => {
     const set = (port: unknown) =>
       entity("host", "h")
