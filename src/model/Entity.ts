@@ -1,7 +1,7 @@
 import { ValidationFailed } from "./Errors.ts"
 import { emittedEntityId, hashContent } from "./Ids.ts"
 import { PropertiesBuilder } from "./PropertiesBuilder.ts"
-import type { EntityRecord, JsonSlot, Staged } from "./Records.ts"
+import type { EntityRecord, JsonSlot } from "./Records.ts"
 import { isType, NO_PROPERTIES, notAString } from "./Validate.ts"
 
 /**
@@ -10,7 +10,7 @@ import { isType, NO_PROPERTIES, notAString } from "./Validate.ts"
  * @example
  * entity("host", "web-01").class("Host").displayName("Web Server 01").property("state", "running")
  */
-export class EntityBuilder extends PropertiesBuilder {
+export class EntityBuilder extends PropertiesBuilder<EntityRecord> {
   /** @internal */
   _class = ""
   /** @internal */
@@ -40,22 +40,7 @@ export class EntityBuilder extends PropertiesBuilder {
     return `entity ${this.type}/${this.key}`
   }
 
-  /** Validates and identifies the entity within `account`; fails with `ValidationFailed`. */
-  toRecord(account: string): EntityRecord | ValidationFailed {
-    return this.stage(account, { json: "" })
-  }
-
-  /** @internal `toRecord`, with the canonical properties JSON that staging stores. */
-  toStaged(account: string): Staged<EntityRecord> | ValidationFailed {
-    const slot = { json: "" }
-    const record = this.stage(account, slot)
-    return record instanceof ValidationFailed ? record : { record, json: slot.json }
-  }
-
-  /**
-   * @internal `toRecord`, leaving the canonical properties JSON that staging stores in `slot`: the emit
-   * path's form, which makes no object to hand the two over.
-   */
+  /** @internal See `PropertiesBuilder.stage`. */
   stage(account: string, slot: JsonSlot): EntityRecord | ValidationFailed {
     const notString =
       notAString("type", this.type, false) ??

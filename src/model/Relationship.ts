@@ -1,7 +1,7 @@
 import { ValidationFailed } from "./Errors.ts"
 import { entityId, hashContent, relationshipId } from "./Ids.ts"
 import { PropertiesBuilder } from "./PropertiesBuilder.ts"
-import type { JsonSlot, RelationshipRecord, Staged } from "./Records.ts"
+import type { JsonSlot, RelationshipRecord } from "./Records.ts"
 import { isType, isVerb, NO_PROPERTIES, notAString } from "./Validate.ts"
 
 const SNAKE = "snake_case ([a-z][a-z0-9_]*)"
@@ -23,7 +23,7 @@ const emptyHash = (verb: string): string => {
  * @example
  * relationship("host", "web-01", "RUNS", "service", "nginx").property("port", 443)
  */
-export class RelationshipBuilder extends PropertiesBuilder {
+export class RelationshipBuilder extends PropertiesBuilder<RelationshipRecord> {
   /** @internal */
   _toAccount: string | undefined = undefined
   /** @internal */
@@ -63,19 +63,7 @@ export class RelationshipBuilder extends PropertiesBuilder {
     return `relationship ${this.fromType}/${this.fromKey} -${this.verb}-> ${this.toType}/${this.toKey}${target}`
   }
 
-  /** Validates and identifies the relationship within `account`; fails with `ValidationFailed`. */
-  toRecord(account: string): RelationshipRecord | ValidationFailed {
-    return this.stage(account, { json: "" })
-  }
-
-  /** @internal `toRecord`, with the canonical properties JSON that staging stores. */
-  toStaged(account: string): Staged<RelationshipRecord> | ValidationFailed {
-    const slot = { json: "" }
-    const record = this.stage(account, slot)
-    return record instanceof ValidationFailed ? record : { record, json: slot.json }
-  }
-
-  /** @internal `toStaged`, leaving the JSON in `slot` (see `EntityBuilder.stage`). */
+  /** @internal See `PropertiesBuilder.stage`. */
   stage(account: string, slot: JsonSlot): RelationshipRecord | ValidationFailed {
     const notString =
       notAString("fromType", this.fromType, false) ??

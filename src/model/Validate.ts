@@ -112,12 +112,29 @@ const insertionSort = (names: Array<string>): void => {
 }
 
 /**
- * The last few sequences of property names seen and their sorted order: a connector builds most of its
- * objects with the same names in the same order, so sorting is mostly a few string identity checks.
+ * Makes a new object with the named properties of `values`, in one shape's sorted order, and says in
+ * `into._primitives` whether every value it copied is a flat primitive (see `CopiedInto`).
+ */
+type Copier = (values: Readonly<Record<string, unknown>>, into: CopiedInto) => Record<string, unknown>
+
+/** A sequence of property names seen (as `Object.keys` gave them), its sorted order and its copier. */
+interface Shape {
+  readonly names: ReadonlyArray<string>
+  readonly sorted: ReadonlyArray<string>
+  /** Whether `names` came in sorted order already. */
+  readonly inOrder: boolean
+  /** The copier once made (`null`: one that is never made, see `copierOf`). */
+  copier: Copier | null | undefined
+  /** How many times the shape was copied name by name, until its copier is made. */
+  uses: number
+}
+
+/**
+ * The last few shapes seen: a connector builds most of its objects with the same names in the same order,
+ * so sorting is mostly a few string identity checks.
  */
 const SHAPES = 8
-const shapeNames: Array<ReadonlyArray<string> | undefined> = new Array(SHAPES)
-const shapeSorted: Array<ReadonlyArray<string>> = new Array(SHAPES)
+const shapes: Array<Shape | undefined> = new Array(SHAPES)
 let shapeNext = 0
 
 const sameNames = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean => {
@@ -126,14 +143,11 @@ const sameNames = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean 
   return true
 }
 
-/** Whether each shape's names came in sorted order already, beside `shapeSorted`. */
-const shapeInOrder: Array<boolean> = new Array(SHAPES)
-
 /** Whether the names of the last `sortedNames` call were in sorted order already. */
 let lastInOrder = false
 
-/** The remembered shape the last `sortedNames` call found or remembered (-1: none). */
-let lastShape = -1
+/** The remembered shape the last `sortedNames` call found or remembered (`undefined`: none). */
+let lastShape: Shape | undefined
 
 /**
  * `names` (as `Object.keys` gave them) in sorted order: a cached order, or a sorted copy. Whether they
@@ -141,39 +155,25 @@ let lastShape = -1
  */
 const sortedNames = (names: ReadonlyArray<string>): ReadonlyArray<string> => {
   for (let index = 0; index < SHAPES; index++) {
-    const seen = shapeNames[index]
-    if (seen !== undefined && sameNames(seen, names)) {
-      lastInOrder = shapeInOrder[index] as boolean
-      lastShape = index
-      return shapeSorted[index] as ReadonlyArray<string>
+    const shape = shapes[index]
+    if (shape !== undefined && sameNames(shape.names, names)) {
+      lastInOrder = shape.inOrder
+      lastShape = shape
+      return shape.sorted
     }
   }
   const sorted = names.slice()
   if (sorted.length > 24) sorted.sort()
   else insertionSort(sorted)
   lastInOrder = sameNames(sorted, names)
-  lastShape = -1
+  lastShape = undefined
   if (names.length <= 64) {
-    shapeNames[shapeNext] = names
-    shapeSorted[shapeNext] = sorted
-    shapeInOrder[shapeNext] = lastInOrder
-    shapeCopiers[shapeNext] = undefined
-    shapeUses[shapeNext] = 0
-    lastShape = shapeNext
+    lastShape = { names, sorted, inOrder: lastInOrder, copier: undefined, uses: 0 }
+    shapes[shapeNext] = lastShape
     shapeNext = (shapeNext + 1) % SHAPES
   }
   return sorted
 }
-
-/**
- * Makes a new object with the named properties of `values`, in one shape's sorted order, and says in
- * `state.primitives` whether every value it copied is a flat primitive (see `copiedPrimitives`).
- */
-type Copier = (values: Readonly<Record<string, unknown>>, state: { primitives: boolean }) => Record<string, unknown>
-
-/** Each shape's copier once made (`null`: one that is never made, see `copierOf`), and its uses until then. */
-const shapeCopiers: Array<Copier | null | undefined> = new Array(SHAPES)
-const shapeUses: Array<number> = new Array(SHAPES).fill(0)
 
 /** How many times a shape is copied name by name before its copier is made. */
 const USES_BEFORE_COPIER = 16
@@ -184,43 +184,38 @@ const primitiveTest = (value: string): string =>
   `(typeof ${value} === "number" && Number.isFinite(${value})))`
 
 /**
- * The copier of remembered shape `shape`, made on its `USES_BEFORE_COPIER`th use: a function that reads
- * each of the shape's names from `values` (in sorted order, as copying name by name does), tests the
- * values, and returns one object literal of them. Setting the properties name by name is a keyed store
- * each, which the engine cannot specialise for a site that stores many names: for the `bench` workload's
- * 2.5M objects of six properties, by hand, `sortedCopy` took about 0.14 s so, 0.05 s with the copier (its
- * `Object.keys` and the shape's look-up included). The names are written as JSON string literals, which
- * are JavaScript string literals: no name can be anything but a name. A shape with `__proto__` (which a
- * literal would take for the prototype) is never made one; one with an empty name never has only
- * primitives, so that `checkProperties` reports it.
+ * The copier of `shape`, made on its `USES_BEFORE_COPIER`th use: a function that reads each of the shape's
+ * names from `values` (in sorted order, as copying name by name does), tests the values, and returns one
+ * object literal of them. Setting the properties name by name is a keyed store each, which the engine
+ * cannot specialise for a site that stores many names: for the `bench` workload's 2.5M objects of six
+ * properties, by hand, `sortedCopy` took about 0.14 s so, 0.05 s with the copier (its `Object.keys` and
+ * the shape's look-up included). The names are written as JSON string literals, which are JavaScript
+ * string literals: no name can be anything but a name. A shape with `__proto__` (which a literal would
+ * take for the prototype) is never made one; one with an empty name never has only primitives, so that
+ * `checkProperties` reports it.
  */
-const copierOf = (shape: number): Copier | undefined => {
-  const made = shapeCopiers[shape]
-  if (made !== undefined) return made ?? undefined
-  const uses = (shapeUses[shape] as number) + 1
-  shapeUses[shape] = uses
-  if (uses < USES_BEFORE_COPIER) return undefined
-  const names = shapeSorted[shape] as ReadonlyArray<string>
+const copierOf = (shape: Shape): Copier | undefined => {
+  if (shape.copier !== undefined) return shape.copier ?? undefined
+  if (++shape.uses < USES_BEFORE_COPIER) return undefined
+  const names = shape.sorted
   if (names.includes("__proto__")) {
-    shapeCopiers[shape] = null
+    shape.copier = null
     return undefined
   }
   const values = names.map((name, at) => `v${at} = values[${JSON.stringify(name)}]`)
   const primitives = names.includes("") ? "false" : names.map((_, at) => primitiveTest(`v${at}`)).join(" && ")
   const fields = names.map((name, at) => `${JSON.stringify(name)}: v${at}`)
-  let copier: Copier | null
   try {
-    copier = new Function(
+    shape.copier = new Function(
       "values",
-      "state",
-      `"use strict"; const ${values.join(", ")}; state.primitives = ${primitives}; return { ${fields.join(", ")} }`
+      "into",
+      `"use strict"; const ${values.join(", ")}; into._primitives = ${primitives}; return { ${fields.join(", ")} }`
     ) as Copier
   } catch {
     // A runtime that does not compile code (a policy against `eval`): name by name, as before the copiers.
-    copier = null
+    shape.copier = null
   }
-  shapeCopiers[shape] = copier
-  return copier ?? undefined
+  return shape.copier ?? undefined
 }
 
 /** The properties of an object emitted without any: one shared, frozen, empty object. */
@@ -281,38 +276,34 @@ export const setAll = (target: Record<string, unknown>, values: Readonly<Record<
   for (const name of Object.keys(values)) setOwn(target, name, values[name])
 }
 
-/** What `sortedCopy` says of the object it made last, beside it. */
-const copied = {
+/** What `sortedCopy` tells the builder it copies for about the object it made. */
+export interface CopiedInto {
   /** Its names, sorted (`undefined` for one without properties). */
-  names: undefined as ReadonlyArray<string> | undefined,
+  _sorted: ReadonlyArray<string> | undefined
   /**
    * Whether each of its values is a flat primitive (a string, a finite number, a boolean or null: nothing
    * a caller can change later) under a name that is not empty: then, while the builder keeps it as it is,
    * `checkProperties` has nothing left to check or copy. Said only by a shape's copier; `false` otherwise.
    */
-  primitives: false
+  _primitives: boolean
 }
-
-/** The sorted names of the object `sortedCopy` made last, and whether its values are all primitives. */
-export const copiedNames = (): ReadonlyArray<string> | undefined => copied.names
-export const copiedPrimitives = (): boolean => copied.primitives
 
 /**
  * A builder's first properties: a new object holding `values`' properties with their names in sorted
- * order, so that `checkProperties` can keep it rather than copy it (what it is is left in `copied`). A
- * shape made often is made by its copier (see `copierOf`).
+ * order, so that `checkProperties` can keep it rather than copy it; what it is is left in `into`. A shape
+ * made often is made by its copier (see `copierOf`).
  */
-export const sortedCopy = (values: Readonly<Record<string, unknown>>): Record<string, unknown> => {
-  copied.primitives = false
+export const sortedCopy = (values: Readonly<Record<string, unknown>>, into: CopiedInto): Record<string, unknown> => {
+  into._primitives = false
   const keys = Object.keys(values)
   if (keys.length === 0) {
-    copied.names = undefined
+    into._sorted = undefined
     return {}
   }
   const sorted = sortedNames(keys)
-  copied.names = sorted
-  const copier = lastShape < 0 ? undefined : copierOf(lastShape)
-  if (copier !== undefined) return copier(values, copied)
+  into._sorted = sorted
+  const copier = lastShape === undefined ? undefined : copierOf(lastShape)
+  if (copier !== undefined) return copier(values, into)
   const target: Record<string, unknown> = {}
   for (const name of sorted) setOwn(target, name, values[name])
   return target
@@ -321,6 +312,6 @@ export const sortedCopy = (values: Readonly<Record<string, unknown>>): Record<st
 /** A copy of a builder's properties that it can change again, after `checkProperties` kept the object. */
 export const ownCopy = (properties: Readonly<Record<string, unknown>>): Record<string, unknown> => {
   const copy: Record<string, unknown> = {}
-  for (const name of Object.keys(properties)) setOwn(copy, name, properties[name])
+  setAll(copy, properties)
   return copy
 }
