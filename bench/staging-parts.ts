@@ -10,17 +10,29 @@
  * - hand-off: what a staging that claimed and wrote on another thread would still do on this one for each
  *   row: its ids and content hash decoded into 32-bit words and its text encoded as UTF-8, into buffers
  *   reused as rings (no thread, no claim, no file: the least such a design leaves on the main thread);
+ * - text hand-off: the hand-off without the ids and hash (a staging that claims ids on this thread has their
+ *   words already): only the row's text encoded into the ring;
  * - reads: what the workload's later steps read back (`prior`): the services step's scan of the hosts
  *   (each even host's properties parsed, for its hostname; which hosts are even, the step finds from their
  *   keys, which is the connector's work and timed in `sdk-only`: here from their order) and
  *   build-relationships' two `hasEntity` per relationship (their ids computed outside the clock: that is
- *   the SDK's work, counted in `sdk-only`).
+ *   the SDK's work, counted in `sdk-only`);
+ * - bare scan: the same scan of the hosts from a plain file holding only each host's key and properties
+ *   JSON (lengths, then the UTF-8 text), written outside the clock as another thread would: each key
+ *   decoded, each even host's properties decoded and parsed, no record made. The least any staging that
+ *   keeps rows off the heap (memory stays bounded) spends on this thread to give the step what it reads;
+ * - round trip: one request to another thread and its answer, both threads spinning on a shared word
+ *   (no sleeping): the least a claim or a `hasEntity` answered by another thread would wait for, before
+ *   that thread's own work.
  *
  * Every part runs on the main thread, as in a sync: their sum is what staging adds to the connector and
  * the SDK for each emitted row however the rest is arranged. Not a test.
  *
  *   bun bench/staging-parts.ts --n 1000000
  */
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import {
   HOST,
   host,
@@ -97,7 +109,7 @@ function* chunks(): Generator<{
 const indexes = [new StagedIndex(steps), new StagedIndex(steps)] as const
 const spill = new LogSpill()
 const staging = new CoreStaging(new LogSpill())
-const clock = { claimsMs: 0, setMs: 0, appendsMs: 0, putsMs: 0, handoffMs: 0 }
+const clock = { claimsMs: 0, setMs: 0, appendsMs: 0, putsMs: 0, handoffMs: 0, textHandoffMs: 0 }
 const idSets = [new Set<string>(), new Set<string>()] as const
 
 /** The hand-off's rings: words for ids and hashes, bytes for text (each wraps around when full). */
@@ -136,6 +148,39 @@ const handRelationship = ({ record, json }: Built<RelationshipRecord>): void => 
   text(record.key)
   text(json)
 }
+const handEntityText = ({ record, json }: Built<EntityRecord>): void => {
+  text(record.key)
+  text(record.class)
+  text(record.displayName)
+  text(json)
+}
+const handRelationshipText = ({ record, json }: Built<RelationshipRecord>): void => {
+  text(record.fromType)
+  text(record.fromKey)
+  text(record.toType)
+  text(record.toKey)
+  text(record.toAccount)
+  text(record.key)
+  text(json)
+}
+
+/** The bare file: each host's key and properties JSON, their UTF-8 lengths first (two 32-bit words). */
+const bareDir = mkdtempSync(join(tmpdir(), "parallax-bench-bare-"))
+const bareFd = openSync(join(bareDir, "hosts"), "w+", 0o600)
+const bareBuffer = Buffer.alloc(1 << 20)
+let bareFilled = 0
+const bareAppend = ({ record, json }: Built<EntityRecord>): void => {
+  if (bareFilled + 8 + 3 * (record.key.length + json.length) > bareBuffer.length) {
+    writeSync(bareFd, bareBuffer, 0, bareFilled)
+    bareFilled = 0
+  }
+  const keyBytes = utf8Write(bareBuffer, record.key, bareFilled + 8)
+  const jsonBytes = utf8Write(bareBuffer, json, bareFilled + 8 + keyBytes)
+  bareBuffer.writeUInt32LE(keyBytes, bareFilled)
+  bareBuffer.writeUInt32LE(jsonBytes, bareFilled + 4)
+  bareFilled += 8 + keyBytes + jsonBytes
+}
+
 let entities = 0
 let relationships = 0
 let row = 0
@@ -158,7 +203,13 @@ for (const chunk of chunks()) {
   for (const built of chunk.entities) handEntity(built)
   for (const built of chunk.relationships) handRelationship(built)
   clock.handoffMs += performance.now() - start
+  start = performance.now()
+  for (const built of chunk.entities) handEntityText(built)
+  for (const built of chunk.relationships) handRelationshipText(built)
+  clock.textHandoffMs += performance.now() - start
+  for (const built of chunk.entities) if (built.step === "fetch-hosts") bareAppend(built)
 }
+writeSync(bareFd, bareBuffer, 0, bareFilled)
 if (textAt === 0 && entities > 0) throw new Error("the hand-off wrote no text")
 
 // The set, in a pass of its own: millions of strings held on the heap would slow the other parts' garbage
@@ -193,6 +244,39 @@ let expectedKeys = 0
 for (let index = 0; index < n; index += 2) expectedKeys += hostKey(index).length
 if (evenKeys !== expectedKeys) throw new Error("the scan read other hosts than the step")
 
+// The same scan from the bare file: keys and properties only, read in windows of 1 MiB.
+start = performance.now()
+let bareRead = 0
+let bareEvenKeys = 0
+{
+  const window = Buffer.alloc(1 << 20)
+  let windowStart = 0
+  let windowLength = 0
+  let hostAt = 0
+  for (let offset = 0; ; ) {
+    let at = offset - windowStart
+    if (at + 8 > windowLength || at + 8 + window.readUInt32LE(at) + window.readUInt32LE(at + 4) > windowLength) {
+      windowStart = offset
+      windowLength = readSync(bareFd, window, 0, window.length, offset)
+      at = 0
+      if (windowLength < 8) break
+    }
+    const keyBytes = window.readUInt32LE(at)
+    const jsonBytes = window.readUInt32LE(at + 4)
+    const key = window.toString("utf8", at + 8, at + 8 + keyBytes)
+    if ((hostAt++ & 1) === 0) {
+      const properties = JSON.parse(window.toString("utf8", at + 8 + keyBytes, at + 8 + keyBytes + jsonBytes))
+      if (typeof properties.hostname === "string") bareRead++
+      bareEvenKeys += key.length
+    }
+    offset += 8 + keyBytes + jsonBytes
+  }
+}
+const bareScanMs = performance.now() - start
+closeSync(bareFd)
+rmSync(bareDir, { recursive: true, force: true })
+if (bareRead !== n / 2 || bareEvenKeys !== expectedKeys) throw new Error("the bare scan read other hosts than the step")
+
 // build-relationships' lookups of both endpoints of each relationship, with the ids computed beforehand.
 const visible = new Set(steps.slice(0, 3))
 let lookupsMs = 0
@@ -210,6 +294,24 @@ for (let from = 0; from < n / 2; from += CHUNK) {
 if (found !== 2 * n) throw new Error(`found ${found} endpoints of ${2 * n}`)
 staging.close()
 
+// Round trips to another thread: this thread sets the shared word to 1 and spins until the worker, spinning
+// too, sets it back to 0 (2 ends the worker).
+const ROUND_TRIPS = 200_000
+const shared = new Int32Array(new SharedArrayBuffer(4))
+const worker = new Worker(new URL("./lib/round-trip-worker.ts", import.meta.url).href)
+await new Promise<void>((ready) => {
+  worker.onmessage = () => ready()
+  worker.postMessage(shared.buffer)
+})
+start = performance.now()
+for (let trip = 0; trip < ROUND_TRIPS; trip++) {
+  Atomics.store(shared, 0, 1)
+  while (Atomics.load(shared, 0) !== 0) {}
+}
+const roundTripNs = ((performance.now() - start) * 1e6) / ROUND_TRIPS
+Atomics.store(shared, 0, 2)
+worker.terminate()
+
 console.log(
   JSON.stringify({
     n,
@@ -217,7 +319,9 @@ console.log(
     relationships,
     ...clock,
     scanMs,
+    bareScanMs,
     lookupsMs,
+    roundTripNs,
     totalMs: clock.putsMs + scanMs + lookupsMs
   })
 )
