@@ -49,7 +49,7 @@ import {
 import { entityId } from "../src/model/Ids.ts"
 import type { EntityRecord, RelationshipRecord } from "../src/model/Records.ts"
 import { keyFromHex } from "../src/sync/staging/IdIndex.ts"
-import { LogSpill, utf8Write } from "../src/sync/staging/LogSpill.ts"
+import { LogSpill, utf8Slice, utf8Write } from "../src/sync/staging/LogSpill.ts"
 import { StagedIndex } from "../src/sync/staging/StagedIndex.ts"
 import { CoreStaging } from "../src/sync/staging/Staging.ts"
 
@@ -259,13 +259,16 @@ let bareEvenKeys = 0
       windowStart = offset
       windowLength = readSync(bareFd, window, 0, window.length, offset)
       at = 0
-      if (windowLength < 8) break
+      if (windowLength === 0) break
+      if (windowLength < 8 || 8 + window.readUInt32LE(0) + window.readUInt32LE(4) > windowLength) {
+        throw new Error(`a host's row at ${offset} of the bare file is cut short or larger than the window`)
+      }
     }
     const keyBytes = window.readUInt32LE(at)
     const jsonBytes = window.readUInt32LE(at + 4)
-    const key = window.toString("utf8", at + 8, at + 8 + keyBytes)
+    const key = utf8Slice(window, at + 8, at + 8 + keyBytes)
     if ((hostAt++ & 1) === 0) {
-      const properties = JSON.parse(window.toString("utf8", at + 8 + keyBytes, at + 8 + keyBytes + jsonBytes))
+      const properties = JSON.parse(utf8Slice(window, at + 8 + keyBytes, at + 8 + keyBytes + jsonBytes))
       if (typeof properties.hostname === "string") bareRead++
       bareEvenKeys += key.length
     }

@@ -62,7 +62,7 @@ class Chunk {
 }
 
 /** UTF-8 bytes `start` to `end` of `buffer` as text: `utf8Slice` where it exists, as `utf8Write` above. */
-const utf8Slice: (buffer: Buffer, start: number, end: number) => string =
+export const utf8Slice: (buffer: Buffer, start: number, end: number) => string =
   typeof (Buffer.prototype as { utf8Slice?: unknown }).utf8Slice === "function"
     ? (buffer, start, end) =>
         (buffer as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(start, end)
