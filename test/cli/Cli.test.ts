@@ -1,10 +1,9 @@
 import { describe, expect, test } from "bun:test"
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { BunContext } from "@effect/platform-bun"
 import { Console, Effect, Either } from "effect"
 import { cli } from "../../src/cli/Cli.ts"
+import { tempDir } from "../support/TempDirs.ts"
 
 /** Runs the command line in-process with an argv array; returns its exit code (or error) and what it printed. */
 const run = (...args: ReadonlyArray<string>) => {
@@ -60,7 +59,7 @@ describe("the command line spec, run with an argv array", () => {
   })
 
   test("sync maps outcomes to exit codes: 0 succeeded, 3 partial, 2 bad config or unknown connector", async () => {
-    const db = join(mkdtempSync(join(tmpdir(), "parallax-cli-")), "store.db")
+    const db = join(tempDir("parallax-cli-"), "store.db")
     const ok = await run("sync", "synthetic", "--db", db, "--json")
     expect(exitCode(ok.result)).toBe(0)
     expect((JSON.parse(ok.output) as { status: string }).status).toBe("succeeded")

@@ -1,12 +1,12 @@
 import { describe, expect, test } from "bun:test"
-import { mkdtempSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { BunContext } from "@effect/platform-bun"
 import { Effect, Either, Redacted, Schema } from "effect"
 import { Connector, step } from "parallax-connect"
 import { type ConfigInput, configErrorMessage, envName, gatherConfig } from "../../src/cli/ConfigSources.ts"
 import type { AnyConnector } from "../../src/cli/ResolveConnector.ts"
+import { tempDir } from "../support/TempDirs.ts"
 
 const connector = Connector.make({
   name: "my-source",
@@ -136,7 +136,7 @@ describe("keys that name an object's own machinery", () => {
     expect(
       await rejected({ env: { PARALLAX_MY_SOURCE_HOSTS: "1", PARALLAX_MY_SOURCE_RETRY: '{"__proto__": {"x": 1}}' } })
     ).toContain("retry.__proto__: is unexpected")
-    const dir = mkdtempSync(join(tmpdir(), "parallax-config-"))
+    const dir = tempDir("parallax-config-")
     writeFileSync(join(dir, "c.json"), '{"hosts": 1, "__proto__": {"x": 1}}')
     writeFileSync(join(dir, "c.yaml"), "hosts: 1\n__proto__:\n  x: 1\n")
     for (const file of ["c.json", "c.yaml"]) {

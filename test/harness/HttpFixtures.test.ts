@@ -1,11 +1,11 @@
 import { describe, expect } from "bun:test"
-import { existsSync, mkdtempSync, readFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Cause, Effect, Exit, Layer, Redacted } from "effect"
 import { HttpFixtures, UnrecordedRequest } from "parallax-connect/harness"
 import { liveTest } from "../support/effectTest.ts"
+import { tempDir } from "../support/TempDirs.ts"
 
 const TOKEN = "s3cr3t/tok+en=="
 const BINARY = new Uint8Array([0, 255, 1, 254, 128])
@@ -68,7 +68,7 @@ const program = (base: string) =>
 describe("HttpFixtures: recorded HTTP exchanges", () => {
   liveTest("record keeps secrets out of the file; replay serves the same answers with no server", () =>
     Effect.gen(function* () {
-      const file = join(mkdtempSync(join(tmpdir(), "parallax-http-")), "api.json")
+      const file = join(tempDir("parallax-http-"), "api.json")
       const live = yield* Effect.scoped(
         Effect.gen(function* () {
           const server = yield* serve()
@@ -121,7 +121,7 @@ describe("HttpFixtures: recorded HTTP exchanges", () => {
 
   liveTest("a request the fixture does not hold is a defect naming it, never a retryable error", () =>
     Effect.gen(function* () {
-      const dir = mkdtempSync(join(tmpdir(), "parallax-http-"))
+      const dir = tempDir("parallax-http-")
       const file = join(dir, "api.json")
       yield* Effect.scoped(
         Effect.gen(function* () {

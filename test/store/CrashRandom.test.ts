@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, test } from "bun:test"
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { copyFileSync, existsSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import * as fc from "fast-check"
 import type { StoreDump } from "../../src/sync/Store.ts"
+import { tempDir } from "../support/TempDirs.ts"
 import { dumpOf, integrity } from "./support/storeFile.ts"
 
 /**
@@ -179,7 +179,7 @@ let fixture: Fixture
 
 /** A store with the old state, and the new state made from a copy of it by the same sync, killed nowhere. */
 const makeFixture = async (): Promise<Fixture> => {
-  const dir = mkdtempSync(join(tmpdir(), "parallax-crash-random-"))
+  const dir = tempDir("parallax-crash-random-")
   const oldFile = join(dir, "old.db")
   expect((await runChild(oldFile, "old", 0)).output).toContain("DONE")
   expect(existsSync(`${oldFile}-wal`)).toBe(false)
@@ -257,7 +257,6 @@ describe("C01: SIGKILL at random points of a commit", () => {
   beforeAll(async () => {
     console.log(`crash seed ${SEED} (replay: PARALLAX_CRASH_SEED=${SEED} bun test test/store/CrashRandom.test.ts)`)
     fixture = await makeFixture()
-    return () => rmSync(fixture.dir, { recursive: true, force: true })
   }, 60_000)
 
   test(`${KILLS} kills inside and right after the commit: integrity ok, the old or the new state each time`, async () => {

@@ -1,19 +1,21 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { stripVTControlCharacters } from "node:util"
+import { tempDir } from "../../support/TempDirs.ts"
 
 const root = resolve(import.meta.dir, "../../..")
 let built: Promise<string> | undefined
 
 /**
- * The real compiled `parallax` binary, built once per test run into a temporary directory by the
+ * The real compiled `parallax` binary, built once per test run into a temporary directory (removed after
+ * the run) by the
  * very commands of `npm run build` (only the output path differs): the type declarations `init` embeds,
  * then the compiled binary.
  */
 export const binary = (): Promise<string> => {
   built ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), "parallax-bin-"))
+    const dir = tempDir("parallax-bin-")
     const out = join(dir, "parallax")
     const script = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: { build: string } })
       .scripts.build
@@ -28,7 +30,6 @@ export const binary = (): Promise<string> => {
       const build = Bun.spawn([process.execPath, ...command.slice(1)], { cwd: root, stdout: "pipe", stderr: "pipe" })
       if ((await build.exited) !== 0) throw new Error(`build failed: ${await new Response(build.stderr).text()}`)
     }
-    process.on("exit", () => rmSync(dir, { recursive: true, force: true }))
     return out
   })()
   return built
@@ -70,8 +71,7 @@ export const parallax = async (
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NO_COLOR: "1", ...options.env }
   })
 
-/** A fresh temporary directory outside the repository. */
-export const tempDir = (prefix = "parallax-e2e-"): string => mkdtempSync(join(tmpdir(), prefix))
+export { tempDir }
 
 /** What a terminal showed when the command ended, line by line (scrollback included), and its exit code. */
 export interface OnTerminal {

@@ -1,6 +1,5 @@
 import { describe, expect } from "bun:test"
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, Layer, Redacted } from "effect"
 import { type RunOutput, runConnector } from "parallax-connect"
@@ -10,6 +9,7 @@ import github from "../../../connectors/github/index.ts"
 import { serveOrg } from "../../../connectors/github/testing/FixtureServer.ts"
 import { sampleOrg } from "../../../connectors/github/testing/OrgModel.ts"
 import { liveTest } from "../../support/effectTest.ts"
+import { tempDir } from "../../support/TempDirs.ts"
 
 /** The committed recording of a sync of `sampleOrg`, made against the fixture server. */
 const FIXTURE = join(import.meta.dir, "../../../connectors/github/testing/sample-org.http.json")
@@ -50,7 +50,7 @@ const replayed = (org: string) =>
 describe("github against a recorded fixture", () => {
   liveTest("the committed recording is what recording a sync of the sample organisation produces", () =>
     Effect.gen(function* () {
-      const file = join(mkdtempSync(join(tmpdir(), "parallax-github-recording-")), "sample-org.http.json")
+      const file = join(tempDir("parallax-github-recording-"), "sample-org.http.json")
       const live = yield* recordSample(file)
       expect(live.steps.every((step) => step.status === "succeeded")).toBe(true)
       const recorded = readFileSync(file, "utf8")
@@ -65,7 +65,7 @@ describe("github against a recorded fixture", () => {
 
   liveTest("replays the recording with no network and collects what the live sync collected", () =>
     Effect.gen(function* () {
-      const live = yield* recordSample(join(mkdtempSync(join(tmpdir(), "parallax-github-recording-")), "x.json"))
+      const live = yield* recordSample(join(tempDir("parallax-github-recording-"), "x.json"))
       const offline = yield* replayed(sampleOrg.login)
       expect(offline.steps.map((step) => [step.id, step.status])).toEqual(
         live.steps.map((step) => [step.id, "succeeded"])
