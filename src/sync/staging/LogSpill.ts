@@ -1,11 +1,11 @@
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { closeSync, openSync, readSync, writeSync } from "node:fs"
 import { join } from "node:path"
 import type { Properties } from "../../model/Ids.ts"
 import { toBytes } from "../../model/Ids.ts"
 import type { EntityRecord, RelationshipRecord } from "../../model/Records.ts"
 import { Ordinals } from "./Ordinals.ts"
 import type { Kind, Spill, SpilledEdge, SpilledEntity, SpilledRelationship } from "./Spill.ts"
+import { makeSpillDir, type SpillDir } from "./SpillDir.ts"
 
 /**
  * A frame: a header of 32-bit words in the machine's byte order (the file is read only by the process that
@@ -316,7 +316,7 @@ const RELATIONSHIP_FIELDS = 10
 
 /**
  * The staged rows appended to two files (one per kind) in a fresh directory under the temporary
- * directory (`SQLITE_TMPDIR`, else `TMPDIR`), deleted when the spill is closed: writing a row costs
+ * directory (`SQLITE_TMPDIR`, else `TMPDIR`; see `makeSpillDir`), deleted when the spill is closed: writing a row costs
  * about what serialising it does, where `SqliteSpill` inserts it into a table. Memory: about 2 bytes per
  * row (see `KindLog`) and the buffers. For a store that reads staged rows through the `Spill`'s
  * methods (rows by number, in the order given); a driver that attaches `SqliteSpill`'s file reads these
@@ -326,6 +326,7 @@ const RELATIONSHIP_FIELDS = 10
  */
 export class LogSpill implements Spill {
   readonly file = undefined
+  private readonly home: SpillDir
   private readonly dir: string
   private readonly logs: readonly [KindLog, KindLog]
   /** The owning steps, numbered from 1 (0: a row not here). */
@@ -334,14 +335,15 @@ export class LogSpill implements Spill {
 
   /** `maxBytes`: both files together may grow to about this many bytes (beyond, writes fail as on a full disk). */
   constructor(private readonly maxBytes?: number) {
-    this.dir = mkdtempSync(join(process.env.SQLITE_TMPDIR || process.env.TMPDIR || tmpdir(), "parallax-stage-"))
+    this.home = makeSpillDir()
+    this.dir = this.home.path
     try {
       this.logs = [
         new KindLog(join(this.dir, "entities"), ENTITY_FIELDS),
         new KindLog(join(this.dir, "relationships"), RELATIONSHIP_FIELDS)
       ]
     } catch (error) {
-      rmSync(this.dir, { recursive: true, force: true })
+      this.home.remove()
       throw error
     }
   }
@@ -521,7 +523,7 @@ export class LogSpill implements Spill {
     try {
       for (const log of this.logs ?? []) log.close()
     } finally {
-      rmSync(this.dir, { recursive: true, force: true })
+      this.home.remove()
     }
   }
 }

@@ -1,10 +1,10 @@
 import { Database, type Statement } from "bun:sqlite"
-import { mkdtempSync, rmSync, statSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { statSync } from "node:fs"
 import { join } from "node:path"
 import type { Properties } from "../../model/Ids.ts"
 import type { EntityRecord, RelationshipRecord } from "../../model/Records.ts"
 import type { Kind, Spill, SpilledEdge, SpilledEntity, SpilledRelationship } from "./Spill.ts"
+import { makeSpillDir, type SpillDir } from "./SpillDir.ts"
 
 /** The columns of the staged tables. Ids and hashes are 16-byte BLOBs, as the SQLite store keeps them. */
 export const SPILL_COLUMNS: readonly [string, string] = [
@@ -176,6 +176,7 @@ export class Table {
  * page cache (`cacheMiB`) whatever the size of the sync.
  */
 export class SqliteSpill implements Spill {
+  private readonly home: SpillDir
   private readonly dir: string
   private readonly path: string
   private readonly db: Database
@@ -186,7 +187,8 @@ export class SqliteSpill implements Spill {
 
   /** `maxBytes`: the file may grow to this many bytes at most (beyond, writes fail as on a full disk). */
   constructor(cacheMiB = 16, maxBytes?: number) {
-    this.dir = mkdtempSync(join(process.env.SQLITE_TMPDIR || tmpdir(), "parallax-stage-"))
+    this.home = makeSpillDir()
+    this.dir = this.home.path
     this.path = join(this.dir, "stage.db")
     this.db = new Database(this.path, { create: true, strict: false })
     try {
@@ -347,7 +349,7 @@ export class SqliteSpill implements Spill {
       if (this.db.inTransaction) this.db.exec("ROLLBACK")
       this.db.close()
     } finally {
-      rmSync(this.dir, { recursive: true, force: true })
+      this.home.remove()
     }
   }
 }
