@@ -127,27 +127,7 @@ const text = (value: string | undefined): void => {
   if (textAt + 3 * value.length > handoffText.length) textAt = 0
   textAt += utf8Write(handoffText, value, textAt)
 }
-const handEntity = ({ record, json }: Built<EntityRecord>): void => {
-  words(record.id)
-  words(record.hash)
-  text(record.key)
-  text(record.class)
-  text(record.displayName)
-  text(json)
-}
-const handRelationship = ({ record, json }: Built<RelationshipRecord>): void => {
-  words(record.id)
-  words(record.hash)
-  words(record.fromId)
-  words(record.toId)
-  text(record.fromType)
-  text(record.fromKey)
-  text(record.toType)
-  text(record.toKey)
-  text(record.toAccount)
-  text(record.key)
-  text(json)
-}
+/** A row's text alone, as the text hand-off encodes it (the ids and hash aside). */
 const handEntityText = ({ record, json }: Built<EntityRecord>): void => {
   text(record.key)
   text(record.class)
@@ -162,6 +142,19 @@ const handRelationshipText = ({ record, json }: Built<RelationshipRecord>): void
   text(record.toAccount)
   text(record.key)
   text(json)
+}
+/** A whole row, as the hand-off encodes it: its ids and hash as words, then its text. */
+const handEntity = (built: Built<EntityRecord>): void => {
+  words(built.record.id)
+  words(built.record.hash)
+  handEntityText(built)
+}
+const handRelationship = (built: Built<RelationshipRecord>): void => {
+  words(built.record.id)
+  words(built.record.hash)
+  words(built.record.fromId)
+  words(built.record.toId)
+  handRelationshipText(built)
 }
 
 /** The bare file: each host's key and properties JSON, their UTF-8 lengths first (two 32-bit words). */
