@@ -151,6 +151,9 @@ export const stagingPartsText = (row: SizedRow | undefined, sdkMs: number | unde
   )
 }
 
+/** The claims of an exact index of the ids: ours, or a plain `Set`'s when it was measured and cost less. */
+const leastClaims = (parts: StagingParts): number => Math.min(parts.claimsMs, parts.setMs ?? Number.POSITIVE_INFINITY)
+
 /**
  * What bounds `same` whatever staging writes, in the runs that measured the bare parts: what every staging
  * leaves on the main thread. The exact index of the ids lives there, because the conflict rule answers at the
@@ -160,10 +163,15 @@ export const stagingPartsText = (row: SizedRow | undefined, sdkMs: number | unde
  * The hosts the services step reads come back (the spill's scan, or a bare file of keys and properties,
  * whichever is less). Then the diff. Against what the target leaves beyond the connector and SDK alone.
  */
-const bareBound = (parts: StagingParts, diffMs: number | undefined, sdkWall: number, target: number): string => {
-  const textHandoffMs = parts.textHandoffMs ?? Number.POSITIVE_INFINITY
-  const bareScanMs = parts.bareScanMs ?? Number.POSITIVE_INFINITY
-  const claims = Math.min(parts.claimsMs, parts.setMs ?? Number.POSITIVE_INFINITY)
+const bareBound = (
+  parts: StagingParts,
+  bare: { readonly textHandoffMs: number; readonly bareScanMs: number },
+  diffMs: number | undefined,
+  sdkWall: number,
+  target: number
+): string => {
+  const { textHandoffMs, bareScanMs } = bare
+  const claims = leastClaims(parts)
   const text = Math.min(parts.appendsMs, textHandoffMs)
   const scan = Math.min(parts.scanMs, bareScanMs)
   const floor = claims + parts.lookupsMs + text + scan + (diffMs ?? 0)
@@ -202,11 +210,12 @@ const readsBound = (
   target: number
 ): string => {
   if (parts === undefined) return ""
-  if (parts.textHandoffMs !== undefined && parts.bareScanMs !== undefined) {
-    return bareBound(parts, diffMs, sdkWall, target)
+  const { textHandoffMs, bareScanMs } = parts
+  if (textHandoffMs !== undefined && bareScanMs !== undefined) {
+    return bareBound(parts, { textHandoffMs, bareScanMs }, diffMs, sdkWall, target)
   }
   const reads = parts.scanMs + parts.lookupsMs + (diffMs ?? 0)
-  const claims = Math.min(parts.claimsMs, parts.setMs ?? Number.POSITIVE_INFINITY)
+  const claims = leastClaims(parts)
   const perRow = Math.min(claims, parts.handoffMs ?? Number.POSITIVE_INFINITY)
   const floor = perRow + reads
   const left = (target - 1) * sdkWall

@@ -1,6 +1,7 @@
 import { Effect, type Scope } from "effect"
 import { StagingFailed } from "../../model/Errors.ts"
 import { LogSpill } from "./LogSpill.ts"
+import { spillParent } from "./SpillDir.ts"
 import { SqliteSpill } from "./SqliteSpill.ts"
 import { CoreStaging } from "./Staging.ts"
 
@@ -57,7 +58,7 @@ export const diskStaging = (
       },
       catch: (cause) =>
         new StagingFailed({
-          directory: process.env.SQLITE_TMPDIR || process.env.TMPDIR || "/tmp",
+          directory: spillParent(),
           rows: 0,
           full: isFull(cause),
           reason: cause instanceof Error ? cause.message : String(cause)

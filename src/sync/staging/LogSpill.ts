@@ -327,7 +327,6 @@ const RELATIONSHIP_FIELDS = 10
 export class LogSpill implements Spill {
   readonly file = undefined
   private readonly home: SpillDir
-  private readonly dir: string
   private readonly logs: readonly [KindLog, KindLog]
   /** The owning steps, numbered from 1 (0: a row not here). */
   private readonly steps = new Ordinals(1, 0xffff, "steps")
@@ -336,11 +335,10 @@ export class LogSpill implements Spill {
   /** `maxBytes`: both files together may grow to about this many bytes (beyond, writes fail as on a full disk). */
   constructor(private readonly maxBytes?: number) {
     this.home = makeSpillDir()
-    this.dir = this.home.path
     try {
       this.logs = [
-        new KindLog(join(this.dir, "entities"), ENTITY_FIELDS),
-        new KindLog(join(this.dir, "relationships"), RELATIONSHIP_FIELDS)
+        new KindLog(join(this.home.path, "entities"), ENTITY_FIELDS),
+        new KindLog(join(this.home.path, "relationships"), RELATIONSHIP_FIELDS)
       ]
     } catch (error) {
       this.home.remove()
@@ -350,7 +348,7 @@ export class LogSpill implements Spill {
 
   /** Where the spill is: the directory named in messages about the room it needs. */
   get directory(): string {
-    return this.dir
+    return this.home.path
   }
 
   /** How many bytes the spill holds now. */

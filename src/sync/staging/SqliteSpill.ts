@@ -177,7 +177,6 @@ export class Table {
  */
 export class SqliteSpill implements Spill {
   private readonly home: SpillDir
-  private readonly dir: string
   private readonly path: string
   private readonly db: Database
   private readonly tables: readonly [Table, Table]
@@ -188,8 +187,7 @@ export class SqliteSpill implements Spill {
   /** `maxBytes`: the file may grow to this many bytes at most (beyond, writes fail as on a full disk). */
   constructor(cacheMiB = 16, maxBytes?: number) {
     this.home = makeSpillDir()
-    this.dir = this.home.path
-    this.path = join(this.dir, "stage.db")
+    this.path = join(this.home.path, "stage.db")
     this.db = new Database(this.path, { create: true, strict: false })
     try {
       this.db.exec("PRAGMA journal_mode = OFF")
@@ -206,7 +204,7 @@ export class SqliteSpill implements Spill {
 
   /** Where the spill is: the directory named in messages about the room it needs. */
   get directory(): string {
-    return this.dir
+    return this.home.path
   }
 
   get file(): string | undefined {
